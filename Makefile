@@ -1,0 +1,67 @@
+# Wijkaanpak — the two commands are `make demo` and `make test`; both are idempotent.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+ASSETS := static/vendor/.installed-stamp
+DEV := DJANGO_SETTINGS_MODULE=wijkaanpak.settings.dev
+
+.PHONY: demo test install assets migrate-demo lint check audit bench e2e lock clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $(STAMP)
+
+# Front-end assets from the npm registry, exactly as package-lock.json pins them.
+assets: $(ASSETS)
+
+$(ASSETS): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/component-library-css static/vendor/design-tokens static/vendor/htmx
+	cp node_modules/@utrecht/component-library-css/dist/index.css static/vendor/component-library-css/
+	cp node_modules/@utrecht/design-tokens/dist/index.css static/vendor/design-tokens/
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	touch $(ASSETS)
+
+migrate-demo: install assets
+	$(DEV) $(PY) manage.py migrate --noinput
+
+demo: migrate-demo
+	$(DEV) $(PY) manage.py load_demo
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# Throwaway PostgreSQL and Redis from the machine's binaries, a real Celery worker for the
+# job tests (started by the suite), the whole suite including browser tests, then the
+# static security checks. Services are stopped afterwards, also when tests fail.
+test: install assets
+	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/bandit -q -c pyproject.toml -r wijkaanpak partners projects datasharing controls reports -ll
+	DJANGO_SETTINGS_MODULE=wijkaanpak.settings.production DJANGO_SECRET_KEY="$$(head -c 48 /dev/urandom | base64)" \
+	  DJANGO_ALLOWED_HOSTS=wijkaanpak.example DATABASE_URL=sqlite:///:memory: \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+e2e: install assets
+	scripts/with-test-services.sh $(PY) -m pytest -m e2e
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: lint test
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
+
+audit: install
+	$(PY) -m pip install --quiet pip-audit && $(VENV)/bin/pip-audit -r requirements.lock
+
+bench: install
+	scripts/with-test-services.sh $(PY) bench/city_scale.py $(BENCH_ARGS)
+
+lock:
+	$(PY) -m pip freeze --exclude-editable | sort -f > requirements.lock.new && mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor var staticfiles

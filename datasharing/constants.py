@@ -1,0 +1,36 @@
+from django.db import models
+
+
+class Source(models.TextChoices):
+    """The sources of formats.md §3."""
+
+    BAG = "bag", "BAG – adressen in het projectgebied"
+    BRP = "brp", "BRP – ingeschreven personen"
+    UITKERING = "uitkering", "Uitkeringen"
+    TOESLAG = "toeslag", "Toeslagen"
+    HUUR = "huur", "Huurcontracten"
+    KVK = "kvk", "KvK-inschrijvingen"
+    ENERGIE = "energie", "Energieverbruik"
+    SIGNAAL = "signaal", "Signalen (verwonderadressen)"
+
+
+class DataRequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    GELEVERD = "geleverd", "Geleverd"
+    INGETROKKEN = "ingetrokken", "Ingetrokken"
+
+
+class DeliveryStatus(models.TextChoices):
+    ONTVANGEN = "ontvangen", "Ontvangen"
+    VERWERKEN = "verwerken", "Wordt verwerkt"
+    GEACCEPTEERD = "geaccepteerd", "Geaccepteerd"
+    AFGEWEZEN = "afgewezen", "Afgewezen"
+    VERVANGEN = "vervangen", "Vervangen door nieuwere levering"
+    VERNIETIGD = "vernietigd", "Vernietigd"
+
+
+class DestructionRule(models.TextChoices):
+    NOT_SELECTED = "niet_geselecteerd", "Niet-geselecteerde adressen na sluiten selectie"
+    SELECTION_EXPIRED = "selectie_verlopen", "Selectie ouder dan de bewaartermijn"
+    PROJECT_CLOSED = "project_afgesloten", "Project afgesloten: alle persoonsgegevens"
+    SUPERSEDED = "vervangen", "Vervangen levering"

@@ -1,0 +1,248 @@
+"""Data requests, deliveries and the pseudonymised records they hold.
+
+Raw identifiers never reach these tables: every BSN, address, BAG id and KvK number is a keyed
+pseudonym (HMAC-SHA-256, hex) made with the project's key of `key_version`. Real addresses are
+kept only encrypted, in the address vault, for re-identification after four-eyes selection.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .constants import DataRequestStatus, DeliveryStatus, DestructionRule, Source
+
+KEY_LENGTH = 64  # hex HMAC-SHA-256
+
+
+class ProjectKey(models.Model):
+    """A project's pseudonymisation key, stored only wrapped by the master key (R18/R19)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="keys")
+    version = models.PositiveSmallIntegerField()
+    wrapped_key = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "projectsleutel"
+        verbose_name_plural = "projectsleutels"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="unique_key_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sleutel v{self.version} van {self.project}"
+
+
+class DataRequest(models.Model):
+    """A data-uitvraag: what one partner organisation delivers from one source, and why."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="data_requests")
+    organisation = models.ForeignKey(
+        "partners.Organisation", verbose_name="leverende partner", on_delete=models.PROTECT, related_name="data_requests"
+    )
+    source = models.CharField("bron", max_length=20, choices=Source.choices)
+    legal_ground = models.TextField("grondslag")
+    requested_columns = models.JSONField("gevraagde kolommen", default=list)
+    deadline = models.DateField("uiterste leverdatum")
+    status = models.CharField(max_length=20, choices=DataRequestStatus.choices, default=DataRequestStatus.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "source", "organisation__name"]
+        verbose_name = "gegevensuitvraag"
+        verbose_name_plural = "gegevensuitvragen"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "organisation", "source"],
+                condition=~Q(status=DataRequestStatus.INGETROKKEN),
+                name="one_open_request_per_partner_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} van {self.organisation}"
+
+
+def delivery_upload_to(instance, filename: str) -> str:
+    # Server-generated name; the raw file is deleted after intake (R17).
+    return f"leveringen/{uuid.uuid4().hex}"
+
+
+class Delivery(models.Model):
+    data_request = models.ForeignKey(DataRequest, on_delete=models.PROTECT, related_name="deliveries")
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="deliveries")
+    organisation = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="deliveries")
+    source = models.CharField("bron", max_length=20, choices=Source.choices)
+    status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.ONTVANGEN)
+    progress = models.PositiveSmallIntegerField("voortgang (%)", default=0)
+    original_filename = models.CharField("bestandsnaam", max_length=255)
+    file_format = models.CharField("formaat", max_length=10)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    content_hash = models.CharField("inhoudshash (SHA-256)", max_length=64)
+    raw_file = models.FileField(upload_to=delivery_upload_to, blank=True)
+    key_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    invalid_rows = models.PositiveIntegerField(default=0)
+    report = models.JSONField("validatierapport", default=dict, blank=True)
+    error_message = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = "levering"
+        verbose_name_plural = "leveringen"
+        constraints = [
+            # The same file twice to one data request is refused (formats.md §1).
+            models.UniqueConstraint(
+                fields=["data_request", "content_hash"],
+                condition=Q(status__in=["ontvangen", "verwerken", "geaccepteerd", "vervangen"]),
+                name="no_duplicate_delivery",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Levering {self.pk} ({self.get_source_display()})"
+
+
+class PseudonymisedRecord(models.Model):
+    """Common columns of every source's records. Deleting a delivery deletes its rows."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
+    row_number = models.PositiveIntegerField()
+    key_version = models.PositiveSmallIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class BagRecord(PseudonymisedRecord):
+    address_key = models.CharField(max_length=KEY_LENGTH)
+    nummeraanduiding_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    gebruiksdoel = models.CharField(max_length=200)
+    woonfunctie = models.BooleanField()
+    oppervlakte_m2 = models.PositiveIntegerField()
+    x = models.IntegerField(null=True)
+    y = models.IntegerField(null=True)
+    buurtcode = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["delivery", "address_key"])]
+
+
+class BrpRecord(PseudonymisedRecord):
+    person_key = models.CharField(max_length=KEY_LENGTH)
+    address_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    nummeraanduiding_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    geboortedatum = models.DateField()
+    datum_inschrijving_adres = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["delivery", "address_key"]), models.Index(fields=["delivery", "person_key"])]
+
+
+class UitkeringRecord(PseudonymisedRecord):
+    person_key = models.CharField(max_length=KEY_LENGTH)
+    regeling = models.CharField(max_length=10)
+    leefvorm = models.CharField(max_length=30)
+    ingangsdatum = models.DateField(null=True)
+
+
+class ToeslagRecord(PseudonymisedRecord):
+    person_key = models.CharField(max_length=KEY_LENGTH)
+    toeslag = models.CharField(max_length=30)
+    partner_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+
+
+class HuurRecord(PseudonymisedRecord):
+    address_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    nummeraanduiding_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    huurder_key = models.CharField(max_length=KEY_LENGTH)
+    ingangsdatum_huur = models.DateField(null=True)
+    sociale_huur = models.BooleanField(null=True)
+
+
+class KvkRecord(PseudonymisedRecord):
+    kvk_key = models.CharField(max_length=KEY_LENGTH)
+    address_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    nummeraanduiding_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    sbi_code = models.CharField(max_length=10, blank=True)
+    datum_inschrijving = models.DateField(null=True)
+
+
+class EnergieRecord(PseudonymisedRecord):
+    address_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    nummeraanduiding_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    jaar = models.PositiveSmallIntegerField()
+    elektriciteit_kwh = models.PositiveIntegerField()
+    gas_m3 = models.PositiveIntegerField(null=True)
+
+
+class SignaalRecord(PseudonymisedRecord):
+    address_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    nummeraanduiding_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    signaal = models.CharField(max_length=500)
+    datum = models.DateField(null=True)
+
+
+RECORD_MODELS: dict[str, type[PseudonymisedRecord]] = {
+    Source.BAG: BagRecord,
+    Source.BRP: BrpRecord,
+    Source.UITKERING: UitkeringRecord,
+    Source.TOESLAG: ToeslagRecord,
+    Source.HUUR: HuurRecord,
+    Source.KVK: KvkRecord,
+    Source.ENERGIE: EnergieRecord,
+    Source.SIGNAAL: SignaalRecord,
+}
+
+
+class AddressVaultEntry(models.Model):
+    """A real address, encrypted with a key derived from the project key (AES-GCM).
+
+    Readable only through re-identification of an approved address; unreadable for ever once
+    the project key is destroyed.
+    """
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
+    address_key = models.CharField(max_length=KEY_LENGTH)
+    key_version = models.PositiveSmallIntegerField()
+    ciphertext = models.BinaryField()
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "adreskluisregel"
+        verbose_name_plural = "adreskluis"
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "address_key"], name="one_vault_entry_per_address"),
+        ]
+
+
+class DestructionRecord(models.Model):
+    """Proof of a destruction. Holds counts and rules only, never personal data."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="destructions")
+    rule = models.CharField("regel", max_length=30, choices=DestructionRule.choices)
+    description = models.CharField("wat", max_length=300)
+    rows_destroyed = models.PositiveIntegerField("aantal rijen")
+    details = models.JSONField(default=dict, blank=True)
+    executed_at = models.DateTimeField("uitgevoerd op", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-executed_at", "-id"]
+        verbose_name = "vernietiging"
+        verbose_name_plural = "vernietigingen"
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()}: {self.rows_destroyed} rijen"

@@ -1,0 +1,60 @@
+"""Shared fixtures: named people per role on two projects × two partner organisations.
+
+`project_a` and `project_b` belong to two municipalities; each has the municipality and a
+national partner (UWV for A, Belastingdienst for B) with valid convenants. Each fixture user
+holds one role in one project; the app-specific conftest files build on these.
+"""
+
+import pytest
+
+from tests.factories import ConvenantFactory, OrganisationFactory, ProjectFactory, UserFactory
+
+
+@pytest.fixture
+def gemeente_a(db):
+    return OrganisationFactory(name="Gemeente Aadorp", kind="gemeente", gemeentecode="0001")
+
+
+@pytest.fixture
+def gemeente_b(db):
+    return OrganisationFactory(name="Gemeente Bedorp", kind="gemeente", gemeentecode="0002")
+
+
+@pytest.fixture
+def uwv(db):
+    return OrganisationFactory(name="UWV", kind="uwv")
+
+
+@pytest.fixture
+def belastingdienst(db):
+    return OrganisationFactory(name="Belastingdienst", kind="belastingdienst")
+
+
+@pytest.fixture
+def vng(db):
+    return OrganisationFactory(name="VNG Naleving", kind="vng_naleving")
+
+
+@pytest.fixture
+def convenants(gemeente_a, gemeente_b, uwv, belastingdienst, vng):
+    return [ConvenantFactory(organisation=org) for org in (gemeente_a, gemeente_b, uwv, belastingdienst, vng)]
+
+
+@pytest.fixture
+def projectleider_a(gemeente_a):
+    return UserFactory(username="pl_a", organisation=gemeente_a)
+
+
+@pytest.fixture
+def projectleider_b(gemeente_b):
+    return UserFactory(username="pl_b", organisation=gemeente_b)
+
+
+@pytest.fixture
+def project_a(projectleider_a, convenants, uwv):
+    return ProjectFactory(created_by=projectleider_a, partners=[uwv])
+
+
+@pytest.fixture
+def project_b(projectleider_b, convenants, belastingdienst):
+    return ProjectFactory(created_by=projectleider_b, partners=[belastingdienst])

@@ -1,0 +1,93 @@
+"""Cross-cutting records: the processing log (LDV) and the audit events.
+
+Both are append-only. The processing log is hash-chained so that tampering is detectable
+(`manage.py processing_log_verify`); on PostgreSQL a trigger also refuses UPDATE and DELETE.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class ProcessingLogEntry(models.Model):
+    """One processing of personal data, for one data subject (Logboek Dataverwerkingen).
+
+    Never holds personal data itself: the data subject is a pseudonym, objects are ids.
+    """
+
+    class Status(models.IntegerChoices):
+        UNSET = 0, "onbekend"
+        OK = 1, "gelukt"
+        ERROR = 2, "fout"
+
+    trace_id = models.CharField(max_length=32)
+    operation_id = models.CharField(max_length=16)
+    parent_operation_id = models.CharField(max_length=16, blank=True)
+    foreign_trace_id = models.CharField(max_length=32, blank=True)
+    foreign_operation_id = models.CharField(max_length=16, blank=True)
+    name = models.CharField(max_length=100)
+    action = models.CharField(max_length=30)
+    status_code = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.OK)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    organisation_label = models.CharField(max_length=200, blank=True)
+    project = models.ForeignKey(
+        "projects.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    ground = models.CharField(max_length=200)
+    processing_activity_id = models.CharField(max_length=300)
+    data_subject_id = models.CharField(max_length=64, blank=True)
+    data_subject_id_type = models.CharField(max_length=30, blank=True)
+    origin = models.CharField(max_length=100, blank=True)
+    resource = models.CharField(max_length=60)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "verwerkingslogregel"
+        verbose_name_plural = "verwerkingslog"
+        indexes = [models.Index(fields=["project", "action"]), models.Index(fields=["trace_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.name} ({self.actor_label})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Processing log entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Processing log entries are append-only.")
+
+
+class Event(models.Model):
+    """An audited change: a lifecycle transition, a grant, a role or convenant change."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    project = models.ForeignKey(
+        "projects.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    from_state = models.CharField(max_length=60, blank=True)
+    to_state = models.CharField(max_length=60, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "gebeurtenis"
+        verbose_name_plural = "gebeurtenissen"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_type}:{self.object_id}"

@@ -1,0 +1,46 @@
+"""Shared view pieces: the mixin that turns domain errors into form errors, health, errors."""
+
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from .access import public
+from .exceptions import ApplicationError
+from .tracing import trace_current
+
+
+class ApplicationErrorFormMixin:
+    """Run the service in `form_valid`; an ApplicationError becomes a non-field form error."""
+
+    def form_valid(self, form):
+        try:
+            return self.perform(form)
+        except ApplicationError as error:
+            form.add_error(error.extra.get("field"), error.message)
+            return self.form_invalid(form)
+
+    def perform(self, form):  # pragma: no cover - every subclass implements it
+        raise NotImplementedError
+
+
+def message_application_error(request, error: ApplicationError) -> None:
+    messages.error(request, error.message)
+
+
+@public
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+def server_error(request, *args, **kwargs):
+    """Generic 500 page with only a trace id (security R23)."""
+    trace_id = getattr(getattr(request, "trace", None), "trace_id", None) or trace_current().trace_id
+    return render(request, "500.html", {"trace_id": trace_id}, status=500)
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def robots(request):  # pragma: no cover - trivial
+    return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")

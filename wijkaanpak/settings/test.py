@@ -1,0 +1,20 @@
+"""Test suite: PostgreSQL and Redis started by `make test` (scripts/test-services.sh)."""
+
+import os
+import secrets
+from base64 import b64encode
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-" + secrets.token_urlsafe(40))
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DATABASE_URL", "postgres://wijkaanpak@127.0.0.1:54329/wijkaanpak")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:63799/0")
+# Generated once per test session; the Celery worker fixture inherits it through os.environ.
+os.environ.setdefault("WIJKAANPAK_MASTER_KEY", b64encode(secrets.token_bytes(32)).decode())
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+os.environ.setdefault("WIJKAANPAK_PRIVATE_MEDIA", f"/tmp/wijkaanpak-test-media-{os.getpid()}")
+
+from .base import *  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+AXES_ENABLED = True
