@@ -127,3 +127,195 @@ def project_partner_remove(*, actor, partner: ProjectPartner, reason: str = "") 
             data={"organisation": partner.organisation_id},
         )
     return partner
+
+
+PROJECT_EDITABLE_FIELDS = (
+    "name",
+    "problem_analysis",
+    "buurtcodes",
+    "postcodes",
+    "peildatum",
+    "period_start",
+    "period_end",
+    "retention_unselected_weeks",
+    "retention_selection_months",
+    "retention_after_close_weeks",
+)
+PROJECT_CLOSED = "Het project is afgesloten en kan niet meer worden gewijzigd."
+PERIOD_INVALID = "De einddatum van de looptijd ligt vóór de begindatum."
+PLAN_NEEDS_INSTEMMING = (
+    "Het projectplan kan pas worden vastgesteld als de LSI met het projectvoorstel heeft ingestemd."
+)
+PLAN_ALREADY_ADOPTED = "Deze versie van het projectplan is al vastgesteld."
+PLAN_ACK_NOT_PARTNER = "Uw organisatie neemt niet deel aan dit project."
+PLAN_ACK_NOT_ADOPTED = "Alleen een vastgestelde versie van het projectplan kan worden bevestigd."
+DPIA_VASTGESTELD_NEEDS_DATE = "Een vastgestelde DPIA heeft een datum van vaststelling en een kenmerk."
+INSTEMMING_INCOMPLETE = "Vul bij instemming van de LSI zowel de datum als het kenmerk in."
+
+
+def _require_open(project: Project) -> None:
+    if project.phase == Phase.AFGESLOTEN:
+        raise InvalidTransition(PROJECT_CLOSED)
+
+
+@transaction.atomic
+def project_update(*, actor, project: Project, data: dict) -> Project:
+    """Change the project's own fields (whitelisted), validated with full_clean()."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    _require_open(project)
+    changed = [name for name in PROJECT_EDITABLE_FIELDS if name in data and getattr(project, name) != data[name]]
+    for name in changed:
+        setattr(project, name, data[name])
+    if project.period_start and project.period_end and project.period_end < project.period_start:
+        raise ApplicationError(PERIOD_INVALID, {"field": "period_end"})
+    project.full_clean()
+    project.save(update_fields=changed or None)
+    if changed:
+        event_record(actor=actor, kind="project_updated", project=project, obj=project, data={"fields": changed})
+    return project
+
+
+@transaction.atomic
+def collegebesluit_register(
+    *, actor, project: Project, date, reference: str, document, capacity_settled: bool, data_permission: bool
+):
+    """Register the college's decision. A newer besluit replaces the older one in the gates."""
+    from .models import Collegebesluit
+
+    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    _require_open(project)
+    besluit = Collegebesluit(
+        project=project,
+        date=date,
+        reference=reference,
+        document=document,
+        capacity_settled=capacity_settled,
+        data_permission=data_permission,
+        registered_by=actor,
+    )
+    besluit.full_clean()
+    besluit.save()
+    event_record(
+        actor=actor, kind="collegebesluit_registered", project=project, obj=besluit,
+        data={"capacity_settled": capacity_settled, "data_permission": data_permission},
+    )
+    return besluit
+
+
+@transaction.atomic
+def projectvoorstel_save(
+    *,
+    actor,
+    project: Project,
+    submitted_on,
+    document=None,
+    lsi_instemming_date=None,
+    lsi_instemming_reference: str = "",
+):
+    """Record the proposal's submission to the LSI and, once given, the LSI's instemming."""
+    from .models import Projectvoorstel
+
+    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    _require_open(project)
+    if bool(lsi_instemming_date) != bool(lsi_instemming_reference.strip()):
+        raise ApplicationError(INSTEMMING_INCOMPLETE, {"field": "lsi_instemming_reference"})
+    voorstel, _ = Projectvoorstel.objects.select_for_update().get_or_create(
+        project=project, defaults={"submitted_on": submitted_on, "updated_by": actor}
+    )
+    voorstel.submitted_on = submitted_on
+    voorstel.lsi_instemming_date = lsi_instemming_date
+    voorstel.lsi_instemming_reference = lsi_instemming_reference.strip()
+    voorstel.updated_by = actor
+    if document is not None:
+        voorstel.document = document
+    voorstel.full_clean()
+    voorstel.save()
+    event_record(
+        actor=actor, kind="projectvoorstel_saved", project=project, obj=voorstel,
+        data={"instemming": voorstel.has_instemming},
+    )
+    return voorstel
+
+
+@transaction.atomic
+def projectplan_version_create(*, actor, project: Project, document=None, **content):
+    """Add a new version of the projectplan (versions are never edited in place)."""
+    from .models import ProjectplanVersion
+
+    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    _require_open(project)
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    last = project.plan_versions.order_by("-version").values_list("version", flat=True).first() or 0
+    plan = ProjectplanVersion(project=project, version=last + 1, created_by=actor, **content)
+    if document is not None:
+        plan.document = document
+    plan.full_clean()
+    plan.save()
+    event_record(actor=actor, kind="projectplan_version_created", project=project, obj=plan, to_state=str(plan.version))
+    return plan
+
+
+@transaction.atomic
+def projectplan_adopt(*, actor, plan):
+    """Adopt (vaststellen) a plan version; only after the LSI's instemming with the voorstel."""
+    from .models import ProjectplanVersion
+
+    plan = ProjectplanVersion.objects.select_for_update().select_related("project").get(pk=plan.pk)
+    project = plan.project
+    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    _require_open(project)
+    if plan.adopted_at is not None:
+        raise InvalidTransition(PLAN_ALREADY_ADOPTED)
+    voorstel = getattr(project, "projectvoorstel", None)
+    if voorstel is None or not voorstel.has_instemming:
+        raise InvalidTransition(PLAN_NEEDS_INSTEMMING)
+    from django.utils import timezone
+
+    plan.adopted_by = actor
+    plan.adopted_at = timezone.now()
+    plan.save(update_fields=["adopted_by", "adopted_at"])
+    event_record(
+        actor=actor, kind="projectplan_adopted", project=project, obj=plan, to_state=str(plan.version)
+    )
+    return plan
+
+
+@transaction.atomic
+def projectplan_acknowledge(*, actor, plan):
+    """A partner organisation confirms it knows the adopted plan (one per organisation)."""
+    from .models import PlanAcknowledgement
+
+    project = plan.project
+    _require(actor=actor, project=project, perm=ProjectPerm.VIEW)
+    if plan.adopted_at is None:
+        raise InvalidTransition(PLAN_ACK_NOT_ADOPTED)
+    if not ProjectPartner.objects.filter(
+        project=project, organisation_id=actor.organisation_id, left_at__isnull=True
+    ).exists():
+        raise NotPermitted(PLAN_ACK_NOT_PARTNER)
+    ack, created = PlanAcknowledgement.objects.get_or_create(
+        plan_version=plan, organisation_id=actor.organisation_id, defaults={"acknowledged_by": actor}
+    )
+    if created:
+        event_record(actor=actor, kind="projectplan_acknowledged", project=project, obj=plan)
+    return ack
+
+
+@transaction.atomic
+def dpia_save(*, actor, project: Project, vastgesteld: bool, date=None, reference: str = "", document=None):
+    """Record the DPIA; no data may be requested before it is vastgesteld."""
+    from .models import Dpia
+
+    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    _require_open(project)
+    if vastgesteld and not (date and reference.strip()):
+        raise ApplicationError(DPIA_VASTGESTELD_NEEDS_DATE, {"field": "date" if not date else "reference"})
+    dpia, _ = Dpia.objects.select_for_update().get_or_create(project=project, defaults={"updated_by": actor})
+    dpia.vastgesteld, dpia.date, dpia.reference, dpia.updated_by = vastgesteld, date, reference.strip(), actor
+    if document is not None:
+        dpia.document = document
+    dpia.full_clean()
+    dpia.save()
+    event_record(actor=actor, kind="dpia_saved", project=project, obj=dpia, to_state="vastgesteld" if vastgesteld else "concept")
+    return dpia

@@ -69,3 +69,46 @@ class ProjectFactory(factory.Factory):
         for organisation in partners:
             project_partner_add(actor=created_by, project=project, organisation=organisation)
         return project
+
+
+def pdf_file(name: str = "document.pdf"):
+    """A minimal real PDF upload."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def project_to_phase(project, phase: str, *, actor=None):
+    """Take a project through the real services up to `phase` (style rule 25).
+
+    Registers what each gate needs (collegebesluit, voorstel with instemming, adopted plan,
+    DPIA) with the projectleider `actor` (default: the creator). Phases after data_uitvraag need
+    data-sharing records and are reached by the datasharing fixtures.
+    """
+    from projects import services
+    from projects.constants import PHASE_ORDER, Phase
+
+    actor = actor or project.created_by
+    target = PHASE_ORDER.index(Phase(phase))
+    for step in PHASE_ORDER[1 : target + 1]:
+        if step == Phase.PROJECTPLAN:
+            services.collegebesluit_register(
+                actor=actor, project=project, date=date(2026, 1, 15), reference="CB-2026-001",
+                document=pdf_file(), capacity_settled=True, data_permission=True,
+            )
+        elif step == Phase.PARTNERS:
+            services.projectvoorstel_save(
+                actor=actor, project=project, submitted_on=date(2026, 1, 20),
+                lsi_instemming_date=date(2026, 2, 1), lsi_instemming_reference="LSI-2026-07",
+            )
+            plan = services.projectplan_version_create(
+                actor=actor, project=project, goals="Doelen", approach="Aanpak",
+                indicators_rationale="Indicatoren uit formats.md", data_per_partner="BAG, BRP",
+                planning="Q3", communication="Bewonersbrief", retention="4 weken / 2 jaar",
+            )
+            services.projectplan_adopt(actor=actor, plan=plan)
+        elif step == Phase.DATA_UITVRAAG:
+            services.dpia_save(actor=actor, project=project, vastgesteld=True, date=date(2026, 2, 10), reference="DPIA-1")
+        project = services.project_advance(actor=actor, project=project, target=step)
+    return project
