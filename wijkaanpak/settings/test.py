@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from base64 import b64encode
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-" + secrets.token_urlsafe(40))
@@ -11,7 +12,8 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:63799/0")
 # Generated once per test session; the Celery worker fixture inherits it through os.environ.
 os.environ.setdefault("WIJKAANPAK_MASTER_KEY", b64encode(secrets.token_bytes(32)).decode())
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
-os.environ.setdefault("WIJKAANPAK_PRIVATE_MEDIA", f"/tmp/wijkaanpak-test-media-{os.getpid()}")
+if "WIJKAANPAK_PRIVATE_MEDIA" not in os.environ:
+    os.environ["WIJKAANPAK_PRIVATE_MEDIA"] = tempfile.mkdtemp(prefix="wijkaanpak-test-media-")
 
 from .base import *  # noqa: E402
 
