@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .constants import DataRequestStatus, DeliveryStatus, DestructionRule, Source
 
@@ -51,6 +52,8 @@ class DataRequest(models.Model):
     status = models.CharField(max_length=20, choices=DataRequestStatus.choices, default=DataRequestStatus.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField("ingetrokken op", null=True, blank=True)
+    withdrawn_reason = models.TextField("reden intrekking", blank=True)
 
     class Meta:
         ordering = ["project", "source", "organisation__name"]
@@ -73,7 +76,13 @@ def delivery_upload_to(instance, filename: str) -> str:
     return f"leveringen/{uuid.uuid4().hex}"
 
 
+# Statuses in which an earlier delivery of the same file counts as a duplicate.
+DUPLICATE_STATUSES = ("ontvangen", "verwerken", "geaccepteerd", "vervangen", "afgewezen")
+
+
 class Delivery(models.Model):
+    """One uploaded file against a data request. Its report holds no raw identifier."""
+
     data_request = models.ForeignKey(DataRequest, on_delete=models.PROTECT, related_name="deliveries")
     project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="deliveries")
     organisation = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="deliveries")
@@ -94,6 +103,7 @@ class Delivery(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField("vernietigd op", null=True, blank=True)
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
     )
@@ -106,13 +116,29 @@ class Delivery(models.Model):
             # The same file twice to one data request is refused (formats.md §1).
             models.UniqueConstraint(
                 fields=["data_request", "content_hash"],
-                condition=Q(status__in=["ontvangen", "verwerken", "geaccepteerd", "vervangen"]),
+                condition=Q(status__in=DUPLICATE_STATUSES),
                 name="no_duplicate_delivery",
             ),
         ]
 
     def __str__(self) -> str:
         return f"Levering {self.pk} ({self.get_source_display()})"
+
+
+class DeliveryIssue(models.Model):
+    """One line of a validation report: the row as the partner sees it, the column, the value
+    *masked* (never a full BSN) and the Dutch reason. Destroyed with the project's personal data."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="issues")
+    row_number = models.PositiveIntegerField("rij", null=True, blank=True)
+    column = models.CharField("kolom", max_length=200, blank=True)
+    masked_value = models.CharField("waarde (gemaskeerd)", max_length=200, blank=True)
+    reason = models.CharField("reden", max_length=500)
+
+    class Meta:
+        ordering = ["delivery", "row_number", "id"]
+        verbose_name = "validatiemelding"
+        verbose_name_plural = "validatiemeldingen"
 
 
 class PseudonymisedRecord(models.Model):
@@ -227,6 +253,7 @@ class AddressVaultEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["delivery", "address_key"], name="one_vault_entry_per_address"),
         ]
+        indexes = [models.Index(fields=["project", "address_key"])]
 
 
 class DestructionRecord(models.Model):
@@ -237,7 +264,7 @@ class DestructionRecord(models.Model):
     description = models.CharField("wat", max_length=300)
     rows_destroyed = models.PositiveIntegerField("aantal rijen")
     details = models.JSONField(default=dict, blank=True)
-    executed_at = models.DateTimeField("uitgevoerd op", auto_now_add=True)
+    executed_at = models.DateTimeField("uitgevoerd op", default=timezone.now)
 
     class Meta:
         ordering = ["-executed_at", "-id"]

@@ -15,7 +15,7 @@ from projects.selectors import project_partner_organisation_ids, user_has_projec
 from wijkaanpak.core.events import event_record
 from wijkaanpak.core.exceptions import ApplicationError, NotPermitted
 
-from .constants import ROLE_PERMISSIONS, ConvenantKind, ProjectPerm, Role
+from .constants import LSI_PARTIES, ROLE_PERMISSIONS, ConvenantKind, ProjectPerm, Role
 from .models import Convenant, Organisation, ProjectRole, User
 
 ROLE_ORGANISATION_NOT_PARTNER = (
@@ -27,6 +27,10 @@ ROLE_ADVISEUR_ONLY_VNG = "Alleen medewerkers van VNG Naleving kunnen adviseur zi
 CONVENANT_PROJECT_ONLY_AANVULLEND = "Alleen een aanvullend convenant kan voor één project gelden."
 CONVENANT_PERIOD_INVALID = "De einddatum ligt vóór de begindatum."
 NOT_PROJECTLEIDER = "Alleen de projectleider van dit project mag dit doen."
+CONVENANT_LSI_NOT_PARTY = (
+    "{organisatie} is geen partij bij het LSI-convenant; registreer een aanvullend convenant."
+)
+CONVENANT_ORGANISATION_NOT_PARTNER = "{organisatie} neemt niet deel aan dit project."
 
 
 def _require_manage(*, actor: User, project) -> None:
@@ -129,6 +133,8 @@ def convenant_register(
         _require_manage(actor=actor, project=project)
         if kind != ConvenantKind.AANVULLEND:
             raise ApplicationError(CONVENANT_PROJECT_ONLY_AANVULLEND, {"field": "kind"})
+    if kind == ConvenantKind.LSI and organisation.kind not in LSI_PARTIES:
+        raise ApplicationError(CONVENANT_LSI_NOT_PARTY.format(organisatie=organisation), {"field": "kind"})
     if valid_until is not None and valid_until < valid_from:
         raise ApplicationError(CONVENANT_PERIOD_INVALID, {"field": "valid_until"})
     convenant = Convenant(
@@ -174,3 +180,38 @@ def convenant_end(*, actor: User, convenant: Convenant, valid_until: date) -> Co
         to_state=str(valid_until),
     )
     return convenant
+
+
+@transaction.atomic
+def project_convenant_register(
+    *,
+    actor: User,
+    project,
+    organisation: Organisation,
+    kind: ConvenantKind,
+    reference: str,
+    valid_from: date,
+    valid_until: date | None = None,
+    document=None,
+) -> Convenant:
+    """Register, from a project, the convenant of one of its partners.
+
+    Caller must be the project's projectleider and the organisation must take part. An
+    aanvullend convenant registered here holds for this project only; an LSI-convenant is the
+    organisation's general one.
+    """
+    _require_manage(actor=actor, project=project)
+    if organisation.pk not in project_partner_organisation_ids(project=project):
+        raise ApplicationError(
+            CONVENANT_ORGANISATION_NOT_PARTNER.format(organisatie=organisation), {"field": "organisation"}
+        )
+    return convenant_register(
+        actor=actor,
+        organisation=organisation,
+        kind=kind,
+        reference=reference,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        document=document,
+        project=project if kind == ConvenantKind.AANVULLEND else None,
+    )

@@ -68,3 +68,116 @@ def project_partner_organisation_ids(*, project: Project) -> set[int]:
             "organisation_id", flat=True
         )
     )
+
+
+# --- Reads for the project pages. The caller has already passed project_get_for_user. ---
+
+DOCUMENT_KINDS = ("collegebesluit", "projectvoorstel", "projectplan", "dpia", "convenant")
+
+
+def project_transitions(*, project: Project):
+    """The phase history of a project, oldest first, with who moved it."""
+    from .models import PhaseTransition
+
+    return PhaseTransition.objects.filter(project=project).select_related("actor").order_by("at", "id")
+
+
+def project_partners_overview(*, project: Project) -> list[dict]:
+    """Active partners with whether their convenant is valid today (for this project)."""
+    from django.utils import timezone
+
+    from partners.selectors import convenants_valid_on
+
+    valid = {}
+    for convenant in convenants_valid_on(day=timezone.localdate(), project=project).order_by("valid_from"):
+        valid.setdefault(convenant.organisation_id, convenant)
+    partners = ProjectPartner.objects.filter(project=project, left_at__isnull=True).select_related("organisation")
+    return [
+        {"partner": partner, "organisation": partner.organisation, "convenant": valid.get(partner.organisation_id)}
+        for partner in partners
+    ]
+
+
+def project_plan_versions(*, project: Project):
+    """Every plan version, newest first, with its acknowledgements."""
+    from django.db.models import Prefetch
+
+    from .models import PlanAcknowledgement, ProjectplanVersion
+
+    return (
+        ProjectplanVersion.objects.filter(project=project)
+        .select_related("adopted_by", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "acknowledgements",
+                queryset=PlanAcknowledgement.objects.select_related("organisation").order_by("organisation__name"),
+            )
+        )
+        .order_by("-version")
+    )
+
+
+def project_plan_get(*, project: Project, version: int):
+    """One plan version of a project that the caller may see, or Http404."""
+    from .models import ProjectplanVersion
+
+    plan = ProjectplanVersion.objects.filter(project=project, version=version).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def project_documents(*, project: Project) -> list[dict]:
+    """The uploaded documents of a project, as (kind, pk, title, date); never a file path."""
+    from .models import Collegebesluit, Dpia, Projectvoorstel, ProjectplanVersion
+
+    documents: list[dict] = []
+    for besluit in Collegebesluit.objects.filter(project=project).exclude(document=""):
+        documents.append(
+            {"kind": "collegebesluit", "pk": besluit.pk, "title": f"Collegebesluit {besluit.reference}",
+             "date": besluit.date}
+        )
+    for voorstel in Projectvoorstel.objects.filter(project=project).exclude(document=""):
+        documents.append({"kind": "projectvoorstel", "pk": voorstel.pk, "title": "Projectvoorstel",
+                          "date": voorstel.submitted_on})
+    for plan in ProjectplanVersion.objects.filter(project=project).exclude(document=""):
+        documents.append({"kind": "projectplan", "pk": plan.pk, "title": f"Projectplan versie {plan.version}",
+                          "date": plan.created_at.date()})
+    for dpia in Dpia.objects.filter(project=project).exclude(document=""):
+        documents.append({"kind": "dpia", "pk": dpia.pk, "title": "DPIA", "date": dpia.date})
+    for convenant in _project_convenants(project=project).exclude(document="").select_related("organisation"):
+        documents.append({"kind": "convenant", "pk": convenant.pk, "title": str(convenant),
+                          "date": convenant.valid_from})
+    return documents
+
+
+def _project_convenants(*, project: Project):
+    """Convenants of the project's active partners: general ones and those bound to this project."""
+    from django.db.models import Q
+
+    from partners.models import Convenant
+
+    organisations = ProjectPartner.objects.filter(project=project, left_at__isnull=True).values("organisation_id")
+    return Convenant.objects.filter(
+        Q(project__isnull=True) | Q(project=project), organisation_id__in=organisations
+    )
+
+
+def project_document_get_for_user(*, user, slug: str, kind: str, pk: int):
+    """The stored file of one project document, or Http404 (absent, not yours, other project)."""
+    from .models import Collegebesluit, Dpia, Projectvoorstel, ProjectplanVersion
+
+    project = project_get_for_user(user=user, slug=slug, perm=ProjectPerm.VIEW)
+    querysets = {
+        "collegebesluit": Collegebesluit.objects.filter(project=project),
+        "projectvoorstel": Projectvoorstel.objects.filter(project=project),
+        "projectplan": ProjectplanVersion.objects.filter(project=project),
+        "dpia": Dpia.objects.filter(project=project),
+        "convenant": _project_convenants(project=project),
+    }
+    if kind not in querysets:
+        raise Http404
+    obj = querysets[kind].filter(pk=pk).first()
+    if obj is None or not obj.document:
+        raise Http404
+    return project, obj, obj.document

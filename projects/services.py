@@ -23,10 +23,14 @@ def _require(*, actor, project: Project, perm: ProjectPerm, message: str = NOT_P
         raise NotPermitted(message)
 
 
+# Slugs that are path segments of their own under /projecten/ (projects.urls).
+RESERVED_SLUGS = frozenset({"nieuw"})
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:70] or "project"
     slug, counter = base, 2
-    while Project.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Project.objects.filter(slug=slug).exists():
         slug, counter = f"{base}-{counter}", counter + 1
     return slug
 

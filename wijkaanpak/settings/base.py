@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "partners",
     "projects",
     "datasharing",
+    "datasharing.matching",
     "controls",
     "reports",
 ]
