@@ -58,3 +58,55 @@ def project_a(projectleider_a, convenants, uwv):
 @pytest.fixture
 def project_b(projectleider_b, convenants, belastingdienst):
     return ProjectFactory(created_by=projectleider_b, partners=[belastingdienst])
+
+
+# --- People per role on project A (issue #2). Each holds one role through partners.services. ---
+
+
+@pytest.fixture
+def analist_a(project_a, gemeente_a):
+    from partners.services import role_grant
+
+    person = UserFactory(username="analist_a", organisation=gemeente_a)
+    role_grant(actor=project_a.created_by, project=project_a, person=person, role="analist")
+    return person
+
+
+@pytest.fixture
+def inspecteur_a(project_a, uwv):
+    from partners.services import role_grant
+
+    person = UserFactory(username="inspecteur_a", organisation=uwv)
+    role_grant(actor=project_a.created_by, project=project_a, person=person, role="inspecteur")
+    return person
+
+
+@pytest.fixture
+def behandelaar_a(project_a, uwv):
+    from partners.services import role_grant
+
+    person = UserFactory(username="behandelaar_a", organisation=uwv)
+    role_grant(actor=project_a.created_by, project=project_a, person=person, role="behandelaar")
+    return person
+
+
+@pytest.fixture
+def adviseur_a(project_a, vng):
+    from partners.services import role_grant
+    from projects.services import project_partner_add
+
+    project_partner_add(actor=project_a.created_by, project=project_a, organisation=vng)
+    person = UserFactory(username="adviseur_a", organisation=vng)
+    role_grant(actor=project_a.created_by, project=project_a, person=person, role="adviseur")
+    return person
+
+
+@pytest.fixture
+def verified_client(client):
+    """`verified_client(user)` logs the test client in with password and second factor."""
+    from tests.factories import login_verified
+
+    def _login(user):
+        return login_verified(client, user)
+
+    return _login

@@ -112,3 +112,31 @@ def project_to_phase(project, phase: str, *, actor=None):
             services.dpia_save(actor=actor, project=project, vastgesteld=True, date=date(2026, 2, 10), reference="DPIA-1")
         project = services.project_advance(actor=actor, project=project, target=step)
     return project
+
+
+def otp_device_for(user, *, confirmed: bool = True):
+    """A TOTP device (django-otp) for `user`; its token is `totp_now(device)`."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="test", confirmed=confirmed)
+
+
+def totp_now(device) -> str:
+    """The current token of a TOTP device, computed as an authenticator app would."""
+    from django_otp.oath import totp
+
+    token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    return f"{token:0{device.digits}d}"
+
+
+def login_verified(client, user):
+    """Log `client` in as `user` with a verified second factor (like the login + OTP steps)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or otp_device_for(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

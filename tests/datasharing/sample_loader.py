@@ -140,7 +140,10 @@ def load_sample(folder: Path) -> Frames:
 
     huur_raw = _with_address(raw["huur.csv"], nad_to_key)
     huur = pd.DataFrame(
-        {"address_key": huur_raw["address_key"], "huurder_key": normalise_bsn(huur_raw["huurder_bsn"])}
+        {
+            "address_key": huur_raw["address_key"],
+            "huurder_key": normalise_bsn(huur_raw["huurder_bsn"]),
+        }
     ).dropna(subset=["huurder_key"])
 
     kvk_raw = _with_address(raw["kvk.csv"], nad_to_key)
@@ -162,7 +165,11 @@ def load_sample(folder: Path) -> Frames:
         df = _with_address(raw[name], nad_to_key)
         signaal_parts.append(
             pd.DataFrame(
-                {"address_key": df["address_key"], "organisation": partner, "signaal": df["signaal"]}
+                {
+                    "address_key": df["address_key"],
+                    "organisation": partner,
+                    "signaal": df["signaal"],
+                }
             )
         )
     signaal = pd.concat(signaal_parts, ignore_index=True)

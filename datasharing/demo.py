@@ -1,0 +1,108 @@
+"""Demo data of data sharing: a data request and an accepted delivery for every source of
+formats.md in the demo project in phase data_uitvraag, made from the synthetic wijk-300 files
+in `demo_data/` through the real services (upload → validation → pseudonymisation).
+
+Idempotent: a data request that already has an accepted delivery is left alone. Called by
+`manage.py load_demo` after `projects.demo.build`.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.files.base import File
+from django.utils import timezone
+
+from partners.constants import Role
+from partners.models import Organisation, ProjectRole, User
+from projects.constants import Phase
+from projects.models import Project
+
+from .constants import DataRequestStatus, DeliveryStatus
+from .models import DataRequest
+
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+LEGAL_GROUND = "Art. 64 Wet SUWI; LSI-convenant (gegevenslevering voor bestandsvergelijking)"
+
+# file → (source, organisation name in projects.demo). BAG first: energie names addresses by
+# nummeraanduiding_id, which needs an accepted BAG delivery.
+DELIVERIES = [
+    ("bag.csv", "bag", "municipality"),
+    ("brp.csv", "brp", "municipality"),
+    ("uitkering_uwv.csv", "uitkering", "UWV"),
+    ("uitkering_svb.csv", "uitkering", "SVB"),
+    ("uitkering_pw.csv", "uitkering", "municipality"),
+    ("toeslag.csv", "toeslag", "Belastingdienst"),
+    ("huur.csv", "huur", "woningcorporatie"),
+    ("kvk.csv", "kvk", "municipality"),
+    ("energie.csv", "energie", "municipality"),
+    ("signaal_politie.csv", "signaal", "Politie"),
+    ("signaal_corporatie.csv", "signaal", "woningcorporatie"),
+    ("signaal_uwv.csv", "signaal", "UWV"),
+]
+
+
+def _organisation(key: str, project: Project) -> Organisation:
+    from projects.demo import WONINGCORPORATIE
+
+    if key == "municipality":
+        return project.municipality
+    return Organisation.objects.get(name=WONINGCORPORATIE if key == "woningcorporatie" else key)
+
+
+def _deliverer(organisation: Organisation, project: Project, leader: User) -> User:
+    """A person of the organisation who may deliver (projectleider or an analist)."""
+    from partners.services import role_grant
+    from projects.demo import DEMO_PASSWORD
+
+    if organisation.pk == project.municipality_id:
+        return leader
+    username = f"leverancier_{organisation.kind}"
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(
+            username=username, first_name="Leverancier", last_name=organisation.name,
+            email=f"{username}@voorbeeldstad.example", organisation=organisation,
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    if not ProjectRole.objects.filter(project=project, person=user, role=Role.ANALIST, ended_at__isnull=True).exists():
+        role_grant(actor=leader, project=project, person=user, role=Role.ANALIST)
+    return user
+
+
+def build(*, stdout=None) -> None:
+    from projects.demo import DEMO_PROJECT_SLUGS
+
+    from .services import data_request_create, delivery_process, delivery_upload
+
+    project = Project.objects.filter(slug=DEMO_PROJECT_SLUGS[Phase.DATA_UITVRAAG]).first()
+    if project is None:
+        if stdout is not None:
+            stdout.write("  geen demoproject in de fase data-uitvraag; overgeslagen")
+        return
+    leader = User.objects.get(username="projectleider")
+    for filename, source, organisation_key in DELIVERIES:
+        organisation = _organisation(organisation_key, project)
+        data_request = (
+            DataRequest.objects.filter(project=project, organisation=organisation, source=source)
+            .exclude(status=DataRequestStatus.INGETROKKEN)
+            .first()
+        )
+        if data_request is None:
+            data_request = data_request_create(
+                actor=leader, project=project, organisation=organisation, source=source,
+                legal_ground=LEGAL_GROUND, deadline=timezone.localdate() + timedelta(days=28),
+            )
+        if data_request.deliveries.filter(status=DeliveryStatus.GEACCEPTEERD).exists():
+            continue
+        deliverer = _deliverer(organisation, project, leader)
+        with (DEMO_DATA / filename).open("rb") as handle:
+            delivery = delivery_upload(
+                actor=deliverer, data_request=data_request, file=File(handle, name=filename), queue=False
+            )
+        delivery = delivery_process(delivery_id=delivery.pk)
+        if stdout is not None:
+            stdout.write(
+                f"  {filename}: {delivery.get_status_display()} ({delivery.valid_rows} rijen, "
+                f"{delivery.invalid_rows} ongeldig)"
+            )

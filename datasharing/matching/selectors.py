@@ -1,0 +1,120 @@
+"""Reads of matching runs, risk lists and the selection, scoped per user (security R2).
+
+Views call `project_get_for_user(..., perm)` first (404 for others); these selectors then scope
+every object to that project, so an id of another project is simply not found.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .constants import ProposalStatus
+from .models import MatchingRun, Reidentification, RiskAddress, SelectionClosure, SelectionProposal
+
+
+def run_list(*, project) -> QuerySet[MatchingRun]:
+    return MatchingRun.objects.filter(project=project).select_related("created_by").order_by("-created_at", "-id")
+
+
+def run_get(*, project, pk: int) -> MatchingRun:
+    run = MatchingRun.objects.filter(project=project, pk=pk).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def current_run(*, project) -> MatchingRun | None:
+    return MatchingRun.objects.filter(project=project, is_current=True).first()
+
+
+def active_run(*, project) -> MatchingRun | None:
+    return MatchingRun.objects.filter(project=project, status__in=["queued", "running"]).first()
+
+
+RISK_ORDERINGS = {
+    "score": ("-score", "pseudonym"),
+    "-score": ("score", "pseudonym"),
+    "buurt": ("buurtcode", "-score", "pseudonym"),
+    "-buurt": ("-buurtcode", "-score", "pseudonym"),
+}
+
+
+def risk_address_list(
+    *, run: MatchingRun, indicator: str = "", buurt: str = "", min_score: int | None = None,
+    order: str = "score", only_risk: bool = True,
+) -> QuerySet[RiskAddress]:
+    """Addresses of one run, filtered and ordered; only risk addresses unless asked otherwise."""
+    qs = RiskAddress.objects.filter(run=run)
+    if only_risk:
+        qs = qs.filter(is_risk=True)
+    if indicator:
+        if connection.vendor == "postgresql":
+            qs = qs.filter(fired__contains=[indicator])
+        else:  # SQLite (demo) has no JSON containment; codes are distinct quoted words
+            qs = qs.filter(fired__icontains=f'"{indicator}"')
+    if buurt:
+        qs = qs.filter(buurtcode=buurt)
+    if min_score is not None:
+        qs = qs.filter(score__gte=min_score)
+    return qs.order_by(*RISK_ORDERINGS.get(order, RISK_ORDERINGS["score"]))
+
+
+def risk_address_buurten(*, run: MatchingRun) -> list[str]:
+    return list(
+        RiskAddress.objects.filter(run=run, is_risk=True).exclude(buurtcode="")
+        .order_by("buurtcode").values_list("buurtcode", flat=True).distinct()
+    )
+
+
+def risk_address_get(*, run: MatchingRun, pk: int) -> RiskAddress:
+    address = RiskAddress.objects.filter(run=run, pk=pk).first()
+    if address is None:
+        raise Http404
+    return address
+
+
+def proposal_list(*, project, status: str | None = None) -> QuerySet[SelectionProposal]:
+    qs = SelectionProposal.objects.filter(project=project).select_related("proposed_by", "decided_by")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-proposed_at", "-id")
+
+
+def proposal_get(*, project, pk: int) -> SelectionProposal:
+    proposal = SelectionProposal.objects.filter(project=project, pk=pk).select_related("project").first()
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+def proposals_by_address(*, project, address_keys) -> dict[str, SelectionProposal]:
+    """Open or approved proposal per address key (for marking rows in the risk list)."""
+    qs = SelectionProposal.objects.filter(
+        project=project, address_key__in=list(address_keys),
+        status__in=[ProposalStatus.PROPOSED, ProposalStatus.APPROVED],
+    )
+    return {p.address_key: p for p in qs}
+
+
+def selected_address_keys(project) -> set[str]:
+    """Address pseudonyms approved with four eyes: what controleavonden plan from."""
+    return set(
+        SelectionProposal.objects.filter(project=project, status=ProposalStatus.APPROVED).values_list(
+            "address_key", flat=True
+        )
+    )
+
+
+def approved_selection_count(*, project) -> int:
+    return SelectionProposal.objects.filter(project=project, status=ProposalStatus.APPROVED).count()
+
+
+def selection_closed_at(project):
+    closure = SelectionClosure.objects.filter(project=project).first()
+    return closure.closed_at if closure else None
+
+
+def reidentification_list(*, project) -> QuerySet[Reidentification]:
+    return Reidentification.objects.filter(project=project).select_related("actor", "proposal")

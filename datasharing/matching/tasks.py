@@ -1,0 +1,71 @@
+"""Celery tasks of a matching run. They take ids only and call the services (style rule 8).
+
+A run is a chord: one task per chunk in parallel on any number of workers, then the finalise
+callback. Chunks are idempotent (see services), so late acks and redelivery after a worker crash
+(R27) are safe. Transient database errors are retried with backoff; anything else fails the run
+visibly and leaves the current run in place (R30).
+"""
+
+from __future__ import annotations
+
+import structlog
+from celery import chord, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import OperationalError
+
+from . import services
+
+logger = structlog.get_logger(__name__)
+
+# Below the Redis visibility timeout (2 h, settings.base) so a running task is never redelivered.
+CHUNK_SOFT_TIME_LIMIT = 20 * 60
+CHUNK_TIME_LIMIT = 25 * 60
+
+
+@shared_task(
+    bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3,
+    soft_time_limit=60, time_limit=120,
+)
+def matching_run_dispatch_task(self, run_id: int) -> None:
+    """queued → running, then fan the chunks out as a chord."""
+    if not services.matching_run_begin(run_id=run_id):
+        return
+    from .models import MatchingRun
+
+    run = MatchingRun.objects.get(pk=run_id)
+    callback = matching_run_finalise_task.si(run_id).on_error(matching_run_error_task.s(run_id))
+    chord(matching_chunk_task.si(run_id, index) for index in range(run.chunk_count))(callback)
+
+
+@shared_task(
+    bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3,
+    soft_time_limit=CHUNK_SOFT_TIME_LIMIT, time_limit=CHUNK_TIME_LIMIT,
+)
+def matching_chunk_task(self, run_id: int, index: int) -> dict:
+    try:
+        return services.matching_chunk_process(run_id=run_id, index=index)
+    except OperationalError:
+        if self.request.retries >= self.max_retries:
+            services.matching_run_fail(run_id=run_id, error="Databasefout bij het verwerken van een deel.")
+        raise
+    except SoftTimeLimitExceeded:
+        services.matching_run_fail(run_id=run_id, error="Een deel van de matchingrun duurde te lang.")
+        return {"index": index, "failed": True}
+    except Exception as error:  # noqa: BLE001 - recorded on the run, visible on the page
+        logger.exception("matching_chunk_failed", run_id=run_id, index=index)
+        services.matching_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
+        return {"index": index, "failed": True}
+
+
+@shared_task(
+    bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3,
+    soft_time_limit=5 * 60, time_limit=6 * 60,
+)
+def matching_run_finalise_task(self, run_id: int) -> str:
+    return services.matching_run_finalise(run_id=run_id).status
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=120)
+def matching_run_error_task(request, exc, traceback, run_id: int) -> None:
+    """Errback of the chord: a chunk that failed for good (or a lost chord) fails the run."""
+    services.matching_run_fail(run_id=run_id, error=f"Taak mislukt: {type(exc).__name__}")

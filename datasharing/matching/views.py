@@ -1,0 +1,340 @@
+"""Pages of matching and selection. Thin views: a selector to read, a service to change.
+
+Every view first resolves the project with `project_get_for_user(…, perm)`, so a person without
+that permission on that project gets 404 (never 403, R2); objects are then read only within it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+
+from partners.constants import ProjectPerm
+from projects.selectors import project_get_for_user, user_has_project_perm
+from wijkaanpak.core.exceptions import ApplicationError
+
+from . import selectors, services
+from .constants import NEVER_USED, ProposalStatus
+from .forms import DecideForm, IndicatorSettingsForm, ProposeForm, ReidentifyForm, RiskFilterForm
+from .indicators.registry import ALL_CODES, INDICATORS
+
+RISK_PAGE_SIZE = 50
+RUN_PAGE_SIZE = 20
+SOURCE_LABELS = {
+    "bag": "BAG (adressen, gebruiksdoel en oppervlakte; gemeente)",
+    "brp": "BRP (inschrijvingen op het adres met geboortedatum en datum van inschrijving; gemeente)",
+    "uitkering": "uitkeringen met leefvorm (UWV, SVB, gemeente)",
+    "toeslag": "toeslagen met toeslagpartner (Belastingdienst)",
+    "huur": "huurders van het adres (woningcorporatie)",
+    "kvk": "inschrijvingen in het Handelsregister (KvK)",
+    "energie": "jaarlijks elektriciteitsverbruik (netbeheerder, via de gemeente)",
+    "signaal": "eigen signalen van partners (verwonderadressen)",
+}
+
+
+class ProjectView(View):
+    """Resolves `self.project` for `perm` (404 otherwise) before dispatching."""
+
+    perm: ProjectPerm = ProjectPerm.VIEW_PSEUDONYMISED
+
+    def dispatch(self, request, *args, **kwargs):
+        self.project = project_get_for_user(user=request.user, slug=kwargs["slug"], perm=self.perm)
+        return super().dispatch(request, *args, **kwargs)
+
+    def can(self, perm: ProjectPerm) -> bool:
+        return user_has_project_perm(user=self.request.user, project=self.project, perm=perm)
+
+    def back(self, name: str, **kwargs):
+        return redirect(reverse(f"matching:{name}", kwargs={"slug": self.project.slug, **kwargs}))
+
+
+# --- runs ------------------------------------------------------------------------------------------
+
+
+class RunListView(ProjectView):
+    template_name = "matching/run_list.html"
+
+    def get(self, request, slug):
+        page = Paginator(selectors.run_list(project=self.project), RUN_PAGE_SIZE).get_page(request.GET.get("pagina"))
+        return render(request, self.template_name, {
+            "project": self.project,
+            "page": page,
+            "active": selectors.active_run(project=self.project),
+            "can_run": self.can(ProjectPerm.RUN_MATCHING),
+        })
+
+    def post(self, request, slug):
+        try:
+            services.matching_run_start(actor=request.user, project=self.project)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "De matchingrun is gestart.")
+        return self.back("runs")
+
+
+class RunStatusView(ProjectView):
+    """The progress fragment that htmx polls while a run is active."""
+
+    def get(self, request, slug, pk):
+        run = selectors.run_get(project=self.project, pk=pk)
+        return render(request, "matching/_run_status.html", {
+            "project": self.project, "run": run, "can_run": self.can(ProjectPerm.RUN_MATCHING),
+        })
+
+
+class RunCancelView(ProjectView):
+    perm = ProjectPerm.RUN_MATCHING
+
+    def post(self, request, slug, pk):
+        run = selectors.run_get(project=self.project, pk=pk)
+        try:
+            services.matching_run_cancel(actor=request.user, run=run)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "De matchingrun is geannuleerd.")
+        return self.back("runs")
+
+
+# --- risk list -------------------------------------------------------------------------------------
+
+
+def _indicator_rows(address, run) -> list[dict]:
+    """Per indicator of the run: fired (with its explanation), not evaluated, or not fired."""
+    rows = []
+    for code in run.settings_snapshot.get("enabled", []):
+        result = address.results.get(code)
+        if code in run.not_evaluated:
+            rows.append({"code": code, "name": INDICATORS[code].name, "status": "not_evaluated",
+                         "explanation": "Niet geëvalueerd: een benodigde bron is niet aangeleverd."})
+        elif result:
+            rows.append({"code": code, "name": INDICATORS[code].name, **result})
+    return rows
+
+
+class RiskListView(ProjectView):
+    template_name = "matching/risk_list.html"
+
+    def get(self, request, slug):
+        run = selectors.current_run(project=self.project)
+        context = {"project": self.project, "run": run}
+        if run is not None:
+            form = RiskFilterForm(request.GET or None, buurten=selectors.risk_address_buurten(run=run))
+            filters = form.filters()
+            only_risk = filters.get("min_score") is None
+            qs = selectors.risk_address_list(run=run, only_risk=only_risk, **filters)
+            page = Paginator(qs, RISK_PAGE_SIZE).get_page(request.GET.get("pagina"))
+            addresses = list(page.object_list)
+            proposals = selectors.proposals_by_address(project=self.project, address_keys=[a.address_key for a in addresses])
+            query = request.GET.copy()
+            query.pop("pagina", None)
+            context.update({
+                "form": form,
+                "page": page,
+                "rows": [{"address": a, "indicators": _indicator_rows(a, run), "proposal": proposals.get(a.address_key)}
+                         for a in addresses],
+                "query": query.urlencode(),
+                "not_evaluated": [INDICATORS[c].name for c in run.not_evaluated],
+                "can_propose": self.can(ProjectPerm.PROPOSE_SELECTION),
+            })
+        return render(request, self.template_name, context)
+
+
+class RiskAddressView(ProjectView):
+    """One address of the current run, and the proposal form (analists)."""
+
+    template_name = "matching/risk_address.html"
+
+    def _context(self, pk, form=None):
+        run = selectors.current_run(project=self.project)
+        if run is None:
+            raise Http404
+        address = selectors.risk_address_get(run=run, pk=pk)
+        proposals = selectors.proposals_by_address(project=self.project, address_keys=[address.address_key])
+        return {
+            "project": self.project, "run": run, "address": address, "indicators": _indicator_rows(address, run),
+            "proposal": proposals.get(address.address_key), "form": form or ProposeForm(),
+            "can_propose": self.can(ProjectPerm.PROPOSE_SELECTION),
+        }
+
+    def get(self, request, slug, pk):
+        return render(request, self.template_name, self._context(pk))
+
+    def post(self, request, slug, pk):
+        context = self._context(pk, ProposeForm(request.POST))
+        form = context["form"]
+        if form.is_valid():
+            try:
+                services.selection_propose(actor=request.user, risk_address=context["address"],
+                                           reason=form.cleaned_data["reason"])
+            except ApplicationError as error:
+                form.add_error(error.extra.get("field"), error.message)
+            else:
+                messages.success(request, f"Adres {context['address'].pseudonym} is voorgedragen.")
+                return self.back("risks")
+        return render(request, self.template_name, context, status=400)
+
+
+# --- proposals and decisions --------------------------------------------------------------------
+
+
+class ProposalListView(ProjectView):
+    template_name = "matching/proposal_list.html"
+
+    def get(self, request, slug):
+        return render(request, self.template_name, self._context())
+
+    def _context(self, **extra):
+        proposals = list(selectors.proposal_list(project=self.project))
+        return {
+            "project": self.project,
+            "open": [p for p in proposals if p.status == ProposalStatus.PROPOSED],
+            "decided": [p for p in proposals if p.status != ProposalStatus.PROPOSED],
+            "can_decide": self.can(ProjectPerm.APPROVE_SELECTION),
+            "closed_at": selectors.selection_closed_at(self.project),
+            **extra,
+        }
+
+
+class ProposalDecideView(ProjectView):
+    def post(self, request, slug, pk):
+        proposal = selectors.proposal_get(project=self.project, pk=pk)
+        form = DecideForm(request.POST)
+        if form.is_valid():
+            try:
+                services.selection_decide(
+                    actor=request.user, proposal=proposal, approve=form.cleaned_data["decision"] == "approve",
+                    reason=form.cleaned_data["decision_reason"],
+                )
+            except ApplicationError as error:
+                form.add_error(error.extra.get("field") if error.extra.get("field") in form.fields else None,
+                               error.message)
+            else:
+                messages.success(request, f"Uw besluit over {proposal.pseudonym} is vastgelegd.")
+                return self.back("proposals")
+        view = ProposalListView()
+        view.request, view.project = request, self.project
+        return render(request, ProposalListView.template_name,
+                      view._context(error_form=form, error_pk=proposal.pk), status=400)
+
+
+# --- the approved selection and re-identification ----------------------------------------------------
+
+
+class SelectionView(ProjectView):
+    perm = ProjectPerm.VIEW_ADDRESSES
+    template_name = "matching/selection.html"
+
+    def get(self, request, slug):
+        return render(request, self.template_name, {
+            "project": self.project,
+            "approved": selectors.proposal_list(project=self.project, status=ProposalStatus.APPROVED),
+            "closed_at": selectors.selection_closed_at(self.project),
+            "can_close": self.can(ProjectPerm.APPROVE_SELECTION),
+            "form": ReidentifyForm(),
+        })
+
+
+class ReidentifyView(ProjectView):
+    perm = ProjectPerm.VIEW_ADDRESSES
+    template_name = "matching/reidentify.html"
+
+    def get(self, request, slug, pk):
+        proposal = selectors.proposal_get(project=self.project, pk=pk)
+        return render(request, self.template_name, {"project": self.project, "proposal": proposal,
+                                                     "form": ReidentifyForm()})
+
+    def post(self, request, slug, pk):
+        proposal = selectors.proposal_get(project=self.project, pk=pk)
+        form = ReidentifyForm(request.POST)
+        address = None
+        if form.is_valid():
+            try:
+                address = services.address_reidentify(actor=request.user, proposal=proposal,
+                                                      reason=form.cleaned_data["reason"])
+            except ApplicationError as error:
+                form.add_error(error.extra.get("field"), error.message)
+        return render(request, self.template_name, {"project": self.project, "proposal": proposal, "form": form,
+                                                     "address": address}, status=200 if address else 400)
+
+
+class SelectionCloseView(ProjectView):
+    perm = ProjectPerm.APPROVE_SELECTION
+
+    def post(self, request, slug):
+        try:
+            services.selection_close(actor=request.user, project=self.project)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "De selectie is gesloten.")
+        return self.back("selection")
+
+
+# --- the public method page and the settings ----------------------------------------------------------
+
+
+class MethodView(ProjectView):
+    """'Selectiemethode': the method in plain Dutch, fit for the algoritmeregister."""
+
+    perm = ProjectPerm.VIEW
+    template_name = "matching/method.html"
+
+    def get(self, request, slug):
+        engine_settings = services.indicator_settings_for(project=self.project)
+        indicators = [
+            {
+                "code": code.value,
+                "name": INDICATORS[code].name,
+                "description": INDICATORS[code].describe(engine_settings),
+                "sources": [SOURCE_LABELS[s.value] for s in INDICATORS[code].sources],
+                "weight": engine_settings.weight(code),
+                "enabled": code.value in engine_settings.enabled,
+            }
+            for code in ALL_CODES
+        ]
+        return render(request, self.template_name, {
+            "project": self.project, "settings": engine_settings, "indicators": indicators,
+            "never_used": NEVER_USED, "current_run": selectors.current_run(project=self.project),
+            "can_manage": self.can(ProjectPerm.MANAGE),
+        })
+
+
+class SettingsView(ProjectView):
+    perm = ProjectPerm.MANAGE
+    template_name = "matching/settings.html"
+
+    def _initial(self) -> dict:
+        current = services.indicator_settings_for(project=self.project)
+        initial = {name: getattr(current, name) for name in services.SETTING_FIELDS}
+        for code in ALL_CODES:
+            initial[f"weight_{code.value}"] = current.weight(code)
+            initial[f"enabled_{code.value}"] = code.value in current.enabled
+        return initial
+
+    def get(self, request, slug):
+        return render(request, self.template_name, {"project": self.project,
+                                                     "form": IndicatorSettingsForm(initial=self._initial())})
+
+    def post(self, request, slug):
+        form = IndicatorSettingsForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.indicator_settings_update(
+                    actor=request.user, project=self.project,
+                    values={name: data[name] for name in services.SETTING_FIELDS},
+                    weights={c.value: data[f"weight_{c.value}"] for c in ALL_CODES},
+                    enabled=[c.value for c in ALL_CODES if data[f"enabled_{c.value}"]],
+                )
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "De indicatorinstellingen zijn opgeslagen; ze gelden voor de volgende run.")
+                return self.back("method")
+        return render(request, self.template_name, {"project": self.project, "form": form}, status=400)

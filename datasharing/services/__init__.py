@@ -1,0 +1,20 @@
+"""Every write of the data-sharing domain (style rule 4). Split by sub-domain:
+
+- requests.py — data requests (data_request_create / data_request_withdraw)
+- deliveries.py — upload and processing of deliveries (delivery_upload / delivery_process)
+- records.py — building pseudonymised record rows and vault entries
+- retention.py — the retention rules (retention_enforce)
+"""
+
+from .deliveries import delivery_process, delivery_upload
+from .requests import data_request_blockers, data_request_create, data_request_withdraw
+from .retention import retention_enforce
+
+__all__ = [
+    "data_request_blockers",
+    "data_request_create",
+    "data_request_withdraw",
+    "delivery_process",
+    "delivery_upload",
+    "retention_enforce",
+]

@@ -1,0 +1,435 @@
+"""Deliveries: upload, validation, pseudonymisation and storage (formats.md §1–2, R14, R17).
+
+The raw file lives only between upload and processing, in private storage under a server
+generated name; `delivery_process` deletes it whatever the outcome. A delivery stores all its
+valid rows or nothing. Log lines carry ids and counts only, never values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from datasharing.constants import DataRequestStatus, DeliveryStatus, Source
+from datasharing.models import (
+    DUPLICATE_STATUSES,
+    RECORD_MODELS,
+    AddressVaultEntry,
+    BagRecord,
+    DataRequest,
+    Delivery,
+    DeliveryIssue,
+)
+from datasharing.pseudonymisation import Pseudonymiser, pseudonymiser_for
+from partners.constants import ProjectPerm
+from projects.constants import Phase, phase_reached
+from projects.selectors import user_has_project_perm
+from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
+from wijkaanpak.core.processing_log import processing_log_write
+
+logger = logging.getLogger(__name__)
+
+MAX_DELIVERY_BYTES = 200 * 1024 * 1024
+XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
+XLSX_MAX_ENTRIES = 2000
+XLSX_MAX_RATIO = 200
+ALLOWED_EXTENSIONS = (".csv", ".xlsx")
+
+DELIVERY_NOT_YOURS = "Alleen de partner aan wie deze uitvraag is gericht kan erop leveren."
+DELIVERY_REQUEST_WITHDRAWN = "Deze uitvraag is ingetrokken; er kan niet meer op worden geleverd."
+DELIVERY_PROJECT_PHASE = "Er kan alleen worden geleverd in een project in de data-uitvraag of later."
+DELIVERY_PROJECT_CLOSED = "Het project is afgesloten; er kan niet meer worden geleverd."
+DELIVERY_NO_FILE = "Kies een bestand om te leveren."
+DELIVERY_EMPTY = "Het bestand is leeg."
+DELIVERY_TOO_LARGE = "Het bestand is te groot: ten hoogste {max} MB."
+DELIVERY_EXTENSION = "Alleen CSV-bestanden (.csv) en Excel-bestanden (.xlsx) kunnen worden geleverd."
+DELIVERY_NOT_CSV = "Dit bestand is geen tekstbestand (CSV in UTF-8), ook al eindigt de naam op .csv."
+DELIVERY_NOT_XLSX = "Dit bestand is geen geldig Excel-bestand (.xlsx)."
+DELIVERY_XLSX_BOMB = "Dit Excel-bestand is uitgepakt te groot of bevat te veel onderdelen."
+DELIVERY_DUPLICATE = (
+    "Dit bestand is al eerder geleverd op deze uitvraag (levering {nummer}, {status}); "
+    "het wordt niet nog eens verwerkt."
+)
+DELIVERY_PROCESSING_FAILED = (
+    "Het bestand kon door een technische fout niet worden verwerkt. Er is niets opgeslagen; "
+    "lever het bestand opnieuw aan of neem contact op met de projectleider."
+)
+DELIVERY_KEY_GONE = "De sleutel van dit project is vernietigd; er kan niets meer worden verwerkt."
+
+
+def _size_mb(size: int) -> int:
+    return size // (1024 * 1024)
+
+
+def _check_file(*, name: str, content: bytes) -> str:
+    """Shape checks before anything is stored (R14). Returns the file format."""
+    lower = (name or "").lower()
+    extension = next((ext for ext in ALLOWED_EXTENSIONS if lower.endswith(ext)), None)
+    if extension is None:
+        raise ApplicationError(DELIVERY_EXTENSION, {"field": "file"})
+    if not content:
+        raise ApplicationError(DELIVERY_EMPTY, {"field": "file"})
+    if len(content) > MAX_DELIVERY_BYTES:
+        raise ApplicationError(DELIVERY_TOO_LARGE.format(max=_size_mb(MAX_DELIVERY_BYTES)), {"field": "file"})
+    if extension == ".xlsx":
+        if not content.startswith(b"PK\x03\x04"):
+            raise ApplicationError(DELIVERY_NOT_XLSX, {"field": "file"})
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                infos = archive.infolist()
+                names = {info.filename for info in infos}
+        except zipfile.BadZipFile:
+            raise ApplicationError(DELIVERY_NOT_XLSX, {"field": "file"}) from None
+        uncompressed = sum(info.file_size for info in infos)
+        if (
+            len(infos) > XLSX_MAX_ENTRIES
+            or uncompressed > XLSX_MAX_UNCOMPRESSED
+            or uncompressed > XLSX_MAX_RATIO * max(len(content), 1)
+        ):
+            raise ApplicationError(DELIVERY_XLSX_BOMB, {"field": "file"})
+        if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+            raise ApplicationError(DELIVERY_NOT_XLSX, {"field": "file"})
+        return "xlsx"
+    head = content[: 64 * 1024]
+    if b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"MZ", b"\x7fELF", b"\x89PNG", b"\xff\xd8")):
+        raise ApplicationError(DELIVERY_NOT_CSV, {"field": "file"})
+    return "csv"
+
+
+def _read_upload(file) -> tuple[str, bytes]:
+    if file is None:
+        raise ApplicationError(DELIVERY_NO_FILE, {"field": "file"})
+    size = getattr(file, "size", None)
+    if size is not None and size > MAX_DELIVERY_BYTES:
+        raise ApplicationError(DELIVERY_TOO_LARGE.format(max=_size_mb(MAX_DELIVERY_BYTES)), {"field": "file"})
+    if hasattr(file, "seek"):
+        file.seek(0)
+    content = file.read()
+    return (getattr(file, "name", "") or "").rsplit("/", 1)[-1][:255], content
+
+
+def _check_request_open(data_request: DataRequest) -> None:
+    project = data_request.project
+    if project.phase == Phase.AFGESLOTEN or project.closed_at is not None:
+        raise InvalidTransition(DELIVERY_PROJECT_CLOSED)
+    if not phase_reached(project.phase, Phase.DATA_UITVRAAG):
+        raise InvalidTransition(DELIVERY_PROJECT_PHASE)
+    if data_request.status == DataRequestStatus.INGETROKKEN:
+        raise InvalidTransition(DELIVERY_REQUEST_WITHDRAWN)
+
+
+def delivery_upload(*, actor, data_request: DataRequest, file, queue: bool = True) -> Delivery:
+    """Receive a file against a data request of the actor's own organisation.
+
+    Checks extension, magic bytes, size and (for XLSX) the zip bomb limits, refuses a file
+    already delivered to this request (content hash), stores it in private storage under a
+    generated name, and queues `delivery_process_task(delivery_id)` after commit (`queue=False`:
+    the caller processes it, as the management command does). Raises NotPermitted,
+    InvalidTransition (409) or ApplicationError (beside the file field).
+    """
+    name, content = _read_upload(file)
+    stored_name = None
+    try:
+        with transaction.atomic():
+            delivery = _delivery_create(actor=actor, data_request=data_request, name=name, content=content)
+            stored_name = delivery.raw_file.name
+            if queue:
+                from datasharing.tasks import delivery_process_task
+
+                delivery_id = delivery.pk
+                transaction.on_commit(lambda: delivery_process_task.delay(delivery_id))
+    except Exception:
+        if stored_name:  # rolled back: leave no orphan raw file behind (R17)
+            Delivery._meta.get_field("raw_file").storage.delete(stored_name)
+        raise
+    return delivery
+
+
+def _delivery_create(*, actor, data_request: DataRequest, name: str, content: bytes) -> Delivery:
+    data_request = DataRequest.objects.select_for_update().select_related("project", "organisation").get(
+        pk=data_request.pk
+    )
+    project = data_request.project
+    if actor.organisation_id != data_request.organisation_id or not user_has_project_perm(
+        user=actor, project=project, perm=ProjectPerm.DELIVER
+    ):
+        raise NotPermitted(DELIVERY_NOT_YOURS)
+    _check_request_open(data_request)
+    file_format = _check_file(name=name, content=content)
+    content_hash = hashlib.sha256(content).hexdigest()
+    earlier = (
+        Delivery.objects.filter(data_request=data_request, content_hash=content_hash, status__in=DUPLICATE_STATUSES)
+        .order_by("-id")
+        .first()
+    )
+    if earlier is not None:
+        raise ApplicationError(
+            DELIVERY_DUPLICATE.format(nummer=earlier.pk, status=earlier.get_status_display().lower()),
+            {"field": "file"},
+        )
+    delivery = Delivery(
+        data_request=data_request,
+        project=project,
+        organisation=data_request.organisation,
+        source=data_request.source,
+        status=DeliveryStatus.ONTVANGEN,
+        original_filename=name or f"levering.{file_format}",
+        file_format=file_format,
+        size_bytes=len(content),
+        content_hash=content_hash,
+        uploaded_by=actor,
+    )
+    delivery.raw_file.save("upload", ContentFile(content), save=False)
+    delivery.save()
+    processing_log_write(
+        actor=actor, action="create", name="delivery_upload", ground="data_intake", project=project, obj=delivery
+    )
+    logger.info("delivery_received delivery_id=%s project_id=%s bytes=%s", delivery.pk, project.pk, len(content))
+    return delivery
+
+
+# --- processing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class IntakeOutcome:
+    """What the intake layer said about one file, in the shape this module stores."""
+
+    accepted: bool
+    rows: object  # pandas DataFrame of valid, normalised rows
+    total_rows: int
+    issues: list[tuple[int | None, str, str, str]] = field(default_factory=list)
+    fatal_errors: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    invalid_rows: int = 0
+
+
+def _progress(delivery_id: int, percent: int, status: str | None = None) -> None:
+    values = {"progress": percent}
+    if status:
+        values["status"] = status
+    Delivery.objects.filter(pk=delivery_id).update(**values)
+
+
+def delivery_process(*, delivery_id: int, progress: Callable[[int], None] | None = None) -> Delivery:
+    """Validate, pseudonymise and store one received delivery (the Celery task's one call).
+
+    Idempotent: a delivery that is not `ontvangen`/`verwerken` is returned unchanged. Rejected:
+    only the report is stored. Accepted: every valid row, pseudonymised, in one transaction;
+    vault entries for BAG addresses; the previous accepted delivery of the same data request
+    becomes `vervangen`. The raw file is deleted in every outcome.
+    """
+    delivery = Delivery.objects.select_related("project", "data_request").get(pk=delivery_id)
+    if delivery.status not in (DeliveryStatus.ONTVANGEN, DeliveryStatus.VERWERKEN):
+        return delivery
+
+    def report(percent: int) -> None:
+        _progress(delivery_id, percent)
+        if progress:
+            progress(percent)
+
+    _progress(delivery_id, 5, DeliveryStatus.VERWERKEN)
+    try:
+        with delivery.raw_file.open("rb") as handle:
+            content = handle.read()
+        report(10)
+        outcome = _run_intake(delivery=delivery, content=content)
+        del content
+        report(40)
+        if outcome.accepted:
+            pseudonymiser = pseudonymiser_for(project=delivery.project)
+            _store_accepted(delivery=delivery, outcome=outcome, pseudonymiser=pseudonymiser, report=report)
+        else:
+            _store_rejected(delivery=delivery, outcome=outcome)
+    except Exception as error:  # noqa: BLE001 - any failure must leave nothing but a message
+        # Only the type is logged: messages of parsing errors can quote cell values (R17).
+        logger.error("delivery_processing_failed delivery_id=%s error_type=%s", delivery_id, type(error).__name__)
+        message = DELIVERY_KEY_GONE if isinstance(error, ApplicationError) else DELIVERY_PROCESSING_FAILED
+        _store_failed(delivery=delivery, message=message)
+    finally:
+        _delete_raw_file(delivery_id)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def _run_intake(*, delivery: Delivery, content: bytes) -> IntakeOutcome:
+    from datasharing.intake import reading, validation
+    from datasharing.selectors import project_has_accepted_bag_delivery
+
+    try:
+        frame = reading.read_table(content, delivery.original_filename)
+    except Exception as error:  # noqa: BLE001
+        message = getattr(error, "message", None) or (error.args[0] if error.args and isinstance(error.args[0], str) else "")
+        return IntakeOutcome(
+            accepted=False, rows=None, total_rows=0,
+            fatal_errors=[message or "Het bestand kan niet worden gelezen."],
+            issues=[(None, "", "", message or "Het bestand kan niet worden gelezen.")],
+        )
+    allow_nad = delivery.source != Source.BAG and project_has_accepted_bag_delivery(project=delivery.project)
+    result = validation.validate_delivery(delivery.source, frame, address_by_nummeraanduiding_allowed=allow_nad)
+    return _outcome_from(result)
+
+
+def _outcome_from(result) -> IntakeOutcome:
+    """The intake layer's ValidationResult as stored here; report lines via `report_lines`
+    (fatal errors, columns not stored, invalid cells and warnings), values already masked."""
+    from datasharing.intake import validation
+
+    lines = [
+        (int(row) if str(row).isdigit() else None, column, value, reason)
+        for row, column, value, reason in validation.report_lines(result)
+    ]
+    return IntakeOutcome(
+        accepted=bool(result.accepted),
+        rows=result.rows,
+        total_rows=int(result.total_rows),
+        issues=lines,
+        fatal_errors=list(result.fatal_errors),
+        unknown_columns=list(result.unknown_columns),
+        invalid_rows=int(result.invalid_rows),
+    )
+
+
+def _summary(outcome: IntakeOutcome) -> dict:
+    return {
+        "fatal_errors": outcome.fatal_errors,
+        "unknown_columns": outcome.unknown_columns,
+        "issue_count": len(outcome.issues),
+    }
+
+
+def _issue_rows(delivery: Delivery, outcome: IntakeOutcome) -> list[DeliveryIssue]:
+    rows = [
+        DeliveryIssue(
+            delivery=delivery, row_number=row, column=column[:200], masked_value=value[:200], reason=reason[:500]
+        )
+        for row, column, value, reason in outcome.issues
+    ]
+    return rows
+
+
+def _valid_count(outcome: IntakeOutcome) -> int:
+    return 0 if outcome.rows is None else len(outcome.rows)
+
+
+@transaction.atomic
+def _store_rejected(*, delivery: Delivery, outcome: IntakeOutcome) -> None:
+    DeliveryIssue.objects.bulk_create(_issue_rows(delivery, outcome), batch_size=2000)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.AFGEWEZEN,
+        progress=100,
+        total_rows=outcome.total_rows,
+        valid_rows=0,
+        invalid_rows=outcome.invalid_rows,
+        report=_summary(outcome),
+        error_message=" ".join(outcome.fatal_errors)[:2000] if outcome.fatal_errors else "",
+        processed_at=timezone.now(),
+    )
+    logger.info("delivery_rejected delivery_id=%s issues=%s", delivery.pk, len(outcome.issues))
+
+
+@transaction.atomic
+def _store_failed(*, delivery: Delivery, message: str) -> None:
+    for model in RECORD_MODELS.values():  # defensive: the storing transaction rolled back already
+        model.objects.filter(delivery=delivery).delete()
+    AddressVaultEntry.objects.filter(delivery=delivery).delete()
+    DeliveryIssue.objects.filter(delivery=delivery).delete()
+    DeliveryIssue.objects.create(delivery=delivery, reason=message)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.AFGEWEZEN, progress=100, valid_rows=0, error_message=message,
+        report={"fatal_errors": [message], "unknown_columns": [], "issue_count": 0},
+        processed_at=timezone.now(),
+    )
+
+
+def _delete_raw_file(delivery_id: int) -> None:
+    delivery = Delivery.objects.filter(pk=delivery_id).first()
+    if delivery is None or not delivery.raw_file:
+        return
+    name = delivery.raw_file.name
+    delivery.raw_file.storage.delete(name)
+    Delivery.objects.filter(pk=delivery_id).update(raw_file="")
+
+
+def _store_accepted(*, delivery: Delivery, outcome: IntakeOutcome, pseudonymiser: Pseudonymiser, report) -> None:
+    from .records import build_records, vault_entries
+
+    model = RECORD_MODELS[delivery.source]
+    columns, rows = build_records(
+        source=delivery.source, frame=outcome.rows, pseudonymiser=pseudonymiser, delivery=delivery,
+        nummeraanduiding_map=_bag_nummeraanduiding_map(delivery),
+    )
+    report(70)
+    vault = vault_entries(source=delivery.source, frame=outcome.rows, pseudonymiser=pseudonymiser, delivery=delivery)
+    with transaction.atomic():
+        locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        if locked.status != DeliveryStatus.VERWERKEN:
+            return
+        _bulk_insert(model, columns, rows)
+        if vault:
+            AddressVaultEntry.objects.bulk_create(vault, batch_size=5000)
+        DeliveryIssue.objects.bulk_create(_issue_rows(delivery, outcome), batch_size=2000)
+        previous = Delivery.objects.filter(
+            data_request_id=delivery.data_request_id, status=DeliveryStatus.GEACCEPTEERD
+        ).exclude(pk=delivery.pk)
+        previous.update(status=DeliveryStatus.VERVANGEN, superseded_by=delivery)
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.GEACCEPTEERD,
+            progress=100,
+            key_version=pseudonymiser.key_version,
+            total_rows=outcome.total_rows,
+            valid_rows=len(rows),
+            invalid_rows=outcome.invalid_rows,
+            report=_summary(outcome),
+            error_message="",
+            processed_at=timezone.now(),
+        )
+        DataRequest.objects.filter(pk=delivery.data_request_id, status=DataRequestStatus.OPEN).update(
+            status=DataRequestStatus.GELEVERD
+        )
+        processing_log_write(
+            actor=delivery.uploaded_by, action="create", name="delivery_pseudonymise", ground="data_intake",
+            project=delivery.project, obj=delivery,
+        )
+        report(90)
+    logger.info(
+        "delivery_accepted delivery_id=%s rows=%s issues=%s vault=%s",
+        delivery.pk, len(rows), len(outcome.issues), len(vault),
+    )
+
+
+def _bag_nummeraanduiding_map(delivery: Delivery) -> dict[str, str]:
+    """nummeraanduiding_key → address_key from the project's accepted BAG delivery."""
+    if delivery.source == Source.BAG:
+        return {}
+    return dict(
+        BagRecord.objects.filter(
+            project_id=delivery.project_id, delivery__status=DeliveryStatus.GEACCEPTEERD
+        )
+        .exclude(nummeraanduiding_key="")
+        .values_list("nummeraanduiding_key", "address_key")
+    )
+
+
+def _bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """COPY on PostgreSQL (psycopg 3), bulk_create elsewhere; inside the caller's transaction."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        table = connection.ops.quote_name(model._meta.db_table)
+        column_sql = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with connection.connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000)

@@ -1,0 +1,235 @@
+"""Retention (formats.md §2, design.md step 9, security R20): destroy personal data on time.
+
+Three rules, each with its period configurable per project:
+
+1. `niet_geselecteerd` — once the selection is closed plus `retention_unselected_weeks` (default
+   4 weeks): pseudonymised records and vault entries of addresses that were not selected, and
+   person records that do not belong to a selected address;
+2. `selectie_verlopen` — once the selection is closed plus `retention_selection_months` (at most
+   24): every remaining pseudonymised record and vault entry of the project;
+3. `project_afgesloten` — once the project is closed plus `retention_after_close_weeks` (default
+   4 weeks): everything personal — records, vault entries, validation reports, raw files — and the
+   project's keys (crypto-shredding).
+
+Each destruction writes a DestructionRecord with counts per table and the rule, never personal
+data. The rules are idempotent: a second run finds nothing and records nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from dateutil.relativedelta import relativedelta
+
+from datasharing.constants import DeliveryStatus, DestructionRule, Source
+from datasharing.models import (
+    RECORD_MODELS,
+    AddressVaultEntry,
+    BagRecord,
+    BrpRecord,
+    Delivery,
+    DeliveryIssue,
+    DestructionRecord,
+    HuurRecord,
+    ProjectKey,
+)
+from datasharing.pseudonymisation import project_key_destroy
+from projects.constants import Phase
+from projects.models import PhaseTransition, Project
+from wijkaanpak.core.processing_log import processing_log_write
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION_NOT_SELECTED = "Gepseudonimiseerde gegevens van niet-geselecteerde adressen vernietigd"
+DESCRIPTION_SELECTION_EXPIRED = "Bewaartermijn van de selectie verstreken: gepseudonimiseerde gegevens vernietigd"
+DESCRIPTION_PROJECT_CLOSED = (
+    "Project afgesloten: leveringen, gepseudonimiseerde gegevens, adreskluis en projectsleutel vernietigd"
+)
+
+LIVE_DELIVERY_STATUSES = (
+    DeliveryStatus.ONTVANGEN,
+    DeliveryStatus.VERWERKEN,
+    DeliveryStatus.GEACCEPTEERD,
+    DeliveryStatus.VERVANGEN,
+    DeliveryStatus.AFGEWEZEN,
+)
+
+
+# --- when --------------------------------------------------------------------------------------------
+
+
+def project_closed_at(project: Project) -> datetime | None:
+    """When the project was closed: `closed_at`, else its transition to `afgesloten`."""
+    if project.closed_at is not None:
+        return project.closed_at
+    if project.phase != Phase.AFGESLOTEN:
+        return None
+    transition = PhaseTransition.objects.filter(project=project, to_phase=Phase.AFGESLOTEN).order_by("-at").first()
+    return transition.at if transition else None
+
+
+def _matching_selectors():
+    """The selection selectors of datasharing.matching, or None while that module is absent."""
+    try:
+        from datasharing.matching import selectors
+    except ImportError:
+        return None
+    if not hasattr(selectors, "selection_closed_at") or not hasattr(selectors, "selected_address_keys"):
+        return None
+    return selectors
+
+
+def selection_rule_available() -> bool:
+    return _matching_selectors() is not None
+
+
+def _selection_closed_at(project: Project) -> datetime | None:
+    selectors = _matching_selectors()
+    return selectors.selection_closed_at(project) if selectors else None
+
+
+def _selected_address_keys(project: Project) -> set[str]:
+    selectors = _matching_selectors()
+    return set(selectors.selected_address_keys(project)) if selectors else set()
+
+
+def _matching_hook(name: str, project: Project, now: datetime) -> dict:
+    """Let datasharing.matching destroy its own personal data (risk list, selections), if it
+    offers `<name>(*, project, now) -> dict[str, int]`; counts only."""
+    try:
+        from datasharing.matching import services
+    except ImportError:
+        return {}
+    hook = getattr(services, name, None)
+    return dict(hook(project=project, now=now) or {}) if hook else {}
+
+
+# --- rules ---------------------------------------------------------------------------------------------
+
+
+def _record(*, project, rule, description, counts: dict[str, int], now, details: dict | None = None) -> DestructionRecord:
+    counts = {table: int(count) for table, count in counts.items() if count}
+    record = DestructionRecord.objects.create(
+        project=project,
+        rule=rule,
+        description=description,
+        rows_destroyed=sum(counts.values()),
+        details={"tables": counts, **(details or {})},
+        executed_at=now,
+    )
+    processing_log_write(
+        actor=None, action="delete", name=f"retention_{rule}", ground="data_intake", project=project, obj=record
+    )
+    logger.info("retention_destroyed project_id=%s rule=%s rows=%s", project.pk, rule, record.rows_destroyed)
+    return record
+
+
+def _delete_counted(queryset) -> int:
+    _, per_model = queryset.delete()
+    return sum(per_model.values())
+
+
+def _destroy_unselected(project: Project, selected: set[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    bag_selected = BagRecord.objects.filter(project=project, address_key__in=selected)
+    selected_nads = set(bag_selected.exclude(nummeraanduiding_key="").values_list("nummeraanduiding_key", flat=True))
+    located = Q(address_key__in=selected) | (Q(address_key="") & Q(nummeraanduiding_key__in=selected_nads))
+    persons = set(BrpRecord.objects.filter(located, project=project).values_list("person_key", flat=True))
+    persons |= set(HuurRecord.objects.filter(located, project=project).values_list("huurder_key", flat=True))
+    for source, model in RECORD_MODELS.items():
+        queryset = model.objects.filter(project=project)
+        if source in (Source.UITKERING,):
+            queryset = queryset.exclude(person_key__in=persons)
+        elif source == Source.TOESLAG:
+            queryset = queryset.exclude(Q(person_key__in=persons) | Q(partner_key__in=persons))
+        else:
+            queryset = queryset.exclude(located)
+        counts[model._meta.db_table] = _delete_counted(queryset)
+    counts[AddressVaultEntry._meta.db_table] = _delete_counted(
+        AddressVaultEntry.objects.filter(project=project).exclude(address_key__in=selected)
+    )
+    return counts
+
+
+def _destroy_all_records(project: Project) -> dict[str, int]:
+    counts = {
+        model._meta.db_table: _delete_counted(model.objects.filter(project=project)) for model in RECORD_MODELS.values()
+    }
+    counts[AddressVaultEntry._meta.db_table] = _delete_counted(AddressVaultEntry.objects.filter(project=project))
+    return counts
+
+
+def _destroy_deliveries(project: Project, now: datetime) -> dict[str, int]:
+    """Validation reports and raw files go; the delivery rows stay as metadata (no values)."""
+    deliveries = Delivery.objects.filter(project=project)
+    counts = {DeliveryIssue._meta.db_table: _delete_counted(DeliveryIssue.objects.filter(delivery__project=project))}
+    files = [name for name in deliveries.exclude(raw_file="").values_list("raw_file", flat=True) if name]
+    storage = Delivery._meta.get_field("raw_file").storage
+    for name in files:
+        storage.delete(name)
+    counts["bestanden"] = len(files)
+    counts["leveringen"] = deliveries.filter(status__in=LIVE_DELIVERY_STATUSES).update(
+        status=DeliveryStatus.VERNIETIGD, destroyed_at=now, raw_file="", report={}, error_message=""
+    )
+    return counts
+
+
+@transaction.atomic
+def _enforce_project(project: Project, now: datetime) -> list[DestructionRecord]:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    records: list[DestructionRecord] = []
+    closed_at = project_closed_at(project)
+    if closed_at is not None and now >= closed_at + timedelta(weeks=project.retention_after_close_weeks):
+        counts = _destroy_all_records(project)
+        counts.update(_destroy_deliveries(project, now))
+        counts.update({f"matching:{k}": v for k, v in _matching_hook("project_personal_data_destroy", project, now).items()})
+        keys = project_key_destroy(project=project)
+        counts[ProjectKey._meta.db_table] = keys
+        if any(counts.values()):
+            records.append(
+                _record(project=project, rule=DestructionRule.PROJECT_CLOSED, description=DESCRIPTION_PROJECT_CLOSED,
+                        counts=counts, now=now, details={"keys_destroyed": keys})
+            )
+        return records
+    selection_closed = _selection_closed_at(project)
+    if selection_closed is None:
+        return records
+    if now >= selection_closed + relativedelta(months=project.retention_selection_months):
+        counts = _destroy_all_records(project)
+        counts.update(
+            {f"matching:{k}": v for k, v in _matching_hook("selection_records_destroy", project, now).items()}
+        )
+        if any(counts.values()):
+            records.append(
+                _record(project=project, rule=DestructionRule.SELECTION_EXPIRED,
+                        description=DESCRIPTION_SELECTION_EXPIRED, counts=counts, now=now)
+            )
+        return records
+    if now >= selection_closed + timedelta(weeks=project.retention_unselected_weeks):
+        counts = _destroy_unselected(project, _selected_address_keys(project))
+        if any(counts.values()):
+            records.append(
+                _record(project=project, rule=DestructionRule.NOT_SELECTED, description=DESCRIPTION_NOT_SELECTED,
+                        counts=counts, now=now)
+            )
+    return records
+
+
+def retention_enforce(*, now: datetime | None = None, project: Project | None = None) -> list[DestructionRecord]:
+    """Apply the three retention rules to every project that still holds personal data (or to
+    `project`). `now` is injectable for tests. Each project is handled in its own transaction."""
+    now = now or timezone.now()
+    projects = Project.objects.filter(
+        Q(deliveries__status__in=LIVE_DELIVERY_STATUSES) | Q(keys__destroyed_at__isnull=True)
+    ).distinct()
+    if project is not None:
+        projects = projects.filter(pk=project.pk)
+    records: list[DestructionRecord] = []
+    for candidate in projects.order_by("pk"):
+        records += _enforce_project(candidate, now)
+    return records

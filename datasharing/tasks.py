@@ -1,0 +1,35 @@
+"""Celery tasks of data sharing. They take ids only — never row data (security R17) — and call
+one service each."""
+
+import logging
+
+from django.db import OperationalError
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def delivery_process_task(self, delivery_id: int) -> str:
+    """Validate and pseudonymise one delivery; idempotent (a processed delivery is left alone)."""
+    from datasharing.services import delivery_process
+
+    delivery = delivery_process(delivery_id=int(delivery_id))
+    return delivery.status
+
+
+@shared_task(acks_late=True)
+def retention_enforce_task() -> int:
+    """Scheduled by Celery beat (settings.CELERY_BEAT_SCHEDULE): apply the retention rules."""
+    from datasharing.services import retention_enforce
+
+    records = retention_enforce()
+    logger.info("retention_enforce_finished destructions=%s", len(records))
+    return len(records)

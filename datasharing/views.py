@@ -1,0 +1,205 @@
+"""Browser pages of the data-uitvraag and intake (Dutch). Thin: selectors and services only.
+
+Access (issue #3 item 5): data requests and deliveries are reached through the selectors, which
+raise Http404 for everything a user may not see. Every view of a delivery or its report writes
+the processing log (ground "data_intake") before anything is rendered.
+"""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from partners.constants import ProjectPerm
+from projects.selectors import project_get_for_user, user_has_project_perm
+from wijkaanpak.core.exceptions import ApplicationError
+from wijkaanpak.core.processing_log import processing_log_write
+from wijkaanpak.core.views import ApplicationErrorFormMixin
+
+from . import selectors, services
+from .constants import DeliveryStatus
+from .forms import DataRequestForm, DataRequestWithdrawForm, DeliveryUploadForm
+
+REPORT_ROWS_ON_PAGE = 500
+PROCESSING_STATUSES = (DeliveryStatus.ONTVANGEN, DeliveryStatus.VERWERKEN)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def _log_read(request, delivery, name: str) -> None:
+    processing_log_write(
+        actor=request.user, action="read", name=name, ground="data_intake", project=delivery.project, obj=delivery
+    )
+
+
+class ProjectMixin:
+    """Resolves `self.project` from the slug with `project_perm`, 404 otherwise."""
+
+    project_perm = ProjectPerm.DELIVER
+
+    def dispatch(self, request, *args, **kwargs):
+        self.project = project_get_for_user(user=request.user, slug=kwargs["slug"], perm=self.project_perm)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["project"] = self.project
+        return context
+
+
+class DataRequestListView(ProjectMixin, TemplateView):
+    template_name = "datasharing/data_request_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["data_requests"] = list(selectors.data_request_list_for_user(user=user, project=self.project))
+        context["can_manage"] = user_has_project_perm(user=user, project=self.project, perm=ProjectPerm.MANAGE)
+        context["blockers"] = services.data_request_blockers(self.project) if context["can_manage"] else []
+        return context
+
+
+class DataRequestCreateView(ProjectMixin, ApplicationErrorFormMixin, FormView):
+    project_perm = ProjectPerm.MANAGE
+    template_name = "datasharing/data_request_form.html"
+    form_class = DataRequestForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["organisations"] = selectors.data_request_partner_options(project=self.project)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["blockers"] = services.data_request_blockers(self.project)
+        return context
+
+    def perform(self, form):
+        services.data_request_create(actor=self.request.user, project=self.project, **form.cleaned_data)
+        messages.success(self.request, "De uitvraag is vastgelegd.")
+        return redirect("datasharing:request-list", slug=self.project.slug)
+
+
+class DataRequestWithdrawView(ProjectMixin, View):
+    project_perm = ProjectPerm.MANAGE
+
+    def post(self, request, slug, pk):
+        data_request = selectors.data_request_get_for_user(user=request.user, project=self.project, pk=pk)
+        form = DataRequestWithdrawForm(request.POST)
+        form.is_valid()
+        try:
+            services.data_request_withdraw(
+                actor=request.user, data_request=data_request, reason=form.cleaned_data.get("reason", "")
+            )
+            messages.success(request, "De uitvraag is ingetrokken.")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("datasharing:request-list", slug=slug)
+
+
+class DeliveryUploadView(ProjectMixin, ApplicationErrorFormMixin, FormView):
+    template_name = "datasharing/delivery_upload.html"
+    form_class = DeliveryUploadForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.project = project_get_for_user(user=request.user, slug=kwargs["slug"], perm=ProjectPerm.DELIVER)
+        self.data_request = selectors.data_request_get_for_upload(
+            user=request.user, project=self.project, pk=kwargs["pk"]
+        )
+        return super(ProjectMixin, self).dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        from .intake.formats import get_source
+
+        context = super().get_context_data(**kwargs)
+        context["data_request"] = self.data_request
+        spec = get_source(self.data_request.source)
+        context["columns"] = [c for c in spec.columns if c.name in self.data_request.requested_columns] or spec.columns
+        return context
+
+    def perform(self, form):
+        delivery = services.delivery_upload(
+            actor=self.request.user, data_request=self.data_request, file=form.cleaned_data["file"]
+        )
+        messages.success(self.request, "Het bestand is ontvangen en wordt gecontroleerd.")
+        return redirect("datasharing:delivery-detail", pk=delivery.pk)
+
+
+class DeliveryDetailView(TemplateView):
+    template_name = "datasharing/delivery_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        delivery = selectors.delivery_get_for_user(user=self.request.user, pk=kwargs["pk"])
+        _log_read(self.request, delivery, "delivery_view")
+        issues = list(selectors.delivery_issue_list(delivery=delivery)[: REPORT_ROWS_ON_PAGE + 1])
+        context.update(
+            delivery=delivery,
+            project=delivery.project,
+            processing=delivery.status in PROCESSING_STATUSES,
+            issues=issues[:REPORT_ROWS_ON_PAGE],
+            issues_truncated=len(issues) > REPORT_ROWS_ON_PAGE,
+            report=delivery.report or {},
+        )
+        return context
+
+
+class DeliveryProgressView(TemplateView):
+    """The polled status partial. It shows status and percentage only (no report lines, no
+    values); when processing ends it asks htmx to reload the full page, which logs the view."""
+
+    template_name = "datasharing/_delivery_progress.html"
+
+    def get(self, request, *args, **kwargs):
+        delivery = selectors.delivery_get_for_user(user=request.user, pk=kwargs["pk"])
+        response = self.render_to_response(
+            {"delivery": delivery, "processing": delivery.status in PROCESSING_STATUSES}
+        )
+        if delivery.status not in PROCESSING_STATUSES and request.headers.get("HX-Request"):
+            response["HX-Refresh"] = "true"
+        return response
+
+
+def csv_safe(value) -> str:
+    """Formula-injection safe cell (security R15): a leading trigger character gets a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+class DeliveryReportCsvView(View):
+    def get(self, request, pk):
+        delivery = selectors.delivery_get_for_user(user=request.user, pk=pk)
+        _log_read(request, delivery, "delivery_report_download")
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        writer.writerow(["rij", "kolom", "waarde (gemaskeerd)", "reden"])
+        for issue in selectors.delivery_issue_list(delivery=delivery).iterator(chunk_size=2000):
+            writer.writerow(
+                [issue.row_number or "", csv_safe(issue.column), csv_safe(issue.masked_value), csv_safe(issue.reason)]
+            )
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="validatierapport-levering-{delivery.pk}.csv"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class ProjectPanelView(TemplateView):
+    """The data-sharing panel of the project page (loaded by htmx from _project_panel.html)."""
+
+    template_name = "datasharing/_project_panel_content.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        project = project_get_for_user(user=self.request.user, slug=kwargs["slug"], perm=ProjectPerm.VIEW)
+        user = self.request.user
+        context.update(
+            project=project,
+            can_deliver=user_has_project_perm(user=user, project=project, perm=ProjectPerm.DELIVER),
+            destructions=list(selectors.destruction_list_for_user(user=user, project=project)[:50]),
+        )
+        return context
+

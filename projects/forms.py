@@ -1,0 +1,225 @@
+"""Browser forms for projects. They validate *shape* only (style rule 5); the rules live in
+projects.services, whose ApplicationErrors are put beside the field by the view mixin."""
+
+import re
+
+from django import forms
+from django.conf import settings
+
+from .models import Project
+
+PDF_MAGIC = b"%PDF-"
+PDF_MAX_BYTES = getattr(settings, "WIJKAANPAK_PDF_MAX_BYTES", 10 * 1024 * 1024)
+
+PDF_WRONG_EXTENSION = "Alleen pdf-bestanden (.pdf) zijn toegestaan."
+PDF_NOT_PDF = "Dit bestand is geen pdf: de inhoud begint niet als een pdf-document."
+PDF_TOO_LARGE = "Het bestand is te groot: ten hoogste {mb} MB."
+PDF_EMPTY = "Het bestand is leeg."
+BUURTCODE_INVALID = "Ongeldige buurtcode '{code}': verwacht BU gevolgd door 8 cijfers."
+POSTCODE_INVALID = "Ongeldige postcode '{code}': verwacht 4 cijfers (niet beginnend met 0) en 2 letters."
+
+BUURTCODE_RE = re.compile(r"^BU\d{8}$")
+POSTCODE_RE = re.compile(r"^[1-9]\d{3}[A-Z]{2}$")
+
+
+class UtrechtFormMixin:
+    """Put the NL Design System (Utrecht) classes and ARIA attributes on every widget."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            css = widget.attrs.get("class", "")
+            if isinstance(widget, forms.CheckboxInput):
+                extra = "utrecht-checkbox utrecht-checkbox--html-input"
+            elif isinstance(widget, forms.Select):
+                extra = "utrecht-select utrecht-select--html-select"
+            elif isinstance(widget, forms.Textarea):
+                extra = "utrecht-textarea utrecht-textarea--html-textarea"
+                widget.attrs.setdefault("rows", 4)
+            elif isinstance(widget, forms.ClearableFileInput | forms.FileInput):
+                extra = "wk-file"
+            else:
+                extra = "utrecht-textbox utrecht-textbox--html-input"
+            widget.attrs["class"] = f"{css} {extra}".strip()
+            if field.help_text:
+                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}-hulp"
+
+    def full_clean(self):
+        super().full_clean()
+        # Errors sit beside their field; screen readers find them through aria-describedby.
+        for name in self._errors or {}:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                ids = [attrs.get("aria-describedby", ""), f"id_{self.add_prefix(name)}-fout"]
+                attrs["aria-describedby"] = " ".join(i for i in ids if i)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def validate_pdf(upload) -> None:
+    """Extension, size and magic bytes (security R14). The stored name is server-generated."""
+    name = (upload.name or "").lower()
+    if not name.endswith(".pdf"):
+        raise forms.ValidationError(PDF_WRONG_EXTENSION)
+    if upload.size == 0:
+        raise forms.ValidationError(PDF_EMPTY)
+    if upload.size > PDF_MAX_BYTES:
+        raise forms.ValidationError(PDF_TOO_LARGE.format(mb=PDF_MAX_BYTES // (1024 * 1024)))
+    upload.seek(0)
+    head = upload.read(len(PDF_MAGIC))
+    upload.seek(0)
+    if head != PDF_MAGIC:
+        raise forms.ValidationError(PDF_NOT_PDF)
+
+
+class PdfField(forms.FileField):
+    default_help_text = "Alleen pdf, ten hoogste 10 MB."
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("help_text", self.default_help_text)
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload and hasattr(upload, "read") and upload is not initial:
+            validate_pdf(upload)
+        return upload
+
+
+class CodeListField(forms.CharField):
+    """A comma/space/newline separated list of codes, normalised and checked against a pattern."""
+
+    def __init__(self, *, pattern: re.Pattern, message: str, normalise=None, **kwargs):
+        self.pattern, self.message, self.normalise = pattern, message, normalise
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        if self.normalise:
+            text = self.normalise(text)
+        codes: list[str] = []
+        for code in re.split(r"[,;\n]+", text):
+            code = code.strip().upper().replace(" ", "")
+            if code and code not in codes:
+                codes.append(code)
+        return codes
+
+    def validate(self, value):
+        super().validate(value)
+        for code in value:
+            if not self.pattern.match(code):
+                raise forms.ValidationError(self.message.format(code=code))
+
+
+class ProjectForm(UtrechtFormMixin, forms.ModelForm):
+    buurtcodes = CodeListField(
+        label="Buurtcodes", pattern=BUURTCODE_RE, message=BUURTCODE_INVALID,
+        help_text="CBS-buurtcodes, gescheiden door komma's, bijvoorbeeld BU03440101.",
+    )
+    postcodes = CodeListField(
+        label="Postcodes", pattern=POSTCODE_RE, message=POSTCODE_INVALID,
+        help_text="Postcodes in het gebied, gescheiden door komma's, bijvoorbeeld 3511AB.",
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "name", "problem_analysis", "buurtcodes", "postcodes", "peildatum", "period_start", "period_end",
+        ]
+        widgets = {
+            "peildatum": DateInput(),
+            "period_start": DateInput(),
+            "period_end": DateInput(),
+            "problem_analysis": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "peildatum": "De datum waarop de gegevens van de partners betrekking hebben.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = "Naam van het project"
+        self.fields["problem_analysis"].label = "Probleemanalyse"
+        self.fields["peildatum"].label = "Peildatum"
+        self.fields["period_start"].label = "Looptijd vanaf"
+        self.fields["period_end"].label = "Looptijd tot en met"
+
+    def _post_clean(self):
+        # Shape only: the service applies the values and runs full_clean itself.
+        pass
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ProjectUpdateForm(ProjectForm):
+    class Meta(ProjectForm.Meta):
+        fields = [
+            *ProjectForm.Meta.fields,
+            "retention_unselected_weeks", "retention_selection_months", "retention_after_close_weeks",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["retention_selection_months"].max_value = 24
+        self.fields["retention_selection_months"].widget.attrs["max"] = 24
+        self.fields["retention_unselected_weeks"].label = "Bewaartermijn niet-geselecteerde adressen (weken)"
+        self.fields["retention_selection_months"].label = "Bewaartermijn selectie (maanden, ten hoogste 24)"
+        self.fields["retention_after_close_weeks"].label = "Bewaartermijn na afsluiten (weken)"
+
+
+class CollegebesluitForm(UtrechtFormMixin, forms.Form):
+    date = forms.DateField(label="Datum besluit", widget=DateInput())
+    reference = forms.CharField(label="Kenmerk", max_length=100)
+    document = PdfField(label="Besluit (pdf)")
+    capacity_settled = forms.BooleanField(label="Het besluit regelt capaciteit en middelen", required=False)
+    data_permission = forms.BooleanField(
+        label="Het besluit geeft toestemming om gemeentelijke gegevens te verstrekken", required=False
+    )
+
+
+class ProjectvoorstelForm(UtrechtFormMixin, forms.Form):
+    submitted_on = forms.DateField(label="Ingediend bij de LSI op", widget=DateInput())
+    document = PdfField(label="Projectvoorstel (pdf)", required=False)
+    lsi_instemming_date = forms.DateField(
+        label="Datum instemming LSI", required=False, widget=DateInput(),
+        help_text="Vul in zodra de LSI heeft ingestemd.",
+    )
+    lsi_instemming_reference = forms.CharField(label="Kenmerk instemming LSI", max_length=100, required=False)
+
+
+class ProjectplanForm(UtrechtFormMixin, forms.Form):
+    goals = forms.CharField(label="Doelen", widget=forms.Textarea)
+    approach = forms.CharField(label="Aanpak (balans preventie en repressie)", widget=forms.Textarea)
+    indicators_rationale = forms.CharField(label="Indicatoren en waarom", widget=forms.Textarea)
+    data_per_partner = forms.CharField(label="Gegevens per partner", widget=forms.Textarea)
+    planning = forms.CharField(label="Planning", widget=forms.Textarea)
+    communication = forms.CharField(label="Communicatie met bewoners", widget=forms.Textarea)
+    retention = forms.CharField(label="Bewaartermijnen en hun grondslag", widget=forms.Textarea)
+    document = PdfField(label="Projectplan (pdf)", required=False)
+
+
+class DpiaForm(UtrechtFormMixin, forms.Form):
+    vastgesteld = forms.BooleanField(label="De DPIA is vastgesteld", required=False)
+    date = forms.DateField(label="Datum vaststelling", required=False, widget=DateInput())
+    reference = forms.CharField(label="Kenmerk", max_length=100, required=False)
+    document = PdfField(label="DPIA (pdf)", required=False)
+
+
+class AdvanceForm(forms.Form):
+    note = forms.CharField(label="Toelichting", required=False, max_length=2000)

@@ -1,0 +1,138 @@
+"""R17/R18: after an end-to-end intake of files with known valid BSNs, no raw BSN (nor a plain
+or salted hash of one) is anywhere: not in the database dump, the logs, the Celery task
+payloads or the private media directory. And the same BSN in two projects has two pseudonyms."""
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from datasharing import tasks
+from datasharing.constants import DeliveryStatus
+from datasharing.models import BrpRecord, ToeslagRecord
+from datasharing.pseudonymisation import Kind, pseudonymise
+
+from .conftest import bag_csv, brp_csv, bsn_valid, csv_file, make_bsns
+
+PG_DUMP = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))), None)
+NINE_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{9}(?![0-9A-Za-z])")
+
+
+def elfproef_hits(text: str) -> list[str]:
+    return [token for token in NINE_DIGITS.findall(text) if bsn_valid(token)]
+
+
+def database_text() -> str:
+    """pg_dump of the test database (data only), else every row of every table as text."""
+    db = settings.DATABASES["default"]
+    if PG_DUMP and shutil.which(str(PG_DUMP)):
+        env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+        args = [str(PG_DUMP), "--data-only", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432),
+                "-U", db["USER"], db["NAME"]]
+        return subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')
+            chunks.extend(repr(row) for row in cursor.fetchall())
+    return "\n".join(chunks)
+
+
+def media_text() -> str:
+    root = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    return "\n".join(p.read_bytes().decode("latin-1") for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_raw_bsn_anywhere_after_intake(
+    intake_project, intake_project_b, projectleider_a, projectleider_b, request_for, belastingdienst, caplog,
+    django_capture_on_commit_callbacks,
+):
+    from datasharing.services import data_request_create, delivery_upload
+    from tests.datasharing.conftest import make_bsns as _make
+
+    caplog.set_level(logging.DEBUG)
+    bsns = make_bsns(30) + make_bsns(5, leading_zero=True)
+    partner_bsns = _make(5, start=400000000)
+    known = set(bsns) | set(partner_bsns)
+    calls = []
+    original_delay = tasks.delivery_process_task.delay
+
+    def recording_delay(*args, **kwargs):
+        calls.append((args, kwargs))
+        return original_delay(*args, **kwargs)
+
+    toeslag = "bsn,toeslag,toeslagpartner_bsn\n" + "\n".join(
+        f"{b.lstrip('0')},huurtoeslag,{p}" for b, p in zip(bsns[:5], partner_bsns, strict=True)
+    ) + "\n"
+    with mock.patch.object(tasks.delivery_process_task, "delay", side_effect=recording_delay):
+        delivered = []
+        for data_request, text in [
+            (request_for("bag"), bag_csv(10)),
+            (request_for("brp"), brp_csv([b.lstrip("0") for b in bsns])),
+        ]:
+            with django_capture_on_commit_callbacks(execute=True):
+                delivered.append(delivery_upload(actor=projectleider_a, data_request=data_request, file=csv_file(text)))
+        # The same BSNs delivered in project B as well.
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        request_b = data_request_create(
+            actor=projectleider_b, project=intake_project_b, organisation=intake_project_b.municipality, source="brp",
+            legal_ground="Art. 64 Wet SUWI", deadline=timezone.localdate() + timedelta(days=7),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            delivered.append(delivery_upload(actor=projectleider_b, data_request=request_b, file=csv_file(brp_csv(bsns))))
+        request_t = data_request_create(
+            actor=projectleider_b, project=intake_project_b, organisation=intake_project_b.municipality,
+            source="toeslag", legal_ground="Art. 64 Wet SUWI", deadline=timezone.localdate() + timedelta(days=7),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            delivered.append(delivery_upload(actor=projectleider_b, data_request=request_t, file=csv_file(toeslag)))
+
+    for delivery in delivered:
+        delivery.refresh_from_db()
+        assert delivery.status == DeliveryStatus.GEACCEPTEERD
+    assert ToeslagRecord.objects.exclude(partner_key="").count() == 5
+
+    # Celery: each task was sent the delivery id only.
+    assert calls == [((d.pk,), {}) for d in delivered]
+
+    dump = database_text()
+    assert "datasharing_brprecord" in dump and len(dump) > 10_000  # the dump really holds the records
+    logs = caplog.text + "\n".join(str(r.args) for r in caplog.records)
+    media = media_text()
+    for where, text in (("database", dump), ("logs", logs), ("media", media)):
+        assert not [b for b in known if b in text or b.lstrip("0") in text.split()], where
+        assert elfproef_hits(text) == [], where
+    # Media holds no raw upload any more.
+    root = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    assert not list((root / "leveringen").glob("*")) if (root / "leveringen").exists() else True
+
+    # R18a: no plain or salted public hash of a BSN in the database.
+    lowered = dump.lower()
+    for bsn in known:
+        for salt in ("", str(intake_project.pk), intake_project.name, intake_project.slug,
+                     str(intake_project_b.pk), intake_project_b.name, intake_project_b.slug):
+            for value in {bsn + salt, salt + bsn}:
+                for algorithm in (hashlib.sha256, hashlib.sha1, hashlib.md5):
+                    assert algorithm(value.encode()).hexdigest() not in lowered
+        # R18b: the same BSN in two projects → two different pseudonyms, both stored.
+        key_a = pseudonymise(project=intake_project, kind=Kind.BSN, values=[bsn])[0]
+        key_b = pseudonymise(project=intake_project_b, kind=Kind.BSN, values=[bsn])[0]
+        if bsn in bsns:
+            assert key_a != key_b
+            assert BrpRecord.objects.filter(project=intake_project, person_key=key_a).exists()
+            assert BrpRecord.objects.filter(project=intake_project_b, person_key=key_b).exists()
+    # R18c: the master key is not in the database or the logs.
+    master = settings.WIJKAANPAK_MASTER_KEY
+    assert master not in dump and master not in logs

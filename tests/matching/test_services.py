@@ -1,0 +1,147 @@
+"""Matching runs end to end on the wijk-300 sample, through the real intake and the database."""
+
+from __future__ import annotations
+
+import pytest
+
+from datasharing.matching import services
+from datasharing.matching.models import IndicatorResult, MatchingChunk, MatchingRun, RiskAddress
+from datasharing.pseudonymisation import vault_lookup
+from wijkaanpak.core.exceptions import InvalidTransition, NotPermitted
+
+from .conftest import address_text_key, deliver, expected_fired, run_inline
+
+pytestmark = pytest.mark.django_db
+
+
+def fired_by_address(run: MatchingRun) -> dict[str, list[str]]:
+    """expected.json shape: real address key → sorted fired codes, for addresses that fire."""
+    result = {}
+    for address in RiskAddress.objects.filter(run=run).exclude(fired=[]):
+        parts = vault_lookup(project=run.project, address_key=address.address_key)
+        result[address_text_key(parts)] = sorted(address.fired)
+    return result
+
+
+def result_set(run: MatchingRun) -> list[tuple]:
+    rows = IndicatorResult.objects.filter(run=run).values_list("address_key", "indicator", "status", "figures",
+                                                               "explanation")
+    addresses = RiskAddress.objects.filter(run=run).values_list("address_key", "pseudonym", "buurtcode", "score",
+                                                                "is_risk", "fired", "results")
+    return sorted(map(repr, rows)) + sorted(map(repr, addresses))
+
+
+def test_sample_run_fires_exactly_the_expected_indicators(sample_project, analist_a):
+    run = run_inline(actor=analist_a, project=sample_project, chunk_count=3)
+
+    assert run.status == "succeeded" and run.is_current and run.progress == 100
+    expected = {key: sorted(codes) for key, codes in expected_fired().items()}
+    assert fired_by_address(run) == expected
+    assert run.address_count == 300
+    assert run.risk_address_count == 40
+    assert {code: c["fired"] for code, c in run.counts.items()} == {
+        "ALLEENSTAAND_MET_VOLWASSENE": 5, "BEDRIJVEN_OP_WOONADRES": 2, "HUURDER_NIET_INGESCHREVEN": 6,
+        "LEEG_MAAR_VERBRUIK": 14, "OVERBEWONING": 10, "SAMENLOOP_SIGNALEN": 4, "TOESLAGPARTNER_ELDERS": 2,
+        "VERHUISDYNAMIEK": 2,
+    }
+    assert run.not_evaluated == []
+    # Provenance: every accepted delivery with its content hash, the settings and the version.
+    assert len(run.deliveries_used) == 12
+    assert all(len(d["content_hash"]) == 64 for d in run.deliveries_used)
+    assert run.settings_snapshot["peildatum"] == "2026-10-01"
+    assert run.settings_snapshot["overbewoning_m2_per_person"] == 12
+    assert run.software_version.startswith("wijkaanpak ")
+    # A fired indicator carries the figures that made it fire.
+    overbewoning = IndicatorResult.objects.filter(run=run, indicator="OVERBEWONING").first()
+    assert overbewoning.status == "fired"
+    assert overbewoning.figures["personen"] >= 1 and "m²" in overbewoning.explanation
+
+
+def test_rerun_gives_identical_results_and_chunking_does_not_matter(sample_project, analist_a):
+    first = run_inline(actor=analist_a, project=sample_project, chunk_count=1)
+    second = run_inline(actor=analist_a, project=sample_project, chunk_count=5)
+    third = run_inline(actor=analist_a, project=sample_project, chunk_count=5)
+
+    assert result_set(first) == result_set(second) == result_set(third)
+    assert MatchingRun.objects.filter(project=sample_project, is_current=True).get() == third
+    first.refresh_from_db()
+    assert not first.is_current and first.status == "succeeded"
+
+
+def test_redelivered_chunk_never_duplicates(sample_project, analist_a):
+    run = services.matching_run_create(actor=analist_a, project=sample_project, chunk_count=2)
+    assert services.matching_run_begin(run_id=run.pk)
+    services.matching_chunk_process(run_id=run.pk, index=0)
+    again = services.matching_chunk_process(run_id=run.pk, index=0)  # redelivery after a crash
+    assert again["skipped"] == "done"
+    services.matching_chunk_process(run_id=run.pk, index=1)
+    run = services.matching_run_finalise(run_id=run.pk)
+    assert run.status == "succeeded"
+    assert RiskAddress.objects.filter(run=run).count() == 300
+    assert MatchingChunk.objects.filter(run=run).count() == 2
+
+
+def test_failure_at_half_leaves_the_previous_run_current(sample_project, analist_a, monkeypatch):
+    good = run_inline(actor=analist_a, project=sample_project, chunk_count=4)
+    before = result_set(good)
+
+    def explode(run, index):
+        if index >= 2:
+            raise RuntimeError("kunstmatige fout halverwege")
+
+    monkeypatch.setattr(services, "_chunk_checkpoint", explode)
+    with pytest.raises(RuntimeError):
+        run_inline(actor=analist_a, project=sample_project, chunk_count=4)
+
+    failed = MatchingRun.objects.filter(project=sample_project).order_by("-id").first()
+    assert failed.status == "failed" and not failed.is_current
+    assert "kunstmatige fout halverwege" in failed.error
+    # Half its chunks had been written; none of it remains, the old list is intact and current.
+    assert not RiskAddress.objects.filter(run=failed).exists()
+    assert not IndicatorResult.objects.filter(run=failed).exists()
+    good.refresh_from_db()
+    assert good.is_current and result_set(good) == before
+    # A new run can be started after the failure.
+    monkeypatch.undo()
+    assert run_inline(actor=analist_a, project=sample_project, chunk_count=2).is_current
+
+
+def test_start_rules(uitvraag_project, analist_a, projectleider_a, partner_orgs, projectleider_b):
+    with pytest.raises(InvalidTransition) as error:
+        services.matching_run_create(actor=analist_a, project=uitvraag_project)
+    assert error.value.message == services.NO_BAG_DELIVERY
+    with pytest.raises(NotPermitted) as error:
+        services.matching_run_create(actor=projectleider_b, project=uitvraag_project)
+    assert error.value.message == services.NOT_ALLOWED_RUN
+
+    deliver(project=uitvraag_project, projectleider=projectleider_a, organisations=partner_orgs,
+            deliverers=uitvraag_project.deliverers, skip=("brp", "uitkering", "toeslag", "huur", "kvk", "energie"))
+    run = services.matching_run_create(actor=analist_a, project=uitvraag_project, chunk_count=2)
+    with pytest.raises(InvalidTransition) as error:
+        services.matching_run_create(actor=projectleider_a, project=uitvraag_project)
+    assert error.value.message == services.RUN_ALREADY_ACTIVE
+    services.matching_run_cancel(actor=projectleider_a, run=run)
+    run.refresh_from_db()
+    assert run.status == "cancelled"
+    # A cancelled run is never resumed: its chunks write nothing.
+    assert services.matching_chunk_process(run_id=run.pk, index=0)["skipped"] == "cancelled"
+    with pytest.raises(InvalidTransition):
+        services.matching_run_cancel(actor=projectleider_a, run=run)
+
+    # Only bag and signaal delivered: indicators lacking a source are 'not evaluated', never 'not fired'.
+    run = run_inline(actor=analist_a, project=uitvraag_project, chunk_count=2)
+    assert run.status == "succeeded"
+    assert set(run.not_evaluated) == {
+        "OVERBEWONING", "LEEG_MAAR_VERBRUIK", "ALLEENSTAAND_MET_VOLWASSENE", "HUURDER_NIET_INGESCHREVEN",
+        "BEDRIJVEN_OP_WOONADRES", "VERHUISDYNAMIEK", "TOESLAGPARTNER_ELDERS",
+    }
+    assert run.counts["OVERBEWONING"] == {"fired": 0, "not_evaluated": 300}
+    assert run.counts["SAMENLOOP_SIGNALEN"]["fired"] == 4
+
+
+def test_run_start_queues_after_commit(sample_project, analist_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.matching_run_start(actor=analist_a, project=sample_project, chunk_count=2)
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.is_current
+    assert run.address_count == 300

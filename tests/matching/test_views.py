@@ -1,0 +1,182 @@
+"""Pages of matching and selection: the 404 matrix (R2), query counts, and the flows."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from datasharing.matching import services
+from datasharing.matching.models import MatchingRun, RiskAddress, SelectionProposal
+from partners.constants import Role
+from tests.factories import UserFactory
+from wijkaanpak.core.models import ProcessingLogEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(signal_project, projectleider_a, analist_a, partner_orgs, projectleider_b, project_b):
+    from partners.services import role_grant
+
+    inspecteur = UserFactory(username="insp_a", organisation=partner_orgs["uwv"])
+    role_grant(actor=projectleider_a, project=signal_project, person=inspecteur, role=Role.INSPECTEUR)
+    behandelaar = UserFactory(username="beh_a", organisation=partner_orgs["uwv"])
+    role_grant(actor=projectleider_a, project=signal_project, person=behandelaar, role=Role.BEHANDELAAR)
+    return {"pl": projectleider_a, "analist": analist_a, "inspecteur": inspecteur, "behandelaar": behandelaar,
+            "pl_b": projectleider_b}
+
+
+@pytest.fixture
+def approved(signal_project, analist_a, projectleider_a):
+    address = RiskAddress.objects.filter(run__project=signal_project, run__is_current=True, is_risk=True).first()
+    proposal = services.selection_propose(actor=analist_a, risk_address=address, reason="Samenloop")
+    return services.selection_approve(actor=projectleider_a, proposal=proposal, reason="Akkoord")
+
+
+PSEUDO = {"pl", "analist"}
+ADDRESSES = {"pl", "inspecteur"}
+MEMBERS = {"pl", "analist", "inspecteur", "behandelaar"}
+
+
+def test_access_matrix_404_for_everyone_else(client, verified_client, people, signal_project, project_b, approved):
+    run = MatchingRun.objects.get(project=signal_project, is_current=True)
+    address = approved.risk_address
+    slug = signal_project.slug
+    urls = {
+        reverse("matching:runs", args=[slug]): PSEUDO,
+        reverse("matching:run-status", args=[slug, run.pk]): PSEUDO,
+        reverse("matching:risks", args=[slug]): PSEUDO,
+        reverse("matching:risk", args=[slug, address.pk]): PSEUDO,
+        reverse("matching:proposals", args=[slug]): PSEUDO,
+        reverse("matching:selection", args=[slug]): ADDRESSES,
+        reverse("matching:reidentify", args=[slug, approved.pk]): ADDRESSES,
+        reverse("matching:method", args=[slug]): MEMBERS,
+        reverse("matching:settings", args=[slug]): {"pl"},
+        # Project A's objects under project B's slug: never found, not even for B's projectleider.
+        reverse("matching:run-status", args=[project_b.slug, run.pk]): set(),
+        reverse("matching:risk", args=[project_b.slug, address.pk]): set(),
+        reverse("matching:reidentify", args=[project_b.slug, approved.pk]): set(),
+    }
+    wrong = []
+    for role, user in people.items():
+        verified_client(user)
+        for url, allowed in urls.items():
+            status = client.get(url).status_code
+            expected = 200 if role in allowed else 404
+            if status != expected:
+                wrong.append((role, url, status, expected))
+        # POSTs that change something: 404 for those without the permission, nothing changes.
+        for url, allowed in {
+            reverse("matching:run-cancel", args=[slug, run.pk]): {"pl", "analist"},
+            reverse("matching:selection-close", args=[slug]): {"pl"},
+            reverse("matching:proposal-decide", args=[slug, approved.pk]): PSEUDO,
+        }.items():
+            status = client.post(url, {"decision": "reject", "decision_reason": "x"}).status_code
+            if (status == 404) == (role in allowed):
+                wrong.append((role, url, status, "POST"))
+        client.logout()
+    assert wrong == []
+    approved.refresh_from_db()
+    assert approved.status == "approved"
+    assert client.get(reverse("matching:risks", args=[slug])).status_code in (302, 401, 403)
+
+
+def test_risk_list_query_count_filters_and_no_addresses(client, verified_client, signal_project, analist_a,
+                                                        django_assert_num_queries):
+    verified_client(analist_a)
+    url = reverse("matching:risks", args=[signal_project.slug])
+    client.get(url)  # warm the session/permission caches the way a second request would
+    # 1 session, 2 user, 3 OTP device, 4 project, 5 guardian view_pseudonymised (with participation),
+    # 6 organisation, 7 convenant; 8 current run; 9 buurten for the filter; 10 count; 11 page of
+    # addresses; 12 proposals of the page (one query, not per row); 13 guardian propose_selection,
+    # 14 convenant; 15–17 session save (savepoint, update, release).
+    with django_assert_num_queries(NUM_RISK_LIST_QUERIES):
+        response = client.get(url, {"indicator": "SAMENLOOP_SIGNALEN", "order": "buurt"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    rows = RiskAddress.objects.filter(run__project=signal_project, run__is_current=True, is_risk=True)
+    for address in rows:
+        assert address.pseudonym in body
+        assert address.address_key not in body
+    assert "Niet geëvalueerd" in body and "Overbewoning" in body
+    assert "5912" not in body  # no postcode of the sample leaks into the pseudonymised list
+    # Filtering on an indicator that does not fire gives an empty list.
+    response = client.get(url, {"indicator": "OVERBEWONING"})
+    assert "Geen adressen voor deze filters" in response.content.decode()
+
+
+NUM_RISK_LIST_QUERIES = 17
+
+
+def test_propose_decide_reidentify_through_the_pages(client, verified_client, signal_project, analist_a,
+                                                     projectleider_a):
+    address = RiskAddress.objects.filter(run__project=signal_project, run__is_current=True, is_risk=True).first()
+    verified_client(analist_a)
+    url = reverse("matching:risk", args=[signal_project.slug, address.pk])
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 400 and "utrecht-form-field-error-message" in response.content.decode()
+    assert not SelectionProposal.objects.exists()
+    response = client.post(url, {"reason": "Twee partners melden onderverhuur"})
+    assert response.status_code == 302
+    proposal = SelectionProposal.objects.get()
+
+    # The proposer cannot decide (no approve permission: the service says so beside the form).
+    response = client.post(reverse("matching:proposal-decide", args=[signal_project.slug, proposal.pk]),
+                           {"decision": "approve", "decision_reason": "zelf"})
+    assert response.status_code == 400
+    assert services.NOT_ALLOWED_DECIDE in response.content.decode()
+
+    client.logout()
+    verified_client(projectleider_a)
+    response = client.post(reverse("matching:proposal-decide", args=[signal_project.slug, proposal.pk]),
+                           {"decision": "approve", "decision_reason": "Akkoord, plannen"})
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.status == "approved" and proposal.decided_by == projectleider_a
+
+    reidentify = reverse("matching:reidentify", args=[signal_project.slug, proposal.pk])
+    response = client.post(reidentify, {"reason": ""})
+    assert response.status_code == 400
+    assert not ProcessingLogEntry.objects.filter(action="reidentify").exists()
+    response = client.post(reidentify, {"reason": "Planning controleavond"})
+    assert response.status_code == 200
+    assert ProcessingLogEntry.objects.filter(action="reidentify", data_subject_id=proposal.address_key).count() == 1
+    from datasharing.pseudonymisation import vault_lookup
+
+    parts = vault_lookup(project=signal_project, address_key=proposal.address_key)
+    assert services.address_format(parts) in response.content.decode()
+    assert response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
+
+
+def test_runs_page_start_and_method_page(client, verified_client, signal_project, analist_a, projectleider_a):
+    verified_client(analist_a)
+    response = client.get(reverse("matching:runs", args=[signal_project.slug]))
+    assert "Matching starten" in response.content.decode()
+    response = client.post(reverse("matching:runs", args=[signal_project.slug]))
+    assert response.status_code == 302
+    assert MatchingRun.objects.filter(project=signal_project).count() == 2
+    response = client.get(reverse("matching:method", args=[signal_project.slug]))
+    body = response.content.decode()
+    for word in ("nationaliteit", "geboorteland", "etniciteit", "religie", "gezondheid", "geslacht"):
+        assert word in body
+    assert "minder dan 12 m²" in body or "12 m²" in body
+    client.logout()
+    verified_client(projectleider_a)
+    url = reverse("matching:settings", args=[signal_project.slug])
+    form = {name: value for name, value in {
+        "overbewoning_m2_per_person": 10, "leeg_min_kwh": 2000, "alleenstaand_min_other_adults": 1,
+        "bedrijven_min_kvk": 3, "verhuis_min_inschrijvingen": 4, "verhuis_window_days": 365,
+        "samenloop_min_partners": 2, "risk_threshold": 1,
+    }.items()}
+    for code in ("OVERBEWONING", "LEEG_MAAR_VERBRUIK", "ALLEENSTAAND_MET_VOLWASSENE", "HUURDER_NIET_INGESCHREVEN",
+                 "BEDRIJVEN_OP_WOONADRES", "VERHUISDYNAMIEK", "SAMENLOOP_SIGNALEN", "TOESLAGPARTNER_ELDERS"):
+        form[f"weight_{code}"] = 2 if code == "SAMENLOOP_SIGNALEN" else 1
+        form[f"enabled_{code}"] = "on"
+    form["nationaliteit"] = "NL"  # not a field: ignored, cannot become an indicator
+    assert client.post(url, {**form, "overbewoning_m2_per_person": 0}).status_code == 400
+    assert client.post(url, form).status_code == 302
+    engine = services.indicator_settings_for(project=signal_project)
+    assert engine.overbewoning_m2_per_person == 10 and engine.weight("SAMENLOOP_SIGNALEN") == 2
+    assert "nationaliteit" not in engine.as_dict()
+    body = client.get(reverse("matching:method", args=[signal_project.slug])).content.decode()
+    assert "10 m²" in body
