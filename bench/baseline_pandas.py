@@ -31,11 +31,17 @@ from datasharing.matching.indicators.engine import Frames, evaluate  # noqa: E40
 from datasharing.matching.indicators.registry import IndicatorSettings  # noqa: E402
 
 FILES = {
-    "bag.csv": ("bag", "gemeente"), "brp.csv": ("brp", "gemeente"),
-    "uitkering_uwv.csv": ("uitkering", "uwv"), "uitkering_svb.csv": ("uitkering", "svb"),
-    "uitkering_pw.csv": ("uitkering", "gemeente"), "toeslag.csv": ("toeslag", "belastingdienst"),
-    "huur.csv": ("huur", "woningcorporatie"), "kvk.csv": ("kvk", "gemeente"), "energie.csv": ("energie", "gemeente"),
-    "signaal_politie.csv": ("signaal", "politie"), "signaal_corporatie.csv": ("signaal", "woningcorporatie"),
+    "bag.csv": ("bag", "gemeente"),
+    "brp.csv": ("brp", "gemeente"),
+    "uitkering_uwv.csv": ("uitkering", "uwv"),
+    "uitkering_svb.csv": ("uitkering", "svb"),
+    "uitkering_pw.csv": ("uitkering", "gemeente"),
+    "toeslag.csv": ("toeslag", "belastingdienst"),
+    "huur.csv": ("huur", "woningcorporatie"),
+    "kvk.csv": ("kvk", "gemeente"),
+    "energie.csv": ("energie", "gemeente"),
+    "signaal_politie.csv": ("signaal", "politie"),
+    "signaal_corporatie.csv": ("signaal", "woningcorporatie"),
     "signaal_uwv.csv": ("signaal", "uwv"),
 }
 WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])
@@ -53,8 +59,17 @@ def read(path: Path) -> pd.DataFrame:
 def bsn(series: pd.Series) -> pd.Series:
     s = series.where(series.str.fullmatch(r"\d{8,9}"), "")
     s = s.str.zfill(9).where(s != "", "")
-    digits = np.frombuffer(s.where(s != "", "000000000").str.cat().encode(), dtype=np.uint8).reshape(-1, 9) - 48
-    ok = ((digits.astype(np.int64) @ WEIGHTS) % 11 == 0) & (s != "000000000").to_numpy() & (s != "").to_numpy()
+    digits = (
+        np.frombuffer(s.where(s != "", "000000000").str.cat().encode(), dtype=np.uint8).reshape(
+            -1, 9
+        )
+        - 48
+    )
+    ok = (
+        ((digits.astype(np.int64) @ WEIGHTS) % 11 == 0)
+        & (s != "000000000").to_numpy()
+        & (s != "").to_numpy()
+    )
     return s.where(ok, "")
 
 
@@ -97,7 +112,11 @@ def main(folder: Path, peildatum: date) -> dict:
     nad = dict(zip(keyed(key, bag_raw["nummeraanduiding_id"]), bag_addr, strict=True))
 
     def with_address(df):
-        a = keyed(key, address(df)) if "postcode" in df.columns else pd.Series(None, index=df.index, dtype=object)
+        a = (
+            keyed(key, address(df))
+            if "postcode" in df.columns
+            else pd.Series(None, index=df.index, dtype=object)
+        )
         if "nummeraanduiding_id" in df.columns:
             a = a.fillna(keyed(key, df["nummeraanduiding_id"]).map(nad))
         return a
@@ -106,30 +125,60 @@ def main(folder: Path, peildatum: date) -> dict:
     for name, df in raw.items():
         source, partner = FILES[name]
         if source == "bag":
-            frame = pd.DataFrame({"address_key": bag_addr, "gebruiksdoel": df["gebruiksdoel"],
-                                  "oppervlakte_m2": pd.to_numeric(df["oppervlakte_m2"]),
-                                  "buurtcode": df["buurtcode"]})
+            frame = pd.DataFrame(
+                {
+                    "address_key": bag_addr,
+                    "gebruiksdoel": df["gebruiksdoel"],
+                    "oppervlakte_m2": pd.to_numeric(df["oppervlakte_m2"]),
+                    "buurtcode": df["buurtcode"],
+                }
+            )
         elif source == "brp":
-            frame = pd.DataFrame({"person_key": keyed(key, bsn(df["bsn"])), "address_key": with_address(df),
-                                  "geboortedatum": dates(df["geboortedatum"]),
-                                  "datum_inschrijving_adres": dates(df["datum_inschrijving_adres"])}).dropna(
-                subset=["person_key"])
+            frame = pd.DataFrame(
+                {
+                    "person_key": keyed(key, bsn(df["bsn"])),
+                    "address_key": with_address(df),
+                    "geboortedatum": dates(df["geboortedatum"]),
+                    "datum_inschrijving_adres": dates(df["datum_inschrijving_adres"]),
+                }
+            ).dropna(subset=["person_key"])
         elif source == "uitkering":
-            frame = pd.DataFrame({"person_key": keyed(key, bsn(df["bsn"])), "regeling": df["regeling"],
-                                  "leefvorm": df["leefvorm"].str.lower(), "organisation": partner})
+            frame = pd.DataFrame(
+                {
+                    "person_key": keyed(key, bsn(df["bsn"])),
+                    "regeling": df["regeling"],
+                    "leefvorm": df["leefvorm"].str.lower(),
+                    "organisation": partner,
+                }
+            )
         elif source == "toeslag":
-            frame = pd.DataFrame({"person_key": keyed(key, bsn(df["bsn"])), "toeslag": df["toeslag"],
-                                  "partner_key": keyed(key, bsn(df["toeslagpartner_bsn"]))})
+            frame = pd.DataFrame(
+                {
+                    "person_key": keyed(key, bsn(df["bsn"])),
+                    "toeslag": df["toeslag"],
+                    "partner_key": keyed(key, bsn(df["toeslagpartner_bsn"])),
+                }
+            )
         elif source == "huur":
-            frame = pd.DataFrame({"address_key": with_address(df), "huurder_key": keyed(key, bsn(df["huurder_bsn"]))})
+            frame = pd.DataFrame(
+                {"address_key": with_address(df), "huurder_key": keyed(key, bsn(df["huurder_bsn"]))}
+            )
         elif source == "kvk":
-            frame = pd.DataFrame({"kvk_key": keyed(key, df["kvk_nummer"]), "address_key": with_address(df)})
+            frame = pd.DataFrame(
+                {"kvk_key": keyed(key, df["kvk_nummer"]), "address_key": with_address(df)}
+            )
         elif source == "energie":
-            frame = pd.DataFrame({"address_key": with_address(df), "jaar": pd.to_numeric(df["jaar"]),
-                                  "elektriciteit_kwh": pd.to_numeric(df["elektriciteit_kwh"])})
+            frame = pd.DataFrame(
+                {
+                    "address_key": with_address(df),
+                    "jaar": pd.to_numeric(df["jaar"]),
+                    "elektriciteit_kwh": pd.to_numeric(df["elektriciteit_kwh"]),
+                }
+            )
         else:
-            frame = pd.DataFrame({"address_key": with_address(df), "organisation": partner,
-                                  "signaal": df["signaal"]})
+            frame = pd.DataFrame(
+                {"address_key": with_address(df), "organisation": partner, "signaal": df["signaal"]}
+            )
         frames.setdefault(source, []).append(frame)
     joined = Frames(**{s: pd.concat(parts, ignore_index=True) for s, parts in frames.items()})
     times["normalise_and_hmac"] = time.monotonic() - t
@@ -138,8 +187,11 @@ def main(folder: Path, peildatum: date) -> dict:
     result = evaluate(joined, IndicatorSettings(peildatum=peildatum))
     times["indicators"] = time.monotonic() - t
     return {
-        "seconds": times, "total": sum(times.values()), "per_indicator": result.per_indicator(),
-        "risk_addresses": result.risk_addresses, "addresses": len(result.summary),
+        "seconds": times,
+        "total": sum(times.values()),
+        "per_indicator": result.per_indicator(),
+        "risk_addresses": result.risk_addresses,
+        "addresses": len(result.summary),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 

@@ -166,6 +166,25 @@ def matching(project, analist, *, concurrency: int, chunks: int | None, memory: 
             "per_indicator": {code: c["fired"] for code, c in run.counts.items()}}
 
 
+def profile_inline(project, analist, *, chunks) -> None:
+    """cProfile of one run executed in this process (same chunk functions as the tasks)."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+
+    from datasharing.matching import services
+
+    run = services.matching_run_create(actor=analist, project=project, chunk_count=chunks)
+    profiler = cProfile.Profile()
+    start = time.monotonic()
+    profiler.runcall(services.matching_run_execute_inline, run=run)
+    print(f"in-process run: {time.monotonic() - start:.1f} s", flush=True)
+    stats = pstats.Stats(profiler).sort_stats("cumulative")
+    stats.print_stats(35)
+    _ = connection
+
+
 def baseline(folder: Path, memory: PeakMemory) -> dict:
     start = time.monotonic()
     process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "baseline_pandas.py"), str(folder), "2026-10-01"],
@@ -185,6 +204,7 @@ def main() -> None:
     parser.add_argument("--addresses", type=int, default=250_000)
     parser.add_argument("--persons", type=int, default=600_000)
     parser.add_argument("--chunks", type=int, default=None)
+    parser.add_argument("--profile", action="store_true", help="profile one in-process run (cProfile) and stop")
     args = parser.parse_args()
 
     import django
@@ -211,6 +231,9 @@ def main() -> None:
         start = time.monotonic()
         figures["intake_files"] = intake(folder, project, orgs, people, leader, create_request, tz)
         figures["intake_seconds"] = time.monotonic() - start
+        if args.profile:
+            profile_inline(project, analist, chunks=args.chunks)
+            return
         figures["matching_1_worker"] = matching(project, analist, concurrency=1, chunks=args.chunks, memory=memory)
         print(f"  matching 1 worker: {figures['matching_1_worker']['seconds']:.1f} s", flush=True)
         figures["matching_2_workers"] = matching(project, analist, concurrency=2, chunks=args.chunks, memory=memory)

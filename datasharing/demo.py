@@ -60,12 +60,17 @@ def _deliverer(organisation: Organisation, project: Project, leader: User) -> Us
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(
-            username=username, first_name="Leverancier", last_name=organisation.name,
-            email=f"{username}@voorbeeldstad.example", organisation=organisation,
+            username=username,
+            first_name="Leverancier",
+            last_name=organisation.name,
+            email=f"{username}@voorbeeldstad.example",
+            organisation=organisation,
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
-    if not ProjectRole.objects.filter(project=project, person=user, role=Role.ANALIST, ended_at__isnull=True).exists():
+    if not ProjectRole.objects.filter(
+        project=project, person=user, role=Role.ANALIST, ended_at__isnull=True
+    ).exists():
         role_grant(actor=leader, project=project, person=user, role=Role.ANALIST)
     return user
 
@@ -90,15 +95,22 @@ def build(*, stdout=None) -> None:
         )
         if data_request is None:
             data_request = data_request_create(
-                actor=leader, project=project, organisation=organisation, source=source,
-                legal_ground=LEGAL_GROUND, deadline=timezone.localdate() + timedelta(days=28),
+                actor=leader,
+                project=project,
+                organisation=organisation,
+                source=source,
+                legal_ground=LEGAL_GROUND,
+                deadline=timezone.localdate() + timedelta(days=28),
             )
         if data_request.deliveries.filter(status=DeliveryStatus.GEACCEPTEERD).exists():
             continue
         deliverer = _deliverer(organisation, project, leader)
         with (DEMO_DATA / filename).open("rb") as handle:
             delivery = delivery_upload(
-                actor=deliverer, data_request=data_request, file=File(handle, name=filename), queue=False
+                actor=deliverer,
+                data_request=data_request,
+                file=File(handle, name=filename),
+                queue=False,
             )
         delivery = delivery_process(delivery_id=delivery.pk)
         if stdout is not None:

@@ -9,7 +9,9 @@ from .constants import Source
 
 class DataRequestForm(forms.Form):
     organisation = forms.ModelChoiceField(
-        label="Leverende partner", queryset=Organisation.objects.none(), empty_label="Kies een partner"
+        label="Leverende partner",
+        queryset=Organisation.objects.none(),
+        empty_label="Kies een partner",
     )
     source = forms.ChoiceField(label="Bron", choices=[("", "Kies een bron"), *Source.choices])
     legal_ground = forms.CharField(
@@ -23,7 +25,9 @@ class DataRequestForm(forms.Form):
         help_text="Optioneel, gescheiden door komma's. Leeg: alle kolommen van de bron. "
         "Verplichte kolommen worden altijd gevraagd.",
     )
-    deadline = forms.DateField(label="Uiterste leverdatum", widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(
+        label="Uiterste leverdatum", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,4 +48,6 @@ class DeliveryUploadForm(forms.Form):
 
 
 class DataRequestWithdrawForm(forms.Form):
-    reason = forms.CharField(label="Reden", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(
+        label="Reden", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )

@@ -41,16 +41,25 @@ class ProjectKey(models.Model):
 class DataRequest(models.Model):
     """A data-uitvraag: what one partner organisation delivers from one source, and why."""
 
-    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="data_requests")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="data_requests"
+    )
     organisation = models.ForeignKey(
-        "partners.Organisation", verbose_name="leverende partner", on_delete=models.PROTECT, related_name="data_requests"
+        "partners.Organisation",
+        verbose_name="leverende partner",
+        on_delete=models.PROTECT,
+        related_name="data_requests",
     )
     source = models.CharField("bron", max_length=20, choices=Source.choices)
     legal_ground = models.TextField("grondslag")
     requested_columns = models.JSONField("gevraagde kolommen", default=list)
     deadline = models.DateField("uiterste leverdatum")
-    status = models.CharField(max_length=20, choices=DataRequestStatus.choices, default=DataRequestStatus.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=DataRequestStatus.choices, default=DataRequestStatus.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField("ingetrokken op", null=True, blank=True)
     withdrawn_reason = models.TextField("reden intrekking", blank=True)
@@ -83,11 +92,19 @@ DUPLICATE_STATUSES = ("ontvangen", "verwerken", "geaccepteerd", "vervangen", "af
 class Delivery(models.Model):
     """One uploaded file against a data request. Its report holds no raw identifier."""
 
-    data_request = models.ForeignKey(DataRequest, on_delete=models.PROTECT, related_name="deliveries")
-    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="deliveries")
-    organisation = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="deliveries")
+    data_request = models.ForeignKey(
+        DataRequest, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="deliveries"
+    )
+    organisation = models.ForeignKey(
+        "partners.Organisation", on_delete=models.PROTECT, related_name="deliveries"
+    )
     source = models.CharField("bron", max_length=20, choices=Source.choices)
-    status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.ONTVANGEN)
+    status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.ONTVANGEN
+    )
     progress = models.PositiveSmallIntegerField("voortgang (%)", default=0)
     original_filename = models.CharField("bestandsnaam", max_length=255)
     file_format = models.CharField("formaat", max_length=10)
@@ -100,7 +117,9 @@ class Delivery(models.Model):
     invalid_rows = models.PositiveIntegerField(default=0)
     report = models.JSONField("validatierapport", default=dict, blank=True)
     error_message = models.TextField(blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     destroyed_at = models.DateTimeField("vernietigd op", null=True, blank=True)
@@ -175,7 +194,10 @@ class BrpRecord(PseudonymisedRecord):
     datum_inschrijving_adres = models.DateField()
 
     class Meta:
-        indexes = [models.Index(fields=["delivery", "address_key"]), models.Index(fields=["delivery", "person_key"])]
+        indexes = [
+            models.Index(fields=["delivery", "address_key"]),
+            models.Index(fields=["delivery", "person_key"]),
+        ]
 
 
 class UitkeringRecord(PseudonymisedRecord):
@@ -251,7 +273,9 @@ class AddressVaultEntry(models.Model):
         verbose_name = "adreskluisregel"
         verbose_name_plural = "adreskluis"
         constraints = [
-            models.UniqueConstraint(fields=["delivery", "address_key"], name="one_vault_entry_per_address"),
+            models.UniqueConstraint(
+                fields=["delivery", "address_key"], name="one_vault_entry_per_address"
+            ),
         ]
         indexes = [models.Index(fields=["project", "address_key"])]
 
@@ -259,7 +283,9 @@ class AddressVaultEntry(models.Model):
 class DestructionRecord(models.Model):
     """Proof of a destruction. Holds counts and rules only, never personal data."""
 
-    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="destructions")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="destructions"
+    )
     rule = models.CharField("regel", max_length=30, choices=DestructionRule.choices)
     description = models.CharField("wat", max_length=300)
     rows_destroyed = models.PositiveIntegerField("aantal rijen")

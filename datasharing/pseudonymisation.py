@@ -58,7 +58,9 @@ PROJECT_KEY_DESTROYED = (
 MASTER_KEY_MISSING = (
     "WIJKAANPAK_MASTER_KEY (base64, 32 bytes) or WIJKAANPAK_MASTER_KEY_FILE must be set."
 )
-MASTER_KEY_INVALID = "The master key must be exactly 32 bytes (base64-encoded or raw in the key file)."
+MASTER_KEY_INVALID = (
+    "The master key must be exactly 32 bytes (base64-encoded or raw in the key file)."
+)
 
 
 class Kind(StrEnum):
@@ -114,15 +116,23 @@ def _unwrap(project_key: ProjectKey) -> bytes:
     blob = bytes(project_key.wrapped_key)
     try:
         return AESGCM(_master_key()).decrypt(
-            blob[:NONCE_BYTES], blob[NONCE_BYTES:], _wrap_aad(project_key.project_id, project_key.version)
+            blob[:NONCE_BYTES],
+            blob[NONCE_BYTES:],
+            _wrap_aad(project_key.project_id, project_key.version),
         )
     except InvalidTag:
-        logger.error("project_key_unwrap_failed project_id=%s version=%s", project_key.project_id, project_key.version)
+        logger.error(
+            "project_key_unwrap_failed project_id=%s version=%s",
+            project_key.project_id,
+            project_key.version,
+        )
         raise
 
 
 def _derive(key: bytes, info: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info.encode()).derive(key)
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info.encode()).derive(
+        key
+    )
 
 
 # --- project keys --------------------------------------------------------------------------------
@@ -131,7 +141,9 @@ def _derive(key: bytes, info: str) -> bytes:
 def project_key_current(*, project) -> ProjectKey | None:
     """The project's key in use (not retired, not destroyed), or None."""
     return (
-        ProjectKey.objects.filter(project=project, retired_at__isnull=True, destroyed_at__isnull=True)
+        ProjectKey.objects.filter(
+            project=project, retired_at__isnull=True, destroyed_at__isnull=True
+        )
         .order_by("-version")
         .first()
     )
@@ -152,9 +164,17 @@ def project_key_ensure(*, project) -> ProjectKey:
         return current
     if ProjectKey.objects.filter(project=project, destroyed_at__isnull=False).exists():
         raise ApplicationError(PROJECT_KEY_DESTROYED)
-    version = (ProjectKey.objects.filter(project=project).order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    version = (
+        ProjectKey.objects.filter(project=project)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+        or 0
+    ) + 1
     key = secrets.token_bytes(KEY_BYTES)
-    project_key = ProjectKey.objects.create(project=project, version=version, wrapped_key=_wrap(project.pk, version, key))
+    project_key = ProjectKey.objects.create(
+        project=project, version=version, wrapped_key=_wrap(project.pk, version, key)
+    )
     logger.info("project_key_created project_id=%s version=%s", project.pk, version)
     return project_key
 
@@ -218,7 +238,9 @@ class Pseudonymiser:
 
     def open_address(self, *, address_key: str, ciphertext: bytes) -> dict:
         blob = bytes(ciphertext)
-        plaintext = AESGCM(self._vault_key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], address_key.encode())
+        plaintext = AESGCM(self._vault_key).decrypt(
+            blob[:NONCE_BYTES], blob[NONCE_BYTES:], address_key.encode()
+        )
         return json.loads(plaintext)
 
 
@@ -261,9 +283,10 @@ def vault_lookup(*, project, address_key: str) -> dict | None:
     approval and writes the processing log (ground "reidentification") before showing it.
     Raises ApplicationError once the project's key is destroyed.
     """
-    if project_key_current(project=project) is None and ProjectKey.objects.filter(
-        project=project, destroyed_at__isnull=False
-    ).exists():
+    if (
+        project_key_current(project=project) is None
+        and ProjectKey.objects.filter(project=project, destroyed_at__isnull=False).exists()
+    ):
         raise ApplicationError(PROJECT_KEY_DESTROYED)
     entry = (
         AddressVaultEntry.objects.filter(project=project, address_key=address_key)

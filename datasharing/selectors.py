@@ -18,7 +18,9 @@ from .models import DataRequest, Delivery, DeliveryIssue, DestructionRecord
 
 
 def project_has_accepted_bag_delivery(*, project) -> bool:
-    return Delivery.objects.filter(project=project, source=Source.BAG, status=DeliveryStatus.GEACCEPTEERD).exists()
+    return Delivery.objects.filter(
+        project=project, source=Source.BAG, status=DeliveryStatus.GEACCEPTEERD
+    ).exists()
 
 
 def project_approved_selection_count(*, project) -> int:
@@ -46,7 +48,9 @@ def data_request_list_for_user(*, user, project: Project) -> QuerySet[DataReques
     queryset = DataRequest.objects.filter(project=project)
     if not everything:
         queryset = queryset.filter(organisation_id=organisation_id)
-    latest = Delivery.objects.only("id", "data_request_id", "status", "progress", "uploaded_at", "valid_rows")
+    latest = Delivery.objects.only(
+        "id", "data_request_id", "status", "progress", "uploaded_at", "valid_rows"
+    )
     return (
         queryset.select_related("organisation")
         .annotate(delivery_count=Count("deliveries"))
@@ -58,7 +62,10 @@ def data_request_list_for_user(*, user, project: Project) -> QuerySet[DataReques
 def data_request_get_for_user(*, user, project: Project, pk: int) -> DataRequest:
     """One data request of the project visible to the user; Http404 otherwise."""
     data_request = (
-        data_request_list_for_user(user=user, project=project).filter(pk=pk).select_related("project").first()
+        data_request_list_for_user(user=user, project=project)
+        .filter(pk=pk)
+        .select_related("project")
+        .first()
     )
     if data_request is None:
         raise Http404
@@ -133,7 +140,7 @@ def data_request_partner_options(*, project: Project):
     from partners.selectors import organisation_ids_with_valid_convenant
     from projects.selectors import project_partner_organisation_ids
 
-    allowed = project_partner_organisation_ids(project=project) & organisation_ids_with_valid_convenant(
+    allowed = project_partner_organisation_ids(
         project=project
-    )
+    ) & organisation_ids_with_valid_convenant(project=project)
     return Organisation.objects.filter(pk__in=allowed).order_by("name")

@@ -31,7 +31,12 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 def _log_read(request, delivery, name: str) -> None:
     processing_log_write(
-        actor=request.user, action="read", name=name, ground="data_intake", project=delivery.project, obj=delivery
+        actor=request.user,
+        action="read",
+        name=name,
+        ground="data_intake",
+        project=delivery.project,
+        obj=delivery,
     )
 
 
@@ -41,7 +46,9 @@ class ProjectMixin:
     project_perm = ProjectPerm.DELIVER
 
     def dispatch(self, request, *args, **kwargs):
-        self.project = project_get_for_user(user=request.user, slug=kwargs["slug"], perm=self.project_perm)
+        self.project = project_get_for_user(
+            user=request.user, slug=kwargs["slug"], perm=self.project_perm
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -56,9 +63,15 @@ class DataRequestListView(ProjectMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["data_requests"] = list(selectors.data_request_list_for_user(user=user, project=self.project))
-        context["can_manage"] = user_has_project_perm(user=user, project=self.project, perm=ProjectPerm.MANAGE)
-        context["blockers"] = services.data_request_blockers(self.project) if context["can_manage"] else []
+        context["data_requests"] = list(
+            selectors.data_request_list_for_user(user=user, project=self.project)
+        )
+        context["can_manage"] = user_has_project_perm(
+            user=user, project=self.project, perm=ProjectPerm.MANAGE
+        )
+        context["blockers"] = (
+            services.data_request_blockers(self.project) if context["can_manage"] else []
+        )
         return context
 
 
@@ -78,7 +91,9 @@ class DataRequestCreateView(ProjectMixin, ApplicationErrorFormMixin, FormView):
         return context
 
     def perform(self, form):
-        services.data_request_create(actor=self.request.user, project=self.project, **form.cleaned_data)
+        services.data_request_create(
+            actor=self.request.user, project=self.project, **form.cleaned_data
+        )
         messages.success(self.request, "De uitvraag is vastgelegd.")
         return redirect("datasharing:request-list", slug=self.project.slug)
 
@@ -87,12 +102,16 @@ class DataRequestWithdrawView(ProjectMixin, View):
     project_perm = ProjectPerm.MANAGE
 
     def post(self, request, slug, pk):
-        data_request = selectors.data_request_get_for_user(user=request.user, project=self.project, pk=pk)
+        data_request = selectors.data_request_get_for_user(
+            user=request.user, project=self.project, pk=pk
+        )
         form = DataRequestWithdrawForm(request.POST)
         form.is_valid()
         try:
             services.data_request_withdraw(
-                actor=request.user, data_request=data_request, reason=form.cleaned_data.get("reason", "")
+                actor=request.user,
+                data_request=data_request,
+                reason=form.cleaned_data.get("reason", ""),
             )
             messages.success(request, "De uitvraag is ingetrokken.")
         except ApplicationError as error:
@@ -105,7 +124,9 @@ class DeliveryUploadView(ProjectMixin, ApplicationErrorFormMixin, FormView):
     form_class = DeliveryUploadForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.project = project_get_for_user(user=request.user, slug=kwargs["slug"], perm=ProjectPerm.DELIVER)
+        self.project = project_get_for_user(
+            user=request.user, slug=kwargs["slug"], perm=ProjectPerm.DELIVER
+        )
         self.data_request = selectors.data_request_get_for_upload(
             user=request.user, project=self.project, pk=kwargs["pk"]
         )
@@ -117,7 +138,9 @@ class DeliveryUploadView(ProjectMixin, ApplicationErrorFormMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["data_request"] = self.data_request
         spec = get_source(self.data_request.source)
-        context["columns"] = [c for c in spec.columns if c.name in self.data_request.requested_columns] or spec.columns
+        context["columns"] = [
+            c for c in spec.columns if c.name in self.data_request.requested_columns
+        ] or spec.columns
         return context
 
     def perform(self, form):
@@ -179,10 +202,17 @@ class DeliveryReportCsvView(View):
         writer.writerow(["rij", "kolom", "waarde (gemaskeerd)", "reden"])
         for issue in selectors.delivery_issue_list(delivery=delivery).iterator(chunk_size=2000):
             writer.writerow(
-                [issue.row_number or "", csv_safe(issue.column), csv_safe(issue.masked_value), csv_safe(issue.reason)]
+                [
+                    issue.row_number or "",
+                    csv_safe(issue.column),
+                    csv_safe(issue.masked_value),
+                    csv_safe(issue.reason),
+                ]
             )
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="validatierapport-levering-{delivery.pk}.csv"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="validatierapport-levering-{delivery.pk}.csv"'
+        )
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
@@ -194,7 +224,9 @@ class ProjectPanelView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        project = project_get_for_user(user=self.request.user, slug=kwargs["slug"], perm=ProjectPerm.VIEW)
+        project = project_get_for_user(
+            user=self.request.user, slug=kwargs["slug"], perm=ProjectPerm.VIEW
+        )
         user = self.request.user
         context.update(
             project=project,
@@ -202,4 +234,3 @@ class ProjectPanelView(TemplateView):
             destructions=list(selectors.destruction_list_for_user(user=user, project=project)[:50]),
         )
         return context
-

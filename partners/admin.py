@@ -36,7 +36,13 @@ class WijkaanpakUserAdmin(UserAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "organisation", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "organisation", "password1", "password2"),
+            },
+        ),
     )
 
     def has_delete_permission(self, request, obj=None):

@@ -13,7 +13,9 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class PartnerAddForm(UtrechtFormMixin, forms.Form):
-    organisation = forms.ModelChoiceField(label="Organisatie", queryset=None, empty_label="Kies een organisatie")
+    organisation = forms.ModelChoiceField(
+        label="Organisatie", queryset=None, empty_label="Kies een organisatie"
+    )
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -25,7 +27,9 @@ class PartnerRemoveForm(UtrechtFormMixin, forms.Form):
 
 
 class ConvenantForm(UtrechtFormMixin, forms.Form):
-    organisation = forms.ModelChoiceField(label="Organisatie", queryset=None, empty_label="Kies een partner")
+    organisation = forms.ModelChoiceField(
+        label="Organisatie", queryset=None, empty_label="Kies een partner"
+    )
     kind = forms.ChoiceField(
         label="Soort convenant",
         choices=ConvenantKind.choices,

@@ -29,7 +29,9 @@ from .selectors import (
 from .services import project_convenant_register, role_end, role_grant
 
 PARTNER_ADDED = "{organisatie} neemt nu deel aan het project. Registreer ook het convenant."
-PARTNER_REMOVED = "{organisatie} neemt niet meer deel; de rollen van haar medewerkers zijn beëindigd."
+PARTNER_REMOVED = (
+    "{organisatie} neemt niet meer deel; de rollen van haar medewerkers zijn beëindigd."
+)
 CONVENANT_SAVED = "Het convenant van {organisatie} is geregistreerd."
 ROLE_GRANTED = "{persoon} is nu {rol} in dit project."
 ROLE_ENDED = "De rol {rol} van {persoon} is beëindigd."
@@ -88,7 +90,9 @@ class ProjectPartnersView(ManagedSectionView):
         return reverse("partners:project_partners", kwargs={"slug": self.project.slug})
 
     def build_form(self, data=None):
-        return PartnerAddForm(data, organisations=organisations_not_in_project(project=self.project))
+        return PartnerAddForm(
+            data, organisations=organisations_not_in_project(project=self.project)
+        )
 
     def section_context(self, form, notice: str = "") -> dict:
         return {
@@ -99,7 +103,9 @@ class ProjectPartnersView(ManagedSectionView):
 
     def perform(self, form) -> str:
         organisation = form.cleaned_data["organisation"]
-        project_partner_add(actor=self.request.user, project=self.project, organisation=organisation)
+        project_partner_add(
+            actor=self.request.user, project=self.project, organisation=organisation
+        )
         return PARTNER_ADDED.format(organisatie=organisation)
 
 
@@ -193,6 +199,7 @@ class RoleEndView(ProjectRolesView):
             messages.error(request, error.message)
             return redirect(self.section_url())
         return self.after_change(
-            ROLE_ENDED.format(rol=project_role.get_role_display().lower(), persoon=project_role.person)
+            ROLE_ENDED.format(
+                rol=project_role.get_role_display().lower(), persoon=project_role.person
+            )
         )
-

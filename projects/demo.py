@@ -12,13 +12,13 @@ from datetime import date
 from django.core.files.base import ContentFile
 
 from partners.constants import ConvenantKind, OrganisationKind, Role
-from partners.models import Convenant, Organisation, ProjectRole, User
+from partners.models import Convenant, Organisation, User
 
 from . import services
 from .constants import PHASE_ORDER, Phase
 from .models import Project
 
-DEMO_PASSWORD = "Voorbeeldstad-demo-2026"
+DEMO_PASSWORD = "Voorbeeldstad-demo-2026"  # noqa: S105 - local demo only, printed by load_demo
 MUNICIPALITY = "Gemeente Voorbeeldstad"
 WONINGCORPORATIE = "Woonstichting Voorbeeldstad"
 
@@ -42,7 +42,13 @@ DEMO_USERNAMES = {
     "adviseur": ("Els", "Jansen", "VNG Naleving", Role.ADVISEUR),
 }
 
-PROJECT_PHASES = [Phase.INITIATIE, Phase.COLLEGEBESLUIT, Phase.PROJECTPLAN, Phase.PARTNERS, Phase.DATA_UITVRAAG]
+PROJECT_PHASES = [
+    Phase.INITIATIE,
+    Phase.COLLEGEBESLUIT,
+    Phase.PROJECTPLAN,
+    Phase.PARTNERS,
+    Phase.DATA_UITVRAAG,
+]
 PROJECT_NAMES = {
     Phase.INITIATIE: "Wijkaanpak Stationskwartier",
     Phase.COLLEGEBESLUIT: "Wijkaanpak Havenbuurt",
@@ -50,7 +56,9 @@ PROJECT_NAMES = {
     Phase.PARTNERS: "Wijkaanpak Molenwijk",
     Phase.DATA_UITVRAAG: "Wijkaanpak Oude Westen",
 }
-DEMO_PROJECT_SLUGS = {phase: name.lower().replace(" ", "-") for phase, name in PROJECT_NAMES.items()}
+DEMO_PROJECT_SLUGS = {
+    phase: name.lower().replace(" ", "-") for phase, name in PROJECT_NAMES.items()
+}
 PARTNERS = ["UWV", "SVB", "Belastingdienst", "Politie", WONINGCORPORATIE, "VNG Naleving"]
 
 _PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -64,7 +72,11 @@ def _organisations() -> dict[str, Organisation]:
     organisations = {}
     for name, kind, _convenant_kind in ORGANISATIONS:
         organisation, _ = Organisation.objects.get_or_create(
-            name=name, defaults={"kind": kind, "gemeentecode": "9999" if kind == OrganisationKind.GEMEENTE else ""}
+            name=name,
+            defaults={
+                "kind": kind,
+                "gemeentecode": "9999" if kind == OrganisationKind.GEMEENTE else "",
+            },
         )
         organisations[name] = organisation
     return organisations
@@ -75,11 +87,22 @@ def _convenants(organisations: dict[str, Organisation], registrar: User) -> None
 
     for name, _kind, convenant_kind in ORGANISATIONS:
         organisation = organisations[name]
-        reference = f"{'LSI' if convenant_kind == ConvenantKind.LSI else 'AC'}-2025-{organisation.pk:03d}"
-        if convenant_kind and not Convenant.objects.filter(organisation=organisation, reference=reference).exists():
+        reference = (
+            f"{'LSI' if convenant_kind == ConvenantKind.LSI else 'AC'}-2025-{organisation.pk:03d}"
+        )
+        if (
+            convenant_kind
+            and not Convenant.objects.filter(
+                organisation=organisation, reference=reference
+            ).exists()
+        ):
             convenant_register(
-                actor=registrar, organisation=organisation, kind=convenant_kind, reference=reference,
-                valid_from=date(2025, 1, 1), document=_pdf("convenant.pdf"),
+                actor=registrar,
+                organisation=organisation,
+                kind=convenant_kind,
+                reference=reference,
+                valid_from=date(2025, 1, 1),
+                document=_pdf("convenant.pdf"),
             )
 
 
@@ -89,7 +112,10 @@ def _people(organisations: dict[str, Organisation]) -> dict[str, User]:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(
-                username=username, first_name=first, last_name=last, email=f"{username}@voorbeeldstad.example",
+                username=username,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@voorbeeldstad.example",
                 organisation=organisations[organisation],
             )
             user.set_password(DEMO_PASSWORD)
@@ -104,16 +130,26 @@ def _advance(project: Project, target: Phase, actor: User) -> Project:
         step = PHASE_ORDER[PHASE_ORDER.index(Phase(project.phase)) + 1]
         if step == Phase.PROJECTPLAN:
             services.collegebesluit_register(
-                actor=actor, project=project, date=date(2026, 1, 15), reference=f"CB-2026-{project.pk:03d}",
-                document=_pdf("collegebesluit.pdf"), capacity_settled=True, data_permission=True,
+                actor=actor,
+                project=project,
+                date=date(2026, 1, 15),
+                reference=f"CB-2026-{project.pk:03d}",
+                document=_pdf("collegebesluit.pdf"),
+                capacity_settled=True,
+                data_permission=True,
             )
         elif step == Phase.PARTNERS:
             services.projectvoorstel_save(
-                actor=actor, project=project, submitted_on=date(2026, 1, 20), document=_pdf("voorstel.pdf"),
-                lsi_instemming_date=date(2026, 2, 2), lsi_instemming_reference=f"LSI-2026-{project.pk:03d}",
+                actor=actor,
+                project=project,
+                submitted_on=date(2026, 1, 20),
+                document=_pdf("voorstel.pdf"),
+                lsi_instemming_date=date(2026, 2, 2),
+                lsi_instemming_reference=f"LSI-2026-{project.pk:03d}",
             )
             plan = services.projectplan_version_create(
-                actor=actor, project=project,
+                actor=actor,
+                project=project,
                 goals="Adresfraude en overbewoning terugdringen; bewoners die hulp nodig hebben bereiken.",
                 approach="Huisbezoeken door een gemengd team; zorg en handhaving in balans.",
                 indicators_rationale="Overbewoning, inschrijving zonder energieverbruik en uitkering op "
@@ -127,31 +163,44 @@ def _advance(project: Project, target: Phase, actor: User) -> Project:
             services.projectplan_adopt(actor=actor, plan=plan)
         elif step == Phase.DATA_UITVRAAG:
             services.dpia_save(
-                actor=actor, project=project, vastgesteld=True, date=date(2026, 2, 20),
-                reference=f"DPIA-2026-{project.pk:03d}", document=_pdf("dpia.pdf"),
+                actor=actor,
+                project=project,
+                vastgesteld=True,
+                date=date(2026, 2, 20),
+                reference=f"DPIA-2026-{project.pk:03d}",
+                document=_pdf("dpia.pdf"),
             )
         project = services.project_advance(actor=actor, project=project, target=step)
     return project
 
 
-def _project(phase: Phase, organisations: dict[str, Organisation], people: dict[str, User]) -> Project:
+def _project(
+    phase: Phase, organisations: dict[str, Organisation], people: dict[str, User]
+) -> Project:
     from partners.services import role_grant
 
     leader = people["projectleider"]
     project = Project.objects.filter(slug=DEMO_PROJECT_SLUGS[phase]).first()
     if project is None:
         project = services.project_create(
-            actor=leader, name=PROJECT_NAMES[phase],
+            actor=leader,
+            name=PROJECT_NAMES[phase],
             problem_analysis="Signalen van overbewoning, adresfraude en uitbuiting van arbeidsmigranten; "
             "bewoners met schulden worden slecht bereikt.",
-            buurtcodes=["BU99990101", "BU99990102"], postcodes=["9999AA", "9999AB"],
-            peildatum=date(2026, 3, 1), period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
+            buurtcodes=["BU99990101", "BU99990102"],
+            postcodes=["9999AA", "9999AB"],
+            peildatum=date(2026, 3, 1),
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 12, 31),
         )
-    if PHASE_ORDER.index(phase) >= PHASE_ORDER.index(Phase.PARTNERS) and not project.partners.filter(
-        organisation__name="UWV"
-    ).exists():
+    if (
+        PHASE_ORDER.index(phase) >= PHASE_ORDER.index(Phase.PARTNERS)
+        and not project.partners.filter(organisation__name="UWV").exists()
+    ):
         for name in PARTNERS:
-            services.project_partner_add(actor=leader, project=project, organisation=organisations[name])
+            services.project_partner_add(
+                actor=leader, project=project, organisation=organisations[name]
+            )
         for username, (_f, _l, _o, role) in DEMO_USERNAMES.items():
             if role != Role.PROJECTLEIDER:
                 role_grant(actor=leader, project=project, person=people[username], role=role)
@@ -169,4 +218,3 @@ def build(*, stdout=None) -> None:
         project = _project(phase, organisations, people)
         if stdout is not None:
             stdout.write(f"  project {project.name}: fase {project.get_phase_display()}")
-    assert ProjectRole.objects.filter(person=people["projectleider"], ended_at__isnull=True).exists()

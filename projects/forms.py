@@ -16,7 +16,9 @@ PDF_NOT_PDF = "Dit bestand is geen pdf: de inhoud begint niet als een pdf-docume
 PDF_TOO_LARGE = "Het bestand is te groot: ten hoogste {mb} MB."
 PDF_EMPTY = "Het bestand is leeg."
 BUURTCODE_INVALID = "Ongeldige buurtcode '{code}': verwacht BU gevolgd door 8 cijfers."
-POSTCODE_INVALID = "Ongeldige postcode '{code}': verwacht 4 cijfers (niet beginnend met 0) en 2 letters."
+POSTCODE_INVALID = (
+    "Ongeldige postcode '{code}': verwacht 4 cijfers (niet beginnend met 0) en 2 letters."
+)
 
 BUURTCODE_RE = re.compile(r"^BU\d{8}$")
 POSTCODE_RE = re.compile(r"^[1-9]\d{3}[A-Z]{2}$")
@@ -84,7 +86,9 @@ class PdfField(forms.FileField):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("help_text", self.default_help_text)
-        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}))
+        kwargs.setdefault(
+            "widget", forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -128,18 +132,28 @@ class CodeListField(forms.CharField):
 
 class ProjectForm(UtrechtFormMixin, forms.ModelForm):
     buurtcodes = CodeListField(
-        label="Buurtcodes", pattern=BUURTCODE_RE, message=BUURTCODE_INVALID,
+        label="Buurtcodes",
+        pattern=BUURTCODE_RE,
+        message=BUURTCODE_INVALID,
         help_text="CBS-buurtcodes, gescheiden door komma's, bijvoorbeeld BU03440101.",
     )
     postcodes = CodeListField(
-        label="Postcodes", pattern=POSTCODE_RE, message=POSTCODE_INVALID,
+        label="Postcodes",
+        pattern=POSTCODE_RE,
+        message=POSTCODE_INVALID,
         help_text="Postcodes in het gebied, gescheiden door komma's, bijvoorbeeld 3511AB.",
     )
 
     class Meta:
         model = Project
         fields = [
-            "name", "problem_analysis", "buurtcodes", "postcodes", "peildatum", "period_start", "period_end",
+            "name",
+            "problem_analysis",
+            "buurtcodes",
+            "postcodes",
+            "peildatum",
+            "period_start",
+            "period_end",
         ]
         widgets = {
             "peildatum": DateInput(),
@@ -171,15 +185,21 @@ class ProjectUpdateForm(ProjectForm):
     class Meta(ProjectForm.Meta):
         fields = [
             *ProjectForm.Meta.fields,
-            "retention_unselected_weeks", "retention_selection_months", "retention_after_close_weeks",
+            "retention_unselected_weeks",
+            "retention_selection_months",
+            "retention_after_close_weeks",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["retention_selection_months"].max_value = 24
         self.fields["retention_selection_months"].widget.attrs["max"] = 24
-        self.fields["retention_unselected_weeks"].label = "Bewaartermijn niet-geselecteerde adressen (weken)"
-        self.fields["retention_selection_months"].label = "Bewaartermijn selectie (maanden, ten hoogste 24)"
+        self.fields[
+            "retention_unselected_weeks"
+        ].label = "Bewaartermijn niet-geselecteerde adressen (weken)"
+        self.fields[
+            "retention_selection_months"
+        ].label = "Bewaartermijn selectie (maanden, ten hoogste 24)"
         self.fields["retention_after_close_weeks"].label = "Bewaartermijn na afsluiten (weken)"
 
 
@@ -187,9 +207,12 @@ class CollegebesluitForm(UtrechtFormMixin, forms.Form):
     date = forms.DateField(label="Datum besluit", widget=DateInput())
     reference = forms.CharField(label="Kenmerk", max_length=100)
     document = PdfField(label="Besluit (pdf)")
-    capacity_settled = forms.BooleanField(label="Het besluit regelt capaciteit en middelen", required=False)
+    capacity_settled = forms.BooleanField(
+        label="Het besluit regelt capaciteit en middelen", required=False
+    )
     data_permission = forms.BooleanField(
-        label="Het besluit geeft toestemming om gemeentelijke gegevens te verstrekken", required=False
+        label="Het besluit geeft toestemming om gemeentelijke gegevens te verstrekken",
+        required=False,
     )
 
 
@@ -197,15 +220,21 @@ class ProjectvoorstelForm(UtrechtFormMixin, forms.Form):
     submitted_on = forms.DateField(label="Ingediend bij de LSI op", widget=DateInput())
     document = PdfField(label="Projectvoorstel (pdf)", required=False)
     lsi_instemming_date = forms.DateField(
-        label="Datum instemming LSI", required=False, widget=DateInput(),
+        label="Datum instemming LSI",
+        required=False,
+        widget=DateInput(),
         help_text="Vul in zodra de LSI heeft ingestemd.",
     )
-    lsi_instemming_reference = forms.CharField(label="Kenmerk instemming LSI", max_length=100, required=False)
+    lsi_instemming_reference = forms.CharField(
+        label="Kenmerk instemming LSI", max_length=100, required=False
+    )
 
 
 class ProjectplanForm(UtrechtFormMixin, forms.Form):
     goals = forms.CharField(label="Doelen", widget=forms.Textarea)
-    approach = forms.CharField(label="Aanpak (balans preventie en repressie)", widget=forms.Textarea)
+    approach = forms.CharField(
+        label="Aanpak (balans preventie en repressie)", widget=forms.Textarea
+    )
     indicators_rationale = forms.CharField(label="Indicatoren en waarom", widget=forms.Textarea)
     data_per_partner = forms.CharField(label="Gegevens per partner", widget=forms.Textarea)
     planning = forms.CharField(label="Planning", widget=forms.Textarea)

@@ -79,7 +79,12 @@ def project_advance(*, actor, project: Project, target: Phase | None = None, not
             {"missing": missing},
         )
     project.phase = target
-    project.save(update_fields=["phase"])
+    if target == Phase.AFGESLOTEN:
+        # Starts the retention period after which all personal data and the key are destroyed.
+        from django.utils import timezone
+
+        project.closed_at = timezone.now()
+    project.save(update_fields=["phase", "closed_at"])
     PhaseTransition.objects.create(project=project, from_phase=current, to_phase=target, actor=actor, note=note)
     event_record(
         actor=actor, kind="phase_changed", project=project, obj=project, from_state=current, to_state=target,

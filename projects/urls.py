@@ -9,12 +9,28 @@ urlpatterns = [
     path("projecten/nieuw/", views.ProjectCreateView.as_view(), name="create"),
     path("projecten/<slug:slug>/", views.ProjectDetailView.as_view(), name="detail"),
     path("projecten/<slug:slug>/wijzigen/", views.ProjectUpdateView.as_view(), name="update"),
-    path("projecten/<slug:slug>/volgende-fase/", views.ProjectAdvanceView.as_view(), name="advance"),
-    path("projecten/<slug:slug>/collegebesluit/", views.CollegebesluitView.as_view(), name="collegebesluit"),
-    path("projecten/<slug:slug>/projectvoorstel/", views.ProjectvoorstelView.as_view(), name="voorstel"),
-    path("projecten/<slug:slug>/projectplan/nieuw/", views.ProjectplanCreateView.as_view(), name="plan_create"),
     path(
-        "projecten/<slug:slug>/projectplan/<int:version>/", views.ProjectplanDetailView.as_view(), name="plan_detail"
+        "projecten/<slug:slug>/volgende-fase/", views.ProjectAdvanceView.as_view(), name="advance"
+    ),
+    path(
+        "projecten/<slug:slug>/collegebesluit/",
+        views.CollegebesluitView.as_view(),
+        name="collegebesluit",
+    ),
+    path(
+        "projecten/<slug:slug>/projectvoorstel/",
+        views.ProjectvoorstelView.as_view(),
+        name="voorstel",
+    ),
+    path(
+        "projecten/<slug:slug>/projectplan/nieuw/",
+        views.ProjectplanCreateView.as_view(),
+        name="plan_create",
+    ),
+    path(
+        "projecten/<slug:slug>/projectplan/<int:version>/",
+        views.ProjectplanDetailView.as_view(),
+        name="plan_detail",
     ),
     path(
         "projecten/<slug:slug>/projectplan/<int:version>/vaststellen/",

@@ -100,7 +100,9 @@ class ProjectScopedMixin:
     project_perm: ProjectPerm = ProjectPerm.VIEW
 
     def dispatch(self, request, *args, **kwargs):
-        self.project = project_get_for_user(user=request.user, slug=kwargs["slug"], perm=self.project_perm)
+        self.project = project_get_for_user(
+            user=request.user, slug=kwargs["slug"], perm=self.project_perm
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -125,7 +127,9 @@ class ProjectDetailView(ProjectScopedMixin, TemplateView):
         ]
         context["next_phase"] = services.project_next_phase(project)
         context["missing"] = services.project_missing_for_next_phase(project)
-        context["can_manage"] = user_has_project_perm(user=user, project=project, perm=ProjectPerm.MANAGE)
+        context["can_manage"] = user_has_project_perm(
+            user=user, project=project, perm=ProjectPerm.MANAGE
+        )
         context["transitions"] = project_transitions(project=project)
         context["partners"] = project_partners_overview(project=project)
         context["roles"] = project_roles(project=project, active_only=True)
@@ -200,7 +204,9 @@ class ProjectUpdateView(ProjectFormView):
         return {**super().get_form_kwargs(), "instance": self.project}
 
     def perform(self, form):
-        services.project_update(actor=self.request.user, project=self.project, data=form.service_data())
+        services.project_update(
+            actor=self.request.user, project=self.project, data=form.service_data()
+        )
         return self.done()
 
 
@@ -214,7 +220,9 @@ class CollegebesluitView(ProjectFormView):
     submit_label = "Collegebesluit registreren"
 
     def perform(self, form):
-        services.collegebesluit_register(actor=self.request.user, project=self.project, **form.cleaned_data)
+        services.collegebesluit_register(
+            actor=self.request.user, project=self.project, **form.cleaned_data
+        )
         return self.done(COLLEGEBESLUIT_SAVED)
 
 
@@ -256,7 +264,11 @@ class ProjectplanCreateView(ProjectFormView):
         latest = self.project.plan_versions.order_by("-version").first()
         if latest is None:
             return {}
-        return {name: getattr(latest, name) for name in ProjectplanForm.base_fields if name != "document"}
+        return {
+            name: getattr(latest, name)
+            for name in ProjectplanForm.base_fields
+            if name != "document"
+        }
 
     def perform(self, form):
         data = dict(form.cleaned_data)
@@ -344,12 +356,16 @@ class DocumentDownloadView(View):
     http_method_names = ["get"]
 
     def get(self, request, slug: str, kind: str, pk: int):
-        project, obj, document = project_document_get_for_user(user=request.user, slug=slug, kind=kind, pk=pk)
+        project, obj, document = project_document_get_for_user(
+            user=request.user, slug=slug, kind=kind, pk=pk
+        )
         try:
             handle = document.open("rb")
         except (FileNotFoundError, OSError) as error:
             raise Http404 from error
         filename = f"{project.slug}-{kind}-{pk}{os.path.splitext(document.name)[1] or '.pdf'}"
-        response = FileResponse(handle, as_attachment=True, filename=filename, content_type="application/pdf")
+        response = FileResponse(
+            handle, as_attachment=True, filename=filename, content_type="application/pdf"
+        )
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -104,8 +104,12 @@ def _projects_setup(mp: MatrixProject) -> None:
     mp.project = project
     mp.extra["besluit"] = project.collegebesluiten.get()
     mp.extra["plan"] = project.plan_versions.get()
-    mp.extra["partner"] = project.partners.exclude(organisation=project.municipality).order_by("pk").first()
-    mp.extra["role"] = ProjectRole.objects.filter(project=project, ended_at__isnull=True).order_by("pk").first()
+    mp.extra["partner"] = (
+        project.partners.exclude(organisation=project.municipality).order_by("pk").first()
+    )
+    mp.extra["role"] = (
+        ProjectRole.objects.filter(project=project, ended_at__isnull=True).order_by("pk").first()
+    )
 
 
 SETUP_HOOKS.append(_projects_setup)
@@ -125,7 +129,13 @@ ROWS: list[Row] = [
     Row("projects:list", everyone(200), other=None, kwargs="none"),
     Row(
         "projects:create",
-        {"projectleider": 200, "analist": 200, "inspecteur": 404, "behandelaar": 404, "adviseur": 404},
+        {
+            "projectleider": 200,
+            "analist": 200,
+            "inspecteur": 404,
+            "behandelaar": 404,
+            "adviseur": 404,
+        },
         other=None,
         kwargs="none",
     ),

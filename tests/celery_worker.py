@@ -36,7 +36,10 @@ class Worker:
         url = urlsplit(os.environ["DATABASE_URL"])
         self.database_url = urlunsplit(url._replace(path="/" + connection.settings_dict["NAME"]))
         self.process: subprocess.Popen | None = None
-        self.log = Path(os.environ.get("WIJKAANPAK_TEST_SERVICES_DIR", "/tmp")) / f"worker-{uuid.uuid4().hex[:8]}.log"
+        self.log = (
+            Path(os.environ.get("WIJKAANPAK_TEST_SERVICES_DIR", "/tmp"))
+            / f"worker-{uuid.uuid4().hex[:8]}.log"
+        )
 
     def start(self, timeout: float = 60) -> None:
         env = {
@@ -47,10 +50,28 @@ class Worker:
         }
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own binary
-                [str(CELERY), "-A", "wijkaanpak", "worker", "-c", str(self.concurrency), "--pool", "prefork",
-                 "-n", self.name, "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-                 "--without-heartbeat"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    str(CELERY),
+                    "-A",
+                    "wijkaanpak",
+                    "worker",
+                    "-c",
+                    str(self.concurrency),
+                    "--pool",
+                    "prefork",
+                    "-n",
+                    self.name,
+                    "--loglevel",
+                    "INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

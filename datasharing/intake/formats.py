@@ -155,7 +155,9 @@ JA_NEE: tuple[str, ...] = ("ja", "nee")
 # --- column building blocks ---------------------------------------------------------------------
 
 
-def _address_columns(*, required: bool, with_nummeraanduiding: bool = True) -> tuple[ColumnSpec, ...]:
+def _address_columns(
+    *, required: bool, with_nummeraanduiding: bool = True
+) -> tuple[ColumnSpec, ...]:
     columns = (
         ColumnSpec(POSTCODE, ColumnType.POSTCODE, required, description="postcode, bijv. 1234 AB"),
         ColumnSpec(HUISNUMMER, ColumnType.HUISNUMMER, required, description="huisnummer 1–99999"),
@@ -334,7 +336,9 @@ FORBIDDEN_CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
     "geboorteland": {
         "stems": (
             "geboorteland",
+            "gebland",
             "landvangeboorte",
+            "landgeboorte",
             "geboorteplaats",
             "plaatsvangeboorte",
             "countryofbirth",
@@ -362,7 +366,7 @@ FORBIDDEN_CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
             "huidskleur",
             "moedertaal",
         ),
-        "tokens": ("ras", "race", "origin"),
+        "tokens": ("ras", "race"),
     },
     "religie": {
         "stems": (
@@ -370,8 +374,11 @@ FORBIDDEN_CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
             "godsdienst",
             "geloof",
             "kerkgenootschap",
+            "kerkelijk",
+            "gezindte",
             "kerklidmaatschap",
             "levensbeschouw",
+            "levensovertuiging",
             "belief",
         ),
         "tokens": ("kerk", "faith"),
@@ -392,11 +399,12 @@ FORBIDDEN_CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
             "pregnan",
             "verslaving",
             "ggz",
+            "medicatie",
         ),
         "tokens": ("ziek", "beperking"),
     },
     "geslacht": {
-        "stems": ("geslacht", "gender", "sekse"),
+        "stems": ("geslacht", "gender", "sekse", "manvrouw"),
         "tokens": ("sex", "mv"),
     },
     "overige bijzondere persoonsgegevens": {
@@ -406,6 +414,7 @@ FORBIDDEN_CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
             "sexual",
             "geaardheid",
             "politiek",
+            "overtuiging",
             "political",
             "vakbond",
             "tradeunion",
@@ -417,9 +426,13 @@ FORBIDDEN_CATEGORIES: dict[str, dict[str, tuple[str, ...]]] = {
             "veroordeling",
             "criminal",
         ),
-        "tokens": ("partij",),
+        "tokens": (),
     },
 }
+
+# Harmless words that contain a forbidden stem; removed before matching. 'Geslachtsnaam' is the
+# BRP's word for surname (not requested, but not a special category either).
+HARMLESS_LOOKALIKES: tuple[str, ...] = ("geslachtsnaam", "afkomstig")
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -442,9 +455,11 @@ def compact_column_name(name: object) -> str:
 def forbidden_category(name: object) -> str | None:
     """The forbidden category a column name belongs to, or None when it is not forbidden."""
     compact = compact_column_name(name)
+    tokens = set(_NON_ALNUM.split(_fold(name))) | {compact}
+    for harmless in HARMLESS_LOOKALIKES:
+        compact = compact.replace(harmless, "")
     if not compact:
         return None
-    tokens = set(_NON_ALNUM.split(_fold(name))) | {compact}
     for category, words in FORBIDDEN_CATEGORIES.items():
         if any(stem in compact for stem in words["stems"]):
             return category

@@ -94,10 +94,12 @@ CSV_SCHEIDINGSTEKEN_ONBEKEND = (
 )
 CSV_KOPREGEL_TE_LANG = "De eerste rij (de kopregel) is te lang of niet afgesloten."
 CSV_AANHALINGSTEKEN_OPEN = (
-    "Het bestand bevat een aanhalingsteken (\") dat niet wordt afgesloten, vanaf rij {rij}. "
+    'Het bestand bevat een aanhalingsteken (") dat niet wordt afgesloten, vanaf rij {rij}. '
     "Het bestand kan niet betrouwbaar worden gelezen."
 )
-CSV_ONLEESBAAR = "Het CSV-bestand kan niet worden gelezen: de indeling in rijen en kolommen klopt niet."
+CSV_ONLEESBAAR = (
+    "Het CSV-bestand kan niet worden gelezen: de indeling in rijen en kolommen klopt niet."
+)
 CSV_CEL_TE_GROOT = "Het CSV-bestand bevat een cel die te groot is om te verwerken."
 KOPREGEL_LEEG = "Rij 1 is leeg. De eerste rij van het bestand moet de kolomnamen bevatten."
 TE_VEEL_KOLOMMEN = "Het bestand heeft te veel kolommen ({aantal}); de grens is {grens}."
@@ -107,7 +109,8 @@ XLSX_VERSLEUTELD_OF_XLS = (
     "Lever een onbeveiligd .xlsx-bestand of een CSV-bestand."
 )
 XLSX_TE_VEEL_ONDERDELEN = (
-    "Het Excel-bestand bevat te veel onderdelen ({aantal}; de grens is {grens}) en is niet verwerkt."
+    "Het Excel-bestand bevat te veel onderdelen ({aantal}; de grens is {grens}) "
+    "en is niet verwerkt."
 )
 XLSX_UITGEPAKT_TE_GROOT = (
     "Het Excel-bestand is uitgepakt te groot ({grootte} MB; de grens is {grens} MB) "
@@ -144,7 +147,7 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
         return table
     except DeliveryFileError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the contract is: DeliveryFileError or a table
+    except Exception as exc:  # the contract: DeliveryFileError or a table
         raise DeliveryFileError(BESTAND_ONLEESBAAR) from exc
 
 
@@ -340,8 +343,10 @@ def _xlsx_records(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook  # imported lazily: only xlsx deliveries need it
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except Exception:  # noqa: BLE001 - openpyxl raises many types on malformed files
+        workbook = load_workbook(
+            io.BytesIO(data), read_only=True, data_only=False, keep_links=False
+        )
+    except Exception:  # openpyxl raises many types on malformed files
         raise DeliveryFileError(XLSX_ONGELDIG) from None
     try:
         if not workbook.worksheets:
@@ -355,7 +360,7 @@ def _xlsx_records(data: bytes) -> list[list[str]]:
         return records
     except DeliveryFileError:
         raise
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise DeliveryFileError(XLSX_ONLEESBAAR) from None
     finally:
         workbook.close()
@@ -391,6 +396,9 @@ def cell_text(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
+    formula = getattr(value, "text", None)  # openpyxl ArrayFormula: keep its formula text
+    if isinstance(formula, str):
+        return formula
     return str(value)
 
 
@@ -411,7 +419,9 @@ def _table_from_raw(raw: pd.DataFrame) -> pd.DataFrame:
         raise DeliveryFileError(TE_VEEL_KOLOMMEN.format(aantal=width, grens=MAX_COLUMNS))
 
     body = raw.iloc[1:]
-    row_numbers = np.arange(HEADER_ROW_NUMBER + 1, HEADER_ROW_NUMBER + 1 + len(body), dtype=np.int64)
+    row_numbers = np.arange(
+        HEADER_ROW_NUMBER + 1, HEADER_ROW_NUMBER + 1 + len(body), dtype=np.int64
+    )
     table = body.iloc[:, :width].copy()
     table.index = pd.Index(row_numbers, name=ROW_NUMBER_INDEX)
     table.columns = list(range(width))

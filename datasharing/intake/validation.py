@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -254,8 +254,8 @@ def mask_value(column_type: ColumnType | str | None, value: object) -> str:
 
 
 def display_column_name(name: object) -> str:
-    """A header as shown in messages: no control characters, no long digit runs, bounded length."""
-    text = _CONTROL_CHARS.sub(" ", str(name))
+    """A header as shown in messages: trimmed, no control characters or long digit runs, bounded."""
+    text = _CONTROL_CHARS.sub(" ", str(name)).strip()
     text = _DIGIT_RUN.sub(_mask_digit_run, text)
     if len(text) > MAX_SHOWN_COLUMN_LENGTH:
         text = text[: MAX_SHOWN_COLUMN_LENGTH - 1] + "…"
@@ -272,9 +272,7 @@ def display_column_name(name: object) -> str:
 # Whitespace anywhere inside an address part is ignored (formats.md §2: "whatever the spacing").
 # Literal characters, so the class means the same to pyarrow's RE2 and to Python's re.
 _WHITESPACE_RUN = (
-    "["
-    + " \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-    + "]+"
+    "[" + " \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff" + "]+"
 )
 _TEXT_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
@@ -285,6 +283,9 @@ class _Checked:
     failures: list[tuple[np.ndarray, str]]
     valid: np.ndarray  # present and valid
     key_part: pd.Series | None = None  # address parts: the string used in the address key
+
+
+Checker = Callable[[pd.Series, np.ndarray, ColumnSpec], _Checked]
 
 
 def _match(values: pd.Series, pattern: str) -> np.ndarray:
@@ -389,7 +390,7 @@ def _check_toevoeging(values: pd.Series, present: np.ndarray, spec: ColumnSpec) 
     return checked
 
 
-def _check_digits(length: int, reason: str):  # noqa: ANN202 - factory of checkers
+def _check_digits(length: int, reason: str) -> Checker:
     def check(values: pd.Series, present: np.ndarray, spec: ColumnSpec) -> _Checked:
         return _typed(values, present, _match(values, f"[0-9]{{{length}}}"), reason, values)
 
@@ -399,26 +400,53 @@ def _check_digits(length: int, reason: str):  # noqa: ANN202 - factory of checke
 def _check_date(values: pd.Series, present: np.ndarray, spec: ColumnSpec) -> _Checked:
     iso = _match(values, r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
     dutch = _match(values, r"[0-9]{2}-[0-9]{2}-[0-9]{4}")
-    parsed = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
-    for shape, date_format in ((iso, "%Y-%m-%d"), (dutch, "%d-%m-%Y")):
+    parsed = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
+    # Character positions of year, month and day in YYYY-MM-DD and in DD-MM-YYYY.
+    for shape, year_at, month_at, day_at in ((iso, 0, 5, 8), (dutch, 6, 3, 0)):
         positions = np.flatnonzero(shape)
         if len(positions):
-            # An explicit format is strict: 30-02-2020 becomes NaT, it is not rolled over.
-            dates = pd.to_datetime(values.iloc[positions], format=date_format, errors="coerce")
-            parsed[positions] = dates.to_numpy(dtype="datetime64[s]")
+            digits = _digit_matrix(values.iloc[positions], 10)
+            parsed[positions] = _calendar_dates(
+                _number(digits, year_at, 4),
+                _number(digits, month_at, 2),
+                _number(digits, day_at, 2),
+            )
     exists = ~np.isnat(parsed)
     years = parsed.astype("datetime64[Y]").astype(np.int64) + 1970
     in_range = exists & (years >= DATE_YEAR_MIN) & (years <= DATE_YEAR_MAX)
-    normalised = pd.Series(np.where(in_range, parsed, np.datetime64("NaT")), index=values.index)
-    checked = _typed(
+    normalised = pd.Series(
+        np.where(in_range, parsed, np.datetime64("NaT")).astype("datetime64[ns]"),
+        index=values.index,
+    )
+    return _typed(
         values,
         present,
         iso | dutch,
         DATUM_VORM,
-        normalised.astype("datetime64[ns]"),
+        normalised,
         extra=[(~exists, DATUM_BESTAAT_NIET), (exists & ~in_range, DATUM_BUITEN_BEREIK)],
     )
-    return checked
+
+
+def _number(digits: np.ndarray, start: int, width: int) -> np.ndarray:
+    """The number written by `width` digit columns of a digit matrix, from column `start`."""
+    result = np.zeros(len(digits), dtype=np.int64)
+    for column in range(start, start + width):
+        result = result * 10 + digits[:, column]
+    return result
+
+
+def _calendar_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """datetime64[D] of real calendar dates; NaT where the day or month does not exist.
+
+    Vectorised instead of strptime: 30-02-2020 must be refused, not rolled over to 1 March.
+    """
+    real_month = (month >= 1) & (month <= 12)
+    months = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    first = months.astype("datetime64[D]")
+    length = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
+    real = real_month & (day >= 1) & (day <= length)
+    return np.where(real, first + np.clip(day - 1, 0, 30), np.datetime64("NaT", "D"))
 
 
 def _integers(values: pd.Series, ok: np.ndarray) -> np.ndarray:
@@ -430,7 +458,7 @@ def _integers(values: pd.Series, ok: np.ndarray) -> np.ndarray:
     return result
 
 
-def _check_int(minimum: int, reason: str):  # noqa: ANN202 - factory of checkers
+def _check_int(minimum: int, reason: str) -> Checker:
     def check(values: pd.Series, present: np.ndarray, spec: ColumnSpec) -> _Checked:
         ok = _match(values, r"[0-9]{1,10}")
         numbers = _integers(values, ok)
@@ -516,12 +544,15 @@ def _check_text(values: pd.Series, present: np.ndarray, spec: ColumnSpec) -> _Ch
     control = present & values.str.contains(_TEXT_CONTROL, regex=True).to_numpy(
         dtype=bool, na_value=False
     )
-    failures = [(too_long, TEKST_TE_LANG.format(maximum=maximum)), (control & ~too_long, TEKST_BESTURINGSTEKENS)]
+    failures = [
+        (too_long, TEKST_TE_LANG.format(maximum=maximum)),
+        (control & ~too_long, TEKST_BESTURINGSTEKENS),
+    ]
     valid = present & ~too_long & ~control
     return _Checked(values=values.where(valid), failures=failures, valid=valid)
 
 
-_CHECKERS = {
+_CHECKERS: dict[ColumnType, Checker] = {
     ColumnType.BSN: _check_bsn,
     ColumnType.POSTCODE: _check_postcode,
     ColumnType.HUISNUMMER: _check_huisnummer,
@@ -645,9 +676,17 @@ def validate_delivery(
     limit = None if accepted else MAX_REPORTED_ISSUES_WHEN_REJECTED
     issues, truncated = _issues(spec, header, failures, texts, overflow, row_numbers, limit)
     warnings, _ = _issues(
-        spec, header, _text_warnings(spec, texts), texts, overflow, row_numbers, MAX_REPORTED_WARNINGS
+        spec,
+        header,
+        _text_warnings(spec, texts),
+        texts,
+        overflow,
+        row_numbers,
+        MAX_REPORTED_WARNINGS,
     )
-    rows = _build_rows(spec, checked, ~invalid if accepted else np.zeros(total, dtype=bool), row_numbers)
+    rows = _build_rows(
+        spec, checked, ~invalid if accepted else np.zeros(total, dtype=bool), row_numbers
+    )
     return ValidationResult(
         source=spec.code,
         accepted=accepted,
@@ -694,7 +733,7 @@ def _analyse_header(spec: SourceSpec, table: pd.DataFrame, allowed: bool) -> _He
         category = forbidden_category(name)
         if category is not None:
             header.fatal_errors.append(
-                VERBODEN_KOLOM.format(kolom=display_column_name(name.strip()), categorie=category)
+                VERBODEN_KOLOM.format(kolom=display_column_name(name), categorie=category)
             )
             continue
         header.unknown_positions.append(position)
@@ -752,7 +791,7 @@ def _is_missing(value: object) -> bool:
 def _address_failures(
     spec: SourceSpec, texts: dict[str, pd.Series], total: int, allowed: bool
 ) -> list[tuple[str, np.ndarray, str]]:
-    """Per row: a complete address (postcode + huisnummer), or — when allowed — a nummeraanduiding."""
+    """Per row: a complete address (postcode + huisnummer) or, when allowed, a nummeraanduiding."""
     if not spec.nummeraanduiding_replaces_address:
         return []
 
@@ -933,12 +972,18 @@ def report_lines(result: ValidationResult) -> list[tuple[str, str, str, str]]:
     """The report as (rij, kolom, waarde, reden) lines: why the delivery was rejected (if so),
     the columns that were not stored, then every invalid cell and every warning by row."""
     spec = get_source(result.source)
-    lines: list[tuple[str, str, str, str]] = [("", "", "", message) for message in result.fatal_errors]
-    lines.extend(("", name, "", _unknown_column_reason(spec, name)) for name in result.unknown_columns)
+    lines: list[tuple[str, str, str, str]] = [
+        ("", "", "", message) for message in result.fatal_errors
+    ]
+    lines.extend(
+        ("", name, "", _unknown_column_reason(spec, name)) for name in result.unknown_columns
+    )
     cells = sorted(
         [*result.issues, *result.warnings], key=lambda issue: issue.row_number
     )  # stable: issues before warnings of the same row, columns in file order
-    lines.extend((str(issue.row_number), issue.column, issue.value, issue.reason) for issue in cells)
+    lines.extend(
+        (str(issue.row_number), issue.column, issue.value, issue.reason) for issue in cells
+    )
     if result.issues_truncated:
         lines.append(("", "", "", MELDINGEN_AFGEKAPT.format(aantal=len(result.issues))))
     return lines
@@ -957,3 +1002,31 @@ def report_csv(result: ValidationResult) -> bytes:
     for line in report_lines(result):
         writer.writerow([neutralise_cell(cell) for cell in line])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def report_data(result: ValidationResult) -> dict[str, object]:
+    """The report as JSON-serialisable data (e.g. for `Delivery.report`); values already masked."""
+
+    def cells(items: list[RowIssue]) -> list[dict[str, object]]:
+        return [
+            {
+                "row": item.row_number,
+                "column": item.column,
+                "value": item.value,
+                "reason": item.reason,
+            }
+            for item in items
+        ]
+
+    return {
+        "source": result.source,
+        "accepted": result.accepted,
+        "fatal_errors": list(result.fatal_errors),
+        "unknown_columns": list(result.unknown_columns),
+        "total_rows": result.total_rows,
+        "valid_rows": result.valid_rows,
+        "invalid_rows": result.invalid_rows,
+        "issues": cells(result.issues),
+        "warnings": cells(result.warnings),
+        "issues_truncated": result.issues_truncated,
+    }

@@ -18,7 +18,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(MatchingRun)
 class MatchingRunAdmin(ReadOnlyAdmin):
-    list_display = ("id", "project", "status", "progress", "is_current", "created_at", "finished_at")
+    list_display = (
+        "id",
+        "project",
+        "status",
+        "progress",
+        "is_current",
+        "created_at",
+        "finished_at",
+    )
     list_filter = ("status",)
 
 

@@ -14,19 +14,30 @@ class RunStartForm(forms.Form):
 
 class RiskFilterForm(forms.Form):
     indicator = forms.ChoiceField(
-        label="Indicator", required=False,
+        label="Indicator",
+        required=False,
         choices=[("", "Alle indicatoren")] + [(c.value, INDICATORS[c].name) for c in ALL_CODES],
         widget=forms.Select(attrs={"class": "utrecht-select"}),
     )
-    buurt = forms.ChoiceField(label="Buurt", required=False, widget=forms.Select(attrs={"class": "utrecht-select"}))
+    buurt = forms.ChoiceField(
+        label="Buurt", required=False, widget=forms.Select(attrs={"class": "utrecht-select"})
+    )
     min_score = forms.IntegerField(
-        label="Minimale score", required=False, min_value=0, max_value=100,
+        label="Minimale score",
+        required=False,
+        min_value=0,
+        max_value=100,
         widget=forms.NumberInput(attrs={"class": "utrecht-textbox utrecht-textbox--html-input"}),
     )
     order = forms.ChoiceField(
-        label="Sorteren op", required=False,
-        choices=[("score", "Score (hoog naar laag)"), ("-score", "Score (laag naar hoog)"),
-                 ("buurt", "Buurt (A–Z)"), ("-buurt", "Buurt (Z–A)")],
+        label="Sorteren op",
+        required=False,
+        choices=[
+            ("score", "Score (hoog naar laag)"),
+            ("-score", "Score (laag naar hoog)"),
+            ("buurt", "Buurt (A–Z)"),
+            ("-buurt", "Buurt (Z–A)"),
+        ],
         widget=forms.Select(attrs={"class": "utrecht-select"}),
     )
 
@@ -53,12 +64,16 @@ class ProposeForm(forms.Form):
 
 class DecideForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Goedkeuren"), ("reject", "Afwijzen")])
-    decision_reason = forms.CharField(label="Reden van uw besluit", max_length=2000, widget=REASON_WIDGET)
+    decision_reason = forms.CharField(
+        label="Reden van uw besluit", max_length=2000, widget=REASON_WIDGET
+    )
 
 
 class ReidentifyForm(forms.Form):
     reason = forms.CharField(
-        label="Waarom wilt u het adres zien?", max_length=2000, widget=REASON_WIDGET,
+        label="Waarom wilt u het adres zien?",
+        max_length=2000,
+        widget=REASON_WIDGET,
         help_text="Bijvoorbeeld: planning controleavond 12 maart. De reden komt in het verwerkingenlogboek.",
     )
 
@@ -66,15 +81,27 @@ class ReidentifyForm(forms.Form):
 class IndicatorSettingsForm(forms.Form):
     """The engine's thresholds only, plus a weight and an on/off per indicator."""
 
-    overbewoning_m2_per_person = forms.IntegerField(label="Overbewoning: minder dan … m² per persoon", min_value=1)
-    leeg_min_kwh = forms.IntegerField(label="Onbewoond met verbruik: minstens … kWh per jaar", min_value=1)
+    overbewoning_m2_per_person = forms.IntegerField(
+        label="Overbewoning: minder dan … m² per persoon", min_value=1
+    )
+    leeg_min_kwh = forms.IntegerField(
+        label="Onbewoond met verbruik: minstens … kWh per jaar", min_value=1
+    )
     alleenstaand_min_other_adults = forms.IntegerField(
         label="Alleenstaand met medebewoner: minstens … andere volwassenen", min_value=1
     )
-    bedrijven_min_kvk = forms.IntegerField(label="Bedrijven op woonadres: minstens … KvK-nummers", min_value=1)
-    verhuis_min_inschrijvingen = forms.IntegerField(label="Verhuisdynamiek: minstens … inschrijvingen", min_value=1)
-    verhuis_window_days = forms.IntegerField(label="Verhuisdynamiek: in de laatste … dagen", min_value=0, max_value=3650)
-    samenloop_min_partners = forms.IntegerField(label="Samenloop: signalen van minstens … partners", min_value=1)
+    bedrijven_min_kvk = forms.IntegerField(
+        label="Bedrijven op woonadres: minstens … KvK-nummers", min_value=1
+    )
+    verhuis_min_inschrijvingen = forms.IntegerField(
+        label="Verhuisdynamiek: minstens … inschrijvingen", min_value=1
+    )
+    verhuis_window_days = forms.IntegerField(
+        label="Verhuisdynamiek: in de laatste … dagen", min_value=0, max_value=3650
+    )
+    samenloop_min_partners = forms.IntegerField(
+        label="Samenloop: signalen van minstens … partners", min_value=1
+    )
     risk_threshold = forms.IntegerField(label="Risicoadres vanaf score", min_value=1)
 
     def __init__(self, *args, **kwargs):

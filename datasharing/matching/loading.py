@@ -17,8 +17,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import pandas as pd
 from django.db import connection
+
+import pandas as pd
 
 from datasharing.constants import Source
 from datasharing.models import RECORD_MODELS
@@ -70,30 +71,46 @@ _ADDRESS_SOURCES = (Source.BRP, Source.HUUR, Source.KVK, Source.ENERGIE, Source.
 _KEY_COLUMNS = {"address_key", "person_key", "partner_key", "huurder_key", "kvk_key", "buurtcode"}
 
 
-def _select(source: str, deliveries: DeliverySet) -> str:
-    """SELECT of one source's rows with `address_key` resolved through the bag."""
+def _select(source: str, deliveries: DeliverySet, chunk: tuple[int, int] | None = None) -> str:
+    """SELECT of one source's rows with `address_key` resolved through the bag.
+
+    Two UNION ALL branches: rows that carry their address key, and rows named only by
+    nummeraanduiding, joined to the bag. `chunk=(index, count)` filters on the resolved key inside
+    each branch, so PostgreSQL never joins rows of other chunks. Rows whose address cannot be
+    resolved are left out: they belong to no address of the project area.
+    """
     table = _table(source)
     ids = _ids_sql(deliveries.ids(source))
     columns = [c for c in _COLUMNS[source] if c != "address_key"]
-    select = ", ".join(f"r.{c}" for c in columns)
+    select = "".join(f"r.{c}, " for c in columns)
     if source not in _ADDRESS_SOURCES:
         if source == Source.BAG:
             select = ", ".join(f"r.{c}" for c in _COLUMNS[source])
-        return f"SELECT {select} FROM {table} r WHERE r.delivery_id IN {ids}"
+        else:
+            select = select.rstrip(", ")
+        return f"SELECT {select} FROM {table} r WHERE r.delivery_id IN {ids}"  # noqa: S608  # nosec B608
+
+    def in_chunk(column: str) -> str:
+        return f" AND {_chunk_sql(column, chunk[1])} = {int(chunk[0])}" if chunk else ""
+
     bag = _table(Source.BAG)
     bag_ids = _ids_sql(deliveries.ids(Source.BAG))
     # One address per nummeraanduiding (the newest bag delivery wins).
     nad = (
-        f"(SELECT nummeraanduiding_key, MAX(address_key) AS address_key FROM {bag} "
+        f"(SELECT nummeraanduiding_key, MAX(address_key) AS address_key FROM {bag} "  # noqa: S608  # nosec B608
         f"WHERE delivery_id IN {bag_ids} AND nummeraanduiding_key <> '' GROUP BY nummeraanduiding_key)"
     )
-    return (
-        f"SELECT {select}{', ' if select else ''}"
-        f"COALESCE(NULLIF(r.address_key, ''), n.address_key) AS address_key "
-        f"FROM {table} r LEFT JOIN {nad} n ON r.address_key = '' "
-        f"AND r.nummeraanduiding_key <> '' AND n.nummeraanduiding_key = r.nummeraanduiding_key "
-        f"WHERE r.delivery_id IN {ids}"
+    direct = (
+        f"SELECT {select}r.address_key FROM {table} r "  # noqa: S608  # nosec B608
+        f"WHERE r.delivery_id IN {ids} AND r.address_key <> ''{in_chunk('r.address_key')}"
     )
+    resolved = (
+        f"SELECT {select}n.address_key FROM {table} r JOIN {nad} n "  # noqa: S608  # nosec B608
+        f"ON n.nummeraanduiding_key = r.nummeraanduiding_key "
+        f"WHERE r.delivery_id IN {ids} AND r.address_key = '' AND r.nummeraanduiding_key <> ''"
+        f"{in_chunk('n.address_key')}"
+    )
+    return f"{direct} UNION ALL {resolved}"
 
 
 def _read(sql: str) -> pd.DataFrame:
@@ -101,14 +118,20 @@ def _read(sql: str) -> pd.DataFrame:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             buffer = io.BytesIO()
-            with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+            with cursor.cursor.copy(
+                f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+            ) as copy:
                 for data in copy:
                     buffer.write(data)
             buffer.seek(0)
             head = buffer.readline().decode().strip().split(",")
             buffer.seek(0)
-            dtypes = {c: "object" for c in head if c in _KEY_COLUMNS or c in ("gebruiksdoel", "leefvorm")}
-            return pd.read_csv(buffer, dtype=dtypes, keep_default_na=False, na_values=[""], engine="c")
+            dtypes = {
+                c: "object" for c in head if c in _KEY_COLUMNS or c in ("gebruiksdoel", "leefvorm")
+            }
+            return pd.read_csv(
+                buffer, dtype=dtypes, keep_default_na=False, na_values=[""], engine="c"
+            )
         cursor.execute(sql)
         names = [d[0] for d in cursor.description]
         frame = pd.DataFrame(cursor.fetchall(), columns=names)
@@ -141,23 +164,28 @@ def frames_load_all(deliveries: DeliverySet) -> Frames:
     return _finish(frames, deliveries)
 
 
-def frames_load_chunk(deliveries: DeliverySet, *, index: int, chunk_count: int) -> tuple[Frames, list[str]]:
+def frames_load_chunk(
+    deliveries: DeliverySet, *, index: int, chunk_count: int
+) -> tuple[Frames, list[str]]:
     """The rows chunk `index` of `chunk_count` needs, and the address keys it evaluates."""
     if chunk_count == 1 or connection.vendor != "postgresql":
         frames = frames_load_all(deliveries)
-        keys = [k for k in frames.bag["address_key"].dropna().unique() if chunk_of(k, chunk_count) == index]
+        keys = [
+            k
+            for k in frames.bag["address_key"].dropna().unique()
+            if chunk_of(k, chunk_count) == index
+        ]
         if chunk_count == 1:
             return frames, keys
         return frames_for_chunk(frames, keys), keys
 
-    in_chunk = _chunk_sql("x.address_key", chunk_count) + f" = {int(index)}"
     loaded: dict[str, pd.DataFrame | None] = {}
     bag = _read(_select(Source.BAG, deliveries))
     loaded[Source.BAG] = bag
     keys = [k for k in bag["address_key"].dropna().unique() if chunk_of(k, chunk_count) == index]
     for source in (Source.HUUR, Source.KVK, Source.ENERGIE, Source.SIGNAAL):
         if deliveries.ids(source):
-            loaded[source] = _read(f"SELECT * FROM ({_select(source, deliveries)}) x WHERE {in_chunk}")
+            loaded[source] = _read(_select(source, deliveries, (index, chunk_count)))
         else:
             loaded[source] = None
     if not deliveries.ids(Source.BRP):
@@ -168,26 +196,37 @@ def frames_load_chunk(deliveries: DeliverySet, *, index: int, chunk_count: int) 
             loaded[Source.TOESLAG] = _read(_select(Source.TOESLAG, deliveries)).iloc[0:0]
         return _finish(loaded, deliveries), keys
 
-    brp_here = f"SELECT * FROM ({_select(Source.BRP, deliveries)}) x WHERE {in_chunk}"
-    people = f"SELECT person_key FROM ({brp_here}) p"
+    # BRP at the chunk's addresses in one query; the persons' benefits and allowances are small
+    # tables, read whole and cut in pandas (cheaper than semi-joins on BRP per source).
+    brp = _read(_select(Source.BRP, deliveries, (index, chunk_count)))
+    people = pd.Index(brp["person_key"].dropna().unique())
     for source in (Source.UITKERING, Source.TOESLAG):
         if deliveries.ids(source):
-            loaded[source] = _read(
-                f"SELECT * FROM ({_select(source, deliveries)}) y WHERE y.person_key IN ({people})"
-            )
+            frame = _read(_select(source, deliveries))
+            loaded[source] = frame[frame["person_key"].isin(people)]
         else:
             loaded[source] = None
-    if deliveries.ids(Source.TOESLAG):
-        partners = (
-            f"SELECT t.partner_key FROM {_table(Source.TOESLAG)} t "
-            f"WHERE t.delivery_id IN {_ids_sql(deliveries.ids(Source.TOESLAG))} AND t.partner_key <> '' "
-            f"AND t.person_key IN ({people})"
-        )
-        brp_sql = (
-            f"SELECT * FROM ({_select(Source.BRP, deliveries)}) x "
-            f"WHERE {in_chunk} OR x.person_key IN ({partners})"
-        )
-    else:
-        brp_sql = brp_here
-    loaded[Source.BRP] = _read(brp_sql)
+    toeslag = loaded[Source.TOESLAG]
+    if toeslag is not None:
+        partners = sorted(set(toeslag["partner_key"].dropna()) - set(people))
+        if partners:
+            # Registrations of toeslag partners anywhere in the project (TOESLAGPARTNER_ELDERS).
+            extra = _read_params(
+                f"SELECT * FROM ({_select(Source.BRP, deliveries)}) x WHERE x.person_key = ANY(%s)",  # noqa: S608  # nosec B608
+                [partners],
+            )
+            brp = pd.concat([brp, extra], ignore_index=True).drop_duplicates("id")
+    loaded[Source.BRP] = brp
     return _finish(loaded, deliveries), keys
+
+
+def _read_params(sql: str, params: list) -> pd.DataFrame:
+    """A parameterised SELECT through a plain cursor (for the few partner rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        frame = pd.DataFrame(cursor.fetchall(), columns=names)
+    for column in ("geboortedatum", "datum_inschrijving_adres"):
+        if column in frame.columns:
+            frame[column] = frame[column].astype(str)
+    return frame

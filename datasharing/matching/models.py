@@ -65,7 +65,9 @@ class IndicatorSettingsRecord(models.Model):
 
 
 class MatchingRun(models.Model):
-    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="matching_runs")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="matching_runs"
+    )
     status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
     progress = models.PositiveSmallIntegerField("voortgang (%)", default=0)
     chunk_count = models.PositiveSmallIntegerField("aantal delen", default=1)
@@ -79,7 +81,9 @@ class MatchingRun(models.Model):
     risk_address_count = models.PositiveIntegerField("aantal risicoadressen", default=0)
     is_current = models.BooleanField("huidige run", default=False)
     error = models.TextField("foutmelding", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -90,7 +94,9 @@ class MatchingRun(models.Model):
         verbose_name_plural = "matchingruns"
         constraints = [
             # At most one current run per project: the switch is one atomic UPDATE pair (R30).
-            models.UniqueConstraint(fields=["project"], condition=Q(is_current=True), name="one_current_run"),
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(is_current=True), name="one_current_run"
+            ),
             models.UniqueConstraint(
                 fields=["project"],
                 condition=Q(status__in=["queued", "running"]),
@@ -119,7 +125,9 @@ class MatchingChunk(models.Model):
     finished_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["run", "index"], name="one_result_per_chunk")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="one_result_per_chunk")
+        ]
 
 
 class RiskAddress(models.Model):
@@ -174,23 +182,36 @@ class IndicatorResult(models.Model):
         verbose_name_plural = "indicatoruitkomsten"
         constraints = [
             # R27: a redelivered chunk can never duplicate a result.
-            models.UniqueConstraint(fields=["run", "address_key", "indicator"], name="one_result_per_indicator"),
+            models.UniqueConstraint(
+                fields=["run", "address_key", "indicator"], name="one_result_per_indicator"
+            ),
         ]
         indexes = [models.Index(fields=["run", "chunk"], name="indicatorresult_chunk")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.get_status_display()}"
 
 
 class SelectionProposal(models.Model):
     """An analyst's proposal to visit an address, and the projectleider's decision (four eyes)."""
 
-    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="selection_proposals")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="selection_proposals"
+    )
     run = models.ForeignKey(MatchingRun, on_delete=models.PROTECT, related_name="proposals")
-    risk_address = models.ForeignKey(RiskAddress, on_delete=models.PROTECT, related_name="proposals")
+    risk_address = models.ForeignKey(
+        RiskAddress, on_delete=models.PROTECT, related_name="proposals"
+    )
     address_key = models.CharField(max_length=KEY_LENGTH)
     pseudonym = models.CharField("pseudoniem", max_length=16)
     buurtcode = models.CharField("buurt", max_length=10, blank=True)
     snapshot = models.JSONField("score en indicatoren bij voordracht", default=dict)
-    status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     proposed_at = models.DateTimeField(auto_now_add=True)
     reason = models.TextField("reden van voordracht")
     decided_by = models.ForeignKey(
@@ -232,8 +253,12 @@ class SelectionProposal(models.Model):
 class SelectionClosure(models.Model):
     """The moment a project's selection was closed; from then retention periods run."""
 
-    project = models.OneToOneField("projects.Project", on_delete=models.PROTECT, related_name="selection_closure")
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.PROTECT, related_name="selection_closure"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     closed_at = models.DateTimeField(auto_now_add=True)
     approved_count = models.PositiveIntegerField(default=0)
 
@@ -241,12 +266,17 @@ class SelectionClosure(models.Model):
         verbose_name = "gesloten selectie"
         verbose_name_plural = "gesloten selecties"
 
+    def __str__(self) -> str:
+        return f"Selectie van {self.project} gesloten"
+
 
 class Reidentification(models.Model):
     """One showing of one approved address's real address, with its reason (R20/R21)."""
 
     project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
-    proposal = models.ForeignKey(SelectionProposal, on_delete=models.PROTECT, related_name="reidentifications")
+    proposal = models.ForeignKey(
+        SelectionProposal, on_delete=models.PROTECT, related_name="reidentifications"
+    )
     address_key = models.CharField(max_length=KEY_LENGTH)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField("reden")
@@ -257,3 +287,6 @@ class Reidentification(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "herleiding"
         verbose_name_plural = "herleidingen"
+
+    def __str__(self) -> str:
+        return f"Herleiding {self.pk} door {self.actor}"

@@ -15,7 +15,11 @@ from .models import MatchingRun, Reidentification, RiskAddress, SelectionClosure
 
 
 def run_list(*, project) -> QuerySet[MatchingRun]:
-    return MatchingRun.objects.filter(project=project).select_related("created_by").order_by("-created_at", "-id")
+    return (
+        MatchingRun.objects.filter(project=project)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def run_get(*, project, pk: int) -> MatchingRun:
@@ -42,8 +46,13 @@ RISK_ORDERINGS = {
 
 
 def risk_address_list(
-    *, run: MatchingRun, indicator: str = "", buurt: str = "", min_score: int | None = None,
-    order: str = "score", only_risk: bool = True,
+    *,
+    run: MatchingRun,
+    indicator: str = "",
+    buurt: str = "",
+    min_score: int | None = None,
+    order: str = "score",
+    only_risk: bool = True,
 ) -> QuerySet[RiskAddress]:
     """Addresses of one run, filtered and ordered; only risk addresses unless asked otherwise."""
     qs = RiskAddress.objects.filter(run=run)
@@ -63,8 +72,11 @@ def risk_address_list(
 
 def risk_address_buurten(*, run: MatchingRun) -> list[str]:
     return list(
-        RiskAddress.objects.filter(run=run, is_risk=True).exclude(buurtcode="")
-        .order_by("buurtcode").values_list("buurtcode", flat=True).distinct()
+        RiskAddress.objects.filter(run=run, is_risk=True)
+        .exclude(buurtcode="")
+        .order_by("buurtcode")
+        .values_list("buurtcode", flat=True)
+        .distinct()
     )
 
 
@@ -76,14 +88,18 @@ def risk_address_get(*, run: MatchingRun, pk: int) -> RiskAddress:
 
 
 def proposal_list(*, project, status: str | None = None) -> QuerySet[SelectionProposal]:
-    qs = SelectionProposal.objects.filter(project=project).select_related("proposed_by", "decided_by")
+    qs = SelectionProposal.objects.filter(project=project).select_related(
+        "proposed_by", "decided_by"
+    )
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-proposed_at", "-id")
 
 
 def proposal_get(*, project, pk: int) -> SelectionProposal:
-    proposal = SelectionProposal.objects.filter(project=project, pk=pk).select_related("project").first()
+    proposal = (
+        SelectionProposal.objects.filter(project=project, pk=pk).select_related("project").first()
+    )
     if proposal is None:
         raise Http404
     return proposal
@@ -92,7 +108,8 @@ def proposal_get(*, project, pk: int) -> SelectionProposal:
 def proposals_by_address(*, project, address_keys) -> dict[str, SelectionProposal]:
     """Open or approved proposal per address key (for marking rows in the risk list)."""
     qs = SelectionProposal.objects.filter(
-        project=project, address_key__in=list(address_keys),
+        project=project,
+        address_key__in=list(address_keys),
         status__in=[ProposalStatus.PROPOSED, ProposalStatus.APPROVED],
     )
     return {p.address_key: p for p in qs}
@@ -101,9 +118,9 @@ def proposals_by_address(*, project, address_keys) -> dict[str, SelectionProposa
 def selected_address_keys(project) -> set[str]:
     """Address pseudonyms approved with four eyes: what controleavonden plan from."""
     return set(
-        SelectionProposal.objects.filter(project=project, status=ProposalStatus.APPROVED).values_list(
-            "address_key", flat=True
-        )
+        SelectionProposal.objects.filter(
+            project=project, status=ProposalStatus.APPROVED
+        ).values_list("address_key", flat=True)
     )
 
 

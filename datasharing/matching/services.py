@@ -17,11 +17,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-import structlog
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
+
+import structlog
 
 from datasharing.constants import DeliveryStatus, Source
 from datasharing.models import Delivery
@@ -61,9 +62,13 @@ NOT_ALLOWED_SETTINGS = "Alleen de projectleider mag de indicatorinstellingen wij
 PHASE_TOO_EARLY = "Matching kan pas vanaf de fase data-uitvraag en intake."
 PROJECT_CLOSED = "Het project is afgesloten."
 NO_BAG_DELIVERY = "Er is nog geen geaccepteerde levering van de BAG-adressen (bron bag)."
-RUN_ALREADY_ACTIVE = "Er loopt al een matchingrun voor dit project. Wacht tot die klaar is of annuleer hem."
+RUN_ALREADY_ACTIVE = (
+    "Er loopt al een matchingrun voor dit project. Wacht tot die klaar is of annuleer hem."
+)
 RUN_NOT_ACTIVE = "Deze matchingrun loopt niet (meer) en kan niet worden geannuleerd."
-QUEUE_UNAVAILABLE = "De taakwachtrij is niet bereikbaar; de matchingrun is niet gestart. Probeer het later opnieuw."
+QUEUE_UNAVAILABLE = (
+    "De taakwachtrij is niet bereikbaar; de matchingrun is niet gestart. Probeer het later opnieuw."
+)
 CHUNKS_MISSING = "Niet alle delen van de matchingrun zijn verwerkt."
 NOT_ALLOWED_PROPOSE = "U mag voor dit project geen adressen voordragen."
 NOT_ALLOWED_DECIDE = "Alleen de projectleider mag een voordracht goedkeuren of afwijzen."
@@ -73,7 +78,9 @@ REASON_REQUIRED = "Geef een reden op."
 NOT_CURRENT_RUN = "Dit adres hoort niet bij de huidige matchingrun."
 NOT_A_RISK_ADDRESS = "Alleen risicoadressen kunnen worden voorgedragen."
 ALREADY_PROPOSED = "Dit adres is al voorgedragen of geselecteerd."
-OWN_PROPOSAL = "U kunt uw eigen voordracht niet beoordelen: daarvoor is een tweede persoon nodig (vier ogen)."
+OWN_PROPOSAL = (
+    "U kunt uw eigen voordracht niet beoordelen: daarvoor is een tweede persoon nodig (vier ogen)."
+)
 ALREADY_DECIDED = "Over deze voordracht is al besloten."
 NOT_APPROVED = "Alleen goedgekeurde adressen kunnen worden herleid."
 SELECTION_CLOSED = "De selectie van dit project is gesloten."
@@ -135,11 +142,14 @@ def indicator_settings_update(
     clean = {name: values[name] for name in SETTING_FIELDS}
     try:
         # The engine validates (positive numbers, known codes) before anything is stored.
-        engine = IndicatorSettings(peildatum=timezone.localdate(), weights=weights, enabled=frozenset(enabled), **clean)
+        engine = IndicatorSettings(
+            peildatum=timezone.localdate(), weights=weights, enabled=frozenset(enabled), **clean
+        )
     except (TypeError, ValueError) as error:
         raise ApplicationError(f"Ongeldige instelling: {error}") from error
     record, _ = IndicatorSettingsRecord.objects.select_for_update().get_or_create(
-        project=project, defaults={**clean, "weights": dict(engine.weights), "enabled": list(engine.enabled)}
+        project=project,
+        defaults={**clean, "weights": dict(engine.weights), "enabled": list(engine.enabled)},
     )
     before = {name: getattr(record, name) for name in SETTING_FIELDS} | {"weights": record.weights}
     for name, value in clean.items():
@@ -150,7 +160,10 @@ def indicator_settings_update(
     record.full_clean()
     record.save()
     event_record(
-        actor=actor, kind="indicator_settings_updated", project=project, obj=record,
+        actor=actor,
+        kind="indicator_settings_updated",
+        project=project,
+        obj=record,
         data={"before": before, "after": engine.as_dict()},
     )
     return record
@@ -244,10 +257,20 @@ def matching_run_create(*, actor, project: Project, chunk_count: int | None = No
         )
     except IntegrityError as error:  # the one_active_run constraint, under a race
         raise InvalidTransition(RUN_ALREADY_ACTIVE) from error
-    event_record(actor=actor, kind="matching_run_started", project=project, obj=run, to_state=RunStatus.QUEUED)
+    event_record(
+        actor=actor,
+        kind="matching_run_started",
+        project=project,
+        obj=run,
+        to_state=RunStatus.QUEUED,
+    )
     processing_log_write(
-        actor=actor, action="matching", name="matchingrun gestart", ground="risk_selection",
-        project=project, obj=run,
+        actor=actor,
+        action="matching",
+        name="matchingrun gestart",
+        ground="risk_selection",
+        project=project,
+        obj=run,
     )
     return run
 
@@ -265,16 +288,31 @@ def matching_run_start(*, actor, project: Project, chunk_count: int | None = Non
             except Exception as error:  # broker down: fail visibly instead of hanging queued (R30)
                 if settings.CELERY_TASK_ALWAYS_EAGER:
                     raise
-                logger.warning("matching_run_enqueue_failed", run_id=run.pk, error=type(error).__name__)
+                logger.warning(
+                    "matching_run_enqueue_failed", run_id=run.pk, error=type(error).__name__
+                )
                 matching_run_fail(run_id=run.pk, error=QUEUE_UNAVAILABLE)
 
         transaction.on_commit(enqueue)
     return run
 
 
+def _analyze_records() -> None:
+    """Fresh planner statistics: a delivery just bulk-loaded may not be analysed yet by autovacuum,
+    and the chunk queries' semi-joins would then be planned as nested loops."""
+    if connection.vendor != "postgresql":
+        return
+    from datasharing.models import RECORD_MODELS
+
+    with connection.cursor() as cursor:
+        for model in RECORD_MODELS.values():
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+
 @transaction.atomic
 def matching_run_begin(*, run_id: int) -> bool:
     """queued → running. False when the run is no longer queued (cancelled, or already begun)."""
+    _analyze_records()
     updated = MatchingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING, started_at=timezone.now(), progress=0
     )
@@ -298,7 +336,13 @@ def matching_run_fail(*, run_id: int, error: str) -> bool:
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "finished_at"])
     _results_delete(run_id)
-    event_record(actor=None, kind="matching_run_failed", project=run.project, obj=run, to_state=RunStatus.FAILED)
+    event_record(
+        actor=None,
+        kind="matching_run_failed",
+        project=run.project,
+        obj=run,
+        to_state=RunStatus.FAILED,
+    )
     logger.warning("matching_run_failed", run_id=run_id)
     return True
 
@@ -306,7 +350,9 @@ def matching_run_fail(*, run_id: int, error: str) -> bool:
 @transaction.atomic
 def matching_run_cancel(*, actor, run: MatchingRun) -> MatchingRun:
     """Cancel a queued or running run. Chunks check the status and stop writing (revoke is best effort)."""
-    _require(actor=actor, project=run.project, perm=ProjectPerm.RUN_MATCHING, message=NOT_ALLOWED_RUN)
+    _require(
+        actor=actor, project=run.project, perm=ProjectPerm.RUN_MATCHING, message=NOT_ALLOWED_RUN
+    )
     run = MatchingRun.objects.select_for_update().get(pk=run.pk)
     if run.status not in ACTIVE_RUN_STATUSES:
         raise InvalidTransition(RUN_NOT_ACTIVE)
@@ -315,8 +361,14 @@ def matching_run_cancel(*, actor, run: MatchingRun) -> MatchingRun:
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
     _results_delete(run.pk)
-    event_record(actor=actor, kind="matching_run_cancelled", project=run.project, obj=run,
-                 from_state=before, to_state=RunStatus.CANCELLED)
+    event_record(
+        actor=actor,
+        kind="matching_run_cancelled",
+        project=run.project,
+        obj=run,
+        from_state=before,
+        to_state=RunStatus.CANCELLED,
+    )
     return run
 
 
@@ -332,7 +384,9 @@ def _run_status_shared(run_id: int) -> str | None:
     """The run's status, with a shared row lock so a cancel cannot slip in during a chunk write."""
     with connection.cursor() as cursor:
         lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
-        cursor.execute(f"SELECT status FROM {MatchingRun._meta.db_table} WHERE id = %s{lock}", [run_id])  # noqa: S608
+        cursor.execute(
+            f"SELECT status FROM {MatchingRun._meta.db_table} WHERE id = %s{lock}", [run_id]  # noqa: S608  # nosec B608
+        )  # noqa: S608
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -349,11 +403,15 @@ def _copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
         writer.writerows(rows)
         table = model._meta.db_table
         with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+            with cursor.cursor.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+            ) as copy:
                 copy.write(buffer.getvalue())
         return
     fields = [c.removesuffix("_id") if c.endswith("_id") else c for c in columns]
-    model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000)
+    model.objects.bulk_create(
+        [model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000
+    )
 
 
 def _json(value) -> str:
@@ -375,39 +433,69 @@ def matching_chunk_process(*, run_id: int, index: int) -> dict:
     started = time.monotonic()
     engine_settings = IndicatorSettings(
         peildatum=run.peildatum,
-        **{k: v for k, v in run.settings_snapshot.items() if k not in ("peildatum", "enabled", "weights")},
+        **{
+            k: v
+            for k, v in run.settings_snapshot.items()
+            if k not in ("peildatum", "enabled", "weights")
+        },
         weights=run.settings_snapshot["weights"],
         enabled=frozenset(run.settings_snapshot["enabled"]),
     )
-    frames, keys = frames_load_chunk(delivery_set_for(run), index=index, chunk_count=run.chunk_count)
+    frames, keys = frames_load_chunk(
+        delivery_set_for(run), index=index, chunk_count=run.chunk_count
+    )
     outcome = evaluate(frames, engine_settings, address_keys=keys)
     _chunk_checkpoint(run, index)
     run_level = set(run.not_evaluated)
 
     results = outcome.results
-    kept = results[(results["status"] != ResultStatus.NOT_FIRED) & ~results["indicator"].isin(run_level)]
+    kept = results[
+        (results["status"] != ResultStatus.NOT_FIRED) & ~results["indicator"].isin(run_level)
+    ]
     per_address: dict[str, dict] = {}
     result_rows = []
     for key, code, status, figures, explanation in zip(
-        kept["address_key"], kept["indicator"], kept["status"], kept["figures"], kept["explanation"], strict=True
+        kept["address_key"],
+        kept["indicator"],
+        kept["status"],
+        kept["figures"],
+        kept["explanation"],
+        strict=True,
     ):
-        per_address.setdefault(key, {})[code] = {"status": status, "figures": figures, "explanation": explanation}
+        per_address.setdefault(key, {})[code] = {
+            "status": status,
+            "figures": figures,
+            "explanation": explanation,
+        }
         result_rows.append((run_id, index, key, code, status, _json(figures), explanation or ""))
     summary = outcome.summary
     address_rows = [
         (
-            run_id, index, key, display_pseudonym(key), buurt or "", int(score), bool(is_risk),
-            _json(list(fired)), _json(per_address.get(key, {})),
+            run_id,
+            index,
+            key,
+            display_pseudonym(key),
+            buurt or "",
+            int(score),
+            bool(is_risk),
+            _json(list(fired)),
+            _json(per_address.get(key, {})),
         )
         for key, buurt, score, is_risk, fired in zip(
-            summary["address_key"], summary["buurtcode"], summary["score"], summary["is_risk"], summary["fired"],
+            summary["address_key"],
+            summary["buurtcode"],
+            summary["score"],
+            summary["is_risk"],
+            summary["fired"],
             strict=True,
         )
     ]
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [int(run_id) % 2_000_000_000, index])
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [int(run_id) % 2_000_000_000, index]
+                )
         if _run_status_shared(run_id) != RunStatus.RUNNING:
             return {"index": index, "skipped": "not running"}
         if MatchingChunk.objects.filter(run_id=run_id, index=index).exists():
@@ -417,7 +505,17 @@ def matching_chunk_process(*, run_id: int, index: int) -> dict:
         RiskAddress.objects.filter(run_id=run_id, chunk=index).delete()
         _copy_rows(
             RiskAddress,
-            ["run_id", "chunk", "address_key", "pseudonym", "buurtcode", "score", "is_risk", "fired", "results"],
+            [
+                "run_id",
+                "chunk",
+                "address_key",
+                "pseudonym",
+                "buurtcode",
+                "score",
+                "is_risk",
+                "fired",
+                "results",
+            ],
             address_rows,
         )
         _copy_rows(
@@ -426,12 +524,17 @@ def matching_chunk_process(*, run_id: int, index: int) -> dict:
             result_rows,
         )
         MatchingChunk.objects.create(
-            run_id=run_id, index=index, address_count=len(address_rows), seconds=time.monotonic() - started
+            run_id=run_id,
+            index=index,
+            address_count=len(address_rows),
+            seconds=time.monotonic() - started,
         )
-        done = MatchingChunk.objects.filter(run_id=run_id).count()
-        MatchingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-            progress=min(99, int(100 * done / run.chunk_count))
-        )
+    # Progress is written after commit: chunks share a FOR SHARE lock on the run row while they
+    # write, so updating the row inside that transaction would deadlock two parallel chunks.
+    done = MatchingChunk.objects.filter(run_id=run_id).count()
+    MatchingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        progress=min(99, int(100 * done / run.chunk_count))
+    )
     logger.info("matching_chunk_done", run_id=run_id, index=index, addresses=len(address_rows))
     return {"index": index, "addresses": len(address_rows)}
 
@@ -464,7 +567,9 @@ def matching_run_finalise(*, run_id: int) -> MatchingRun:
     run.counts = {
         code: {
             "fired": fired_counts.get(code, 0),
-            "not_evaluated": addresses if code in run.not_evaluated else not_evaluated_counts.get(code, 0),
+            "not_evaluated": addresses
+            if code in run.not_evaluated
+            else not_evaluated_counts.get(code, 0),
         }
         for code in enabled
     }
@@ -475,11 +580,26 @@ def matching_run_finalise(*, run_id: int) -> MatchingRun:
     run.is_current = True
     run.progress = 100
     run.finished_at = timezone.now()
-    run.save(update_fields=["counts", "address_count", "risk_address_count", "status", "is_current", "progress",
-                            "finished_at"])
-    event_record(actor=None, kind="matching_run_succeeded", project=run.project, obj=run,
-                 from_state=RunStatus.RUNNING, to_state=RunStatus.SUCCEEDED,
-                 data={"addresses": addresses, "risk_addresses": risk})
+    run.save(
+        update_fields=[
+            "counts",
+            "address_count",
+            "risk_address_count",
+            "status",
+            "is_current",
+            "progress",
+            "finished_at",
+        ]
+    )
+    event_record(
+        actor=None,
+        kind="matching_run_succeeded",
+        project=run.project,
+        obj=run,
+        from_state=RunStatus.RUNNING,
+        to_state=RunStatus.SUCCEEDED,
+        data={"addresses": addresses, "risk_addresses": risk},
+    )
     logger.info("matching_run_succeeded", run_id=run.pk, addresses=addresses, risk_addresses=risk)
     return run
 
@@ -519,7 +639,12 @@ def selection_propose(*, actor, risk_address: RiskAddress, reason: str) -> Selec
     """An analyst proposes a risk address of the current run, with a reason."""
     run = risk_address.run
     project = run.project
-    _require(actor=actor, project=project, perm=ProjectPerm.PROPOSE_SELECTION, message=NOT_ALLOWED_PROPOSE)
+    _require(
+        actor=actor,
+        project=project,
+        perm=ProjectPerm.PROPOSE_SELECTION,
+        message=NOT_ALLOWED_PROPOSE,
+    )
     reason = _reason(reason)
     Project.objects.select_for_update().filter(pk=project.pk).first()
     _selection_open(project)
@@ -528,7 +653,8 @@ def selection_propose(*, actor, risk_address: RiskAddress, reason: str) -> Selec
     if not risk_address.is_risk:
         raise InvalidTransition(NOT_A_RISK_ADDRESS)
     if SelectionProposal.objects.filter(
-        project=project, address_key=risk_address.address_key,
+        project=project,
+        address_key=risk_address.address_key,
         status__in=[ProposalStatus.PROPOSED, ProposalStatus.APPROVED],
     ).exists():
         raise InvalidTransition(ALREADY_PROPOSED)
@@ -548,11 +674,16 @@ def selection_propose(*, actor, risk_address: RiskAddress, reason: str) -> Selec
         ],
         "not_evaluated": sorted(
             set(run.not_evaluated)
-            | {c for c, r in risk_address.results.items() if r.get("status") == ResultStatus.NOT_EVALUATED}
+            | {
+                c
+                for c, r in risk_address.results.items()
+                if r.get("status") == ResultStatus.NOT_EVALUATED
+            }
         ),
         "settings": run.settings_snapshot,
         "deliveries": [
-            {k: d[k] for k in ("id", "source", "organisation", "content_hash")} for d in run.deliveries_used
+            {k: d[k] for k in ("id", "source", "organisation", "content_hash")}
+            for d in run.deliveries_used
         ],
         "software_version": run.software_version,
         "peildatum": run.peildatum.isoformat(),
@@ -560,22 +691,38 @@ def selection_propose(*, actor, risk_address: RiskAddress, reason: str) -> Selec
     try:
         with transaction.atomic():
             proposal = SelectionProposal.objects.create(
-                project=project, run=run, risk_address=risk_address, address_key=risk_address.address_key,
-                pseudonym=risk_address.pseudonym, buurtcode=risk_address.buurtcode, snapshot=snapshot,
-                proposed_by=actor, reason=reason,
+                project=project,
+                run=run,
+                risk_address=risk_address,
+                address_key=risk_address.address_key,
+                pseudonym=risk_address.pseudonym,
+                buurtcode=risk_address.buurtcode,
+                snapshot=snapshot,
+                proposed_by=actor,
+                reason=reason,
             )
     except IntegrityError as error:
         raise InvalidTransition(ALREADY_PROPOSED) from error
-    event_record(actor=actor, kind="selection_proposed", project=project, obj=proposal,
-                 to_state=ProposalStatus.PROPOSED, reason=reason)
+    event_record(
+        actor=actor,
+        kind="selection_proposed",
+        project=project,
+        obj=proposal,
+        to_state=ProposalStatus.PROPOSED,
+        reason=reason,
+    )
     return proposal
 
 
 @transaction.atomic
-def selection_decide(*, actor, proposal: SelectionProposal, approve: bool, reason: str) -> SelectionProposal:
+def selection_decide(
+    *, actor, proposal: SelectionProposal, approve: bool, reason: str
+) -> SelectionProposal:
     """The projectleider, another person than the proposer, approves or rejects (R6, R29)."""
     project = proposal.project
-    _require(actor=actor, project=project, perm=ProjectPerm.APPROVE_SELECTION, message=NOT_ALLOWED_DECIDE)
+    _require(
+        actor=actor, project=project, perm=ProjectPerm.APPROVE_SELECTION, message=NOT_ALLOWED_DECIDE
+    )
     reason = _reason(reason, "decision_reason")
     proposal = SelectionProposal.objects.select_for_update().get(pk=proposal.pk)
     target = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
@@ -590,8 +737,15 @@ def selection_decide(*, actor, proposal: SelectionProposal, approve: bool, reaso
     proposal.decided_at = timezone.now()
     proposal.decision_reason = reason
     proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    event_record(actor=actor, kind=f"selection_{target}", project=project, obj=proposal,
-                 from_state=before, to_state=target, reason=reason)
+    event_record(
+        actor=actor,
+        kind=f"selection_{target}",
+        project=project,
+        obj=proposal,
+        from_state=before,
+        to_state=target,
+        reason=reason,
+    )
     return proposal
 
 
@@ -606,15 +760,27 @@ def selection_reject(*, actor, proposal: SelectionProposal, reason: str) -> Sele
 @transaction.atomic
 def selection_close(*, actor, project: Project) -> SelectionClosure:
     """Close the selection; from then the retention periods of non-selected addresses run."""
-    _require(actor=actor, project=project, perm=ProjectPerm.APPROVE_SELECTION, message=NOT_ALLOWED_CLOSE)
+    _require(
+        actor=actor, project=project, perm=ProjectPerm.APPROVE_SELECTION, message=NOT_ALLOWED_CLOSE
+    )
     Project.objects.select_for_update().filter(pk=project.pk).first()
     if SelectionClosure.objects.filter(project=project).exists():
         raise InvalidTransition(SELECTION_ALREADY_CLOSED)
-    approved = SelectionProposal.objects.filter(project=project, status=ProposalStatus.APPROVED).count()
+    approved = SelectionProposal.objects.filter(
+        project=project, status=ProposalStatus.APPROVED
+    ).count()
     if not approved:
         raise InvalidTransition(NOTHING_APPROVED)
-    closure = SelectionClosure.objects.create(project=project, closed_by=actor, approved_count=approved)
-    event_record(actor=actor, kind="selection_closed", project=project, obj=closure, data={"approved": approved})
+    closure = SelectionClosure.objects.create(
+        project=project, closed_by=actor, approved_count=approved
+    )
+    event_record(
+        actor=actor,
+        kind="selection_closed",
+        project=project,
+        obj=closure,
+        data={"approved": approved},
+    )
     return closure
 
 
@@ -633,14 +799,24 @@ def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> st
     from datasharing.pseudonymisation import vault_lookup
 
     project = proposal.project
-    _require(actor=actor, project=project, perm=ProjectPerm.VIEW_ADDRESSES, message=NOT_ALLOWED_REIDENTIFY)
+    _require(
+        actor=actor,
+        project=project,
+        perm=ProjectPerm.VIEW_ADDRESSES,
+        message=NOT_ALLOWED_REIDENTIFY,
+    )
     reason = _reason(reason)
     proposal = SelectionProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != ProposalStatus.APPROVED:
         raise InvalidTransition(NOT_APPROVED)
     entries = processing_log_write(
-        actor=actor, action="reidentify", name="adres herleiden (vier ogen goedgekeurd)", ground="reidentification",
-        project=project, obj=proposal, data_subject_ids=[proposal.address_key],
+        actor=actor,
+        action="reidentify",
+        name="adres herleiden (vier ogen goedgekeurd)",
+        ground="reidentification",
+        project=project,
+        obj=proposal,
+        data_subject_ids=[proposal.address_key],
         data_subject_id_type="adrespseudoniem",
     )
     parts = vault_lookup(project=project, address_key=proposal.address_key)
@@ -648,7 +824,11 @@ def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> st
         raise ApplicationError(ADDRESS_NOT_IN_VAULT)
     address = address_format(parts)
     Reidentification.objects.create(
-        project=project, proposal=proposal, address_key=proposal.address_key, actor=actor, reason=reason,
+        project=project,
+        proposal=proposal,
+        address_key=proposal.address_key,
+        actor=actor,
+        reason=reason,
         processing_log_operation_id=entries[0].operation_id,
     )
     return address

@@ -8,10 +8,11 @@ visibly and leaves the current run in place (R30).
 
 from __future__ import annotations
 
+from django.db import OperationalError
+
 import structlog
 from celery import chord, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import OperationalError
 
 from . import services
 
@@ -23,8 +24,13 @@ CHUNK_TIME_LIMIT = 25 * 60
 
 
 @shared_task(
-    bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3,
-    soft_time_limit=60, time_limit=120,
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    max_retries=3,
+    soft_time_limit=60,
+    time_limit=120,
 )
 def matching_run_dispatch_task(self, run_id: int) -> None:
     """queued → running, then fan the chunks out as a chord."""
@@ -38,18 +44,27 @@ def matching_run_dispatch_task(self, run_id: int) -> None:
 
 
 @shared_task(
-    bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3,
-    soft_time_limit=CHUNK_SOFT_TIME_LIMIT, time_limit=CHUNK_TIME_LIMIT,
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    max_retries=3,
+    soft_time_limit=CHUNK_SOFT_TIME_LIMIT,
+    time_limit=CHUNK_TIME_LIMIT,
 )
 def matching_chunk_task(self, run_id: int, index: int) -> dict:
     try:
         return services.matching_chunk_process(run_id=run_id, index=index)
     except OperationalError:
         if self.request.retries >= self.max_retries:
-            services.matching_run_fail(run_id=run_id, error="Databasefout bij het verwerken van een deel.")
+            services.matching_run_fail(
+                run_id=run_id, error="Databasefout bij het verwerken van een deel."
+            )
         raise
     except SoftTimeLimitExceeded:
-        services.matching_run_fail(run_id=run_id, error="Een deel van de matchingrun duurde te lang.")
+        services.matching_run_fail(
+            run_id=run_id, error="Een deel van de matchingrun duurde te lang."
+        )
         return {"index": index, "failed": True}
     except Exception as error:  # noqa: BLE001 - recorded on the run, visible on the page
         logger.exception("matching_chunk_failed", run_id=run_id, index=index)
@@ -58,8 +73,13 @@ def matching_chunk_task(self, run_id: int, index: int) -> dict:
 
 
 @shared_task(
-    bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3,
-    soft_time_limit=5 * 60, time_limit=6 * 60,
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    max_retries=3,
+    soft_time_limit=5 * 60,
+    time_limit=6 * 60,
 )
 def matching_run_finalise_task(self, run_id: int) -> str:
     return services.matching_run_finalise(run_id=run_id).status

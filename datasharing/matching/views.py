@@ -59,13 +59,19 @@ class RunListView(ProjectView):
     template_name = "matching/run_list.html"
 
     def get(self, request, slug):
-        page = Paginator(selectors.run_list(project=self.project), RUN_PAGE_SIZE).get_page(request.GET.get("pagina"))
-        return render(request, self.template_name, {
-            "project": self.project,
-            "page": page,
-            "active": selectors.active_run(project=self.project),
-            "can_run": self.can(ProjectPerm.RUN_MATCHING),
-        })
+        page = Paginator(selectors.run_list(project=self.project), RUN_PAGE_SIZE).get_page(
+            request.GET.get("pagina")
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "project": self.project,
+                "page": page,
+                "active": selectors.active_run(project=self.project),
+                "can_run": self.can(ProjectPerm.RUN_MATCHING),
+            },
+        )
 
     def post(self, request, slug):
         try:
@@ -82,9 +88,15 @@ class RunStatusView(ProjectView):
 
     def get(self, request, slug, pk):
         run = selectors.run_get(project=self.project, pk=pk)
-        return render(request, "matching/_run_status.html", {
-            "project": self.project, "run": run, "can_run": self.can(ProjectPerm.RUN_MATCHING),
-        })
+        return render(
+            request,
+            "matching/_run_status.html",
+            {
+                "project": self.project,
+                "run": run,
+                "can_run": self.can(ProjectPerm.RUN_MATCHING),
+            },
+        )
 
 
 class RunCancelView(ProjectView):
@@ -110,8 +122,14 @@ def _indicator_rows(address, run) -> list[dict]:
     for code in run.settings_snapshot.get("enabled", []):
         result = address.results.get(code)
         if code in run.not_evaluated:
-            rows.append({"code": code, "name": INDICATORS[code].name, "status": "not_evaluated",
-                         "explanation": "Niet geëvalueerd: een benodigde bron is niet aangeleverd."})
+            rows.append(
+                {
+                    "code": code,
+                    "name": INDICATORS[code].name,
+                    "status": "not_evaluated",
+                    "explanation": "Niet geëvalueerd: een benodigde bron is niet aangeleverd.",
+                }
+            )
         elif result:
             rows.append({"code": code, "name": INDICATORS[code].name, **result})
     return rows
@@ -124,24 +142,36 @@ class RiskListView(ProjectView):
         run = selectors.current_run(project=self.project)
         context = {"project": self.project, "run": run}
         if run is not None:
-            form = RiskFilterForm(request.GET or None, buurten=selectors.risk_address_buurten(run=run))
+            form = RiskFilterForm(
+                request.GET or None, buurten=selectors.risk_address_buurten(run=run)
+            )
             filters = form.filters()
             only_risk = filters.get("min_score") is None
             qs = selectors.risk_address_list(run=run, only_risk=only_risk, **filters)
             page = Paginator(qs, RISK_PAGE_SIZE).get_page(request.GET.get("pagina"))
             addresses = list(page.object_list)
-            proposals = selectors.proposals_by_address(project=self.project, address_keys=[a.address_key for a in addresses])
+            proposals = selectors.proposals_by_address(
+                project=self.project, address_keys=[a.address_key for a in addresses]
+            )
             query = request.GET.copy()
             query.pop("pagina", None)
-            context.update({
-                "form": form,
-                "page": page,
-                "rows": [{"address": a, "indicators": _indicator_rows(a, run), "proposal": proposals.get(a.address_key)}
-                         for a in addresses],
-                "query": query.urlencode(),
-                "not_evaluated": [INDICATORS[c].name for c in run.not_evaluated],
-                "can_propose": self.can(ProjectPerm.PROPOSE_SELECTION),
-            })
+            context.update(
+                {
+                    "form": form,
+                    "page": page,
+                    "rows": [
+                        {
+                            "address": a,
+                            "indicators": _indicator_rows(a, run),
+                            "proposal": proposals.get(a.address_key),
+                        }
+                        for a in addresses
+                    ],
+                    "query": query.urlencode(),
+                    "not_evaluated": [INDICATORS[c].name for c in run.not_evaluated],
+                    "can_propose": self.can(ProjectPerm.PROPOSE_SELECTION),
+                }
+            )
         return render(request, self.template_name, context)
 
 
@@ -155,10 +185,16 @@ class RiskAddressView(ProjectView):
         if run is None:
             raise Http404
         address = selectors.risk_address_get(run=run, pk=pk)
-        proposals = selectors.proposals_by_address(project=self.project, address_keys=[address.address_key])
+        proposals = selectors.proposals_by_address(
+            project=self.project, address_keys=[address.address_key]
+        )
         return {
-            "project": self.project, "run": run, "address": address, "indicators": _indicator_rows(address, run),
-            "proposal": proposals.get(address.address_key), "form": form or ProposeForm(),
+            "project": self.project,
+            "run": run,
+            "address": address,
+            "indicators": _indicator_rows(address, run),
+            "proposal": proposals.get(address.address_key),
+            "form": form or ProposeForm(),
             "can_propose": self.can(ProjectPerm.PROPOSE_SELECTION),
         }
 
@@ -170,8 +206,11 @@ class RiskAddressView(ProjectView):
         form = context["form"]
         if form.is_valid():
             try:
-                services.selection_propose(actor=request.user, risk_address=context["address"],
-                                           reason=form.cleaned_data["reason"])
+                services.selection_propose(
+                    actor=request.user,
+                    risk_address=context["address"],
+                    reason=form.cleaned_data["reason"],
+                )
             except ApplicationError as error:
                 form.add_error(error.extra.get("field"), error.message)
             else:
@@ -208,19 +247,27 @@ class ProposalDecideView(ProjectView):
         if form.is_valid():
             try:
                 services.selection_decide(
-                    actor=request.user, proposal=proposal, approve=form.cleaned_data["decision"] == "approve",
+                    actor=request.user,
+                    proposal=proposal,
+                    approve=form.cleaned_data["decision"] == "approve",
                     reason=form.cleaned_data["decision_reason"],
                 )
             except ApplicationError as error:
-                form.add_error(error.extra.get("field") if error.extra.get("field") in form.fields else None,
-                               error.message)
+                form.add_error(
+                    error.extra.get("field") if error.extra.get("field") in form.fields else None,
+                    error.message,
+                )
             else:
                 messages.success(request, f"Uw besluit over {proposal.pseudonym} is vastgelegd.")
                 return self.back("proposals")
         view = ProposalListView()
         view.request, view.project = request, self.project
-        return render(request, ProposalListView.template_name,
-                      view._context(error_form=form, error_pk=proposal.pk), status=400)
+        return render(
+            request,
+            ProposalListView.template_name,
+            view._context(error_form=form, error_pk=proposal.pk),
+            status=400,
+        )
 
 
 # --- the approved selection and re-identification ----------------------------------------------------
@@ -231,13 +278,19 @@ class SelectionView(ProjectView):
     template_name = "matching/selection.html"
 
     def get(self, request, slug):
-        return render(request, self.template_name, {
-            "project": self.project,
-            "approved": selectors.proposal_list(project=self.project, status=ProposalStatus.APPROVED),
-            "closed_at": selectors.selection_closed_at(self.project),
-            "can_close": self.can(ProjectPerm.APPROVE_SELECTION),
-            "form": ReidentifyForm(),
-        })
+        return render(
+            request,
+            self.template_name,
+            {
+                "project": self.project,
+                "approved": selectors.proposal_list(
+                    project=self.project, status=ProposalStatus.APPROVED
+                ),
+                "closed_at": selectors.selection_closed_at(self.project),
+                "can_close": self.can(ProjectPerm.APPROVE_SELECTION),
+                "form": ReidentifyForm(),
+            },
+        )
 
 
 class ReidentifyView(ProjectView):
@@ -246,8 +299,11 @@ class ReidentifyView(ProjectView):
 
     def get(self, request, slug, pk):
         proposal = selectors.proposal_get(project=self.project, pk=pk)
-        return render(request, self.template_name, {"project": self.project, "proposal": proposal,
-                                                     "form": ReidentifyForm()})
+        return render(
+            request,
+            self.template_name,
+            {"project": self.project, "proposal": proposal, "form": ReidentifyForm()},
+        )
 
     def post(self, request, slug, pk):
         proposal = selectors.proposal_get(project=self.project, pk=pk)
@@ -255,12 +311,17 @@ class ReidentifyView(ProjectView):
         address = None
         if form.is_valid():
             try:
-                address = services.address_reidentify(actor=request.user, proposal=proposal,
-                                                      reason=form.cleaned_data["reason"])
+                address = services.address_reidentify(
+                    actor=request.user, proposal=proposal, reason=form.cleaned_data["reason"]
+                )
             except ApplicationError as error:
                 form.add_error(error.extra.get("field"), error.message)
-        return render(request, self.template_name, {"project": self.project, "proposal": proposal, "form": form,
-                                                     "address": address}, status=200 if address else 400)
+        return render(
+            request,
+            self.template_name,
+            {"project": self.project, "proposal": proposal, "form": form, "address": address},
+            status=200 if address else 400,
+        )
 
 
 class SelectionCloseView(ProjectView):
@@ -298,11 +359,18 @@ class MethodView(ProjectView):
             }
             for code in ALL_CODES
         ]
-        return render(request, self.template_name, {
-            "project": self.project, "settings": engine_settings, "indicators": indicators,
-            "never_used": NEVER_USED, "current_run": selectors.current_run(project=self.project),
-            "can_manage": self.can(ProjectPerm.MANAGE),
-        })
+        return render(
+            request,
+            self.template_name,
+            {
+                "project": self.project,
+                "settings": engine_settings,
+                "indicators": indicators,
+                "never_used": NEVER_USED,
+                "current_run": selectors.current_run(project=self.project),
+                "can_manage": self.can(ProjectPerm.MANAGE),
+            },
+        )
 
 
 class SettingsView(ProjectView):
@@ -318,8 +386,11 @@ class SettingsView(ProjectView):
         return initial
 
     def get(self, request, slug):
-        return render(request, self.template_name, {"project": self.project,
-                                                     "form": IndicatorSettingsForm(initial=self._initial())})
+        return render(
+            request,
+            self.template_name,
+            {"project": self.project, "form": IndicatorSettingsForm(initial=self._initial())},
+        )
 
     def post(self, request, slug):
         form = IndicatorSettingsForm(request.POST)
@@ -327,7 +398,8 @@ class SettingsView(ProjectView):
             data = form.cleaned_data
             try:
                 services.indicator_settings_update(
-                    actor=request.user, project=self.project,
+                    actor=request.user,
+                    project=self.project,
                     values={name: data[name] for name in services.SETTING_FIELDS},
                     weights={c.value: data[f"weight_{c.value}"] for c in ALL_CODES},
                     enabled=[c.value for c in ALL_CODES if data[f"enabled_{c.value}"]],
@@ -335,6 +407,11 @@ class SettingsView(ProjectView):
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, "De indicatorinstellingen zijn opgeslagen; ze gelden voor de volgende run.")
+                messages.success(
+                    request,
+                    "De indicatorinstellingen zijn opgeslagen; ze gelden voor de volgende run.",
+                )
                 return self.back("method")
-        return render(request, self.template_name, {"project": self.project, "form": form}, status=400)
+        return render(
+            request, self.template_name, {"project": self.project, "form": form}, status=400
+        )

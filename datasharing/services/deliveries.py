@@ -45,13 +45,19 @@ ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 
 DELIVERY_NOT_YOURS = "Alleen de partner aan wie deze uitvraag is gericht kan erop leveren."
 DELIVERY_REQUEST_WITHDRAWN = "Deze uitvraag is ingetrokken; er kan niet meer op worden geleverd."
-DELIVERY_PROJECT_PHASE = "Er kan alleen worden geleverd in een project in de data-uitvraag of later."
+DELIVERY_PROJECT_PHASE = (
+    "Er kan alleen worden geleverd in een project in de data-uitvraag of later."
+)
 DELIVERY_PROJECT_CLOSED = "Het project is afgesloten; er kan niet meer worden geleverd."
 DELIVERY_NO_FILE = "Kies een bestand om te leveren."
 DELIVERY_EMPTY = "Het bestand is leeg."
 DELIVERY_TOO_LARGE = "Het bestand is te groot: ten hoogste {max} MB."
-DELIVERY_EXTENSION = "Alleen CSV-bestanden (.csv) en Excel-bestanden (.xlsx) kunnen worden geleverd."
-DELIVERY_NOT_CSV = "Dit bestand is geen tekstbestand (CSV in UTF-8), ook al eindigt de naam op .csv."
+DELIVERY_EXTENSION = (
+    "Alleen CSV-bestanden (.csv) en Excel-bestanden (.xlsx) kunnen worden geleverd."
+)
+DELIVERY_NOT_CSV = (
+    "Dit bestand is geen tekstbestand (CSV in UTF-8), ook al eindigt de naam op .csv."
+)
 DELIVERY_NOT_XLSX = "Dit bestand is geen geldig Excel-bestand (.xlsx)."
 DELIVERY_XLSX_BOMB = "Dit Excel-bestand is uitgepakt te groot of bevat te veel onderdelen."
 DELIVERY_DUPLICATE = (
@@ -78,7 +84,9 @@ def _check_file(*, name: str, content: bytes) -> str:
     if not content:
         raise ApplicationError(DELIVERY_EMPTY, {"field": "file"})
     if len(content) > MAX_DELIVERY_BYTES:
-        raise ApplicationError(DELIVERY_TOO_LARGE.format(max=_size_mb(MAX_DELIVERY_BYTES)), {"field": "file"})
+        raise ApplicationError(
+            DELIVERY_TOO_LARGE.format(max=_size_mb(MAX_DELIVERY_BYTES)), {"field": "file"}
+        )
     if extension == ".xlsx":
         if not content.startswith(b"PK\x03\x04"):
             raise ApplicationError(DELIVERY_NOT_XLSX, {"field": "file"})
@@ -99,7 +107,9 @@ def _check_file(*, name: str, content: bytes) -> str:
             raise ApplicationError(DELIVERY_NOT_XLSX, {"field": "file"})
         return "xlsx"
     head = content[: 64 * 1024]
-    if b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"MZ", b"\x7fELF", b"\x89PNG", b"\xff\xd8")):
+    if b"\x00" in head or head.startswith(
+        (b"PK\x03\x04", b"%PDF", b"MZ", b"\x7fELF", b"\x89PNG", b"\xff\xd8")
+    ):
         raise ApplicationError(DELIVERY_NOT_CSV, {"field": "file"})
     return "csv"
 
@@ -109,7 +119,9 @@ def _read_upload(file) -> tuple[str, bytes]:
         raise ApplicationError(DELIVERY_NO_FILE, {"field": "file"})
     size = getattr(file, "size", None)
     if size is not None and size > MAX_DELIVERY_BYTES:
-        raise ApplicationError(DELIVERY_TOO_LARGE.format(max=_size_mb(MAX_DELIVERY_BYTES)), {"field": "file"})
+        raise ApplicationError(
+            DELIVERY_TOO_LARGE.format(max=_size_mb(MAX_DELIVERY_BYTES)), {"field": "file"}
+        )
     if hasattr(file, "seek"):
         file.seek(0)
     content = file.read()
@@ -139,7 +151,9 @@ def delivery_upload(*, actor, data_request: DataRequest, file, queue: bool = Tru
     stored_name = None
     try:
         with transaction.atomic():
-            delivery = _delivery_create(actor=actor, data_request=data_request, name=name, content=content)
+            delivery = _delivery_create(
+                actor=actor, data_request=data_request, name=name, content=content
+            )
             stored_name = delivery.raw_file.name
             if queue:
                 from datasharing.tasks import delivery_process_task
@@ -154,8 +168,10 @@ def delivery_upload(*, actor, data_request: DataRequest, file, queue: bool = Tru
 
 
 def _delivery_create(*, actor, data_request: DataRequest, name: str, content: bytes) -> Delivery:
-    data_request = DataRequest.objects.select_for_update().select_related("project", "organisation").get(
-        pk=data_request.pk
+    data_request = (
+        DataRequest.objects.select_for_update()
+        .select_related("project", "organisation")
+        .get(pk=data_request.pk)
     )
     project = data_request.project
     if actor.organisation_id != data_request.organisation_id or not user_has_project_perm(
@@ -166,13 +182,17 @@ def _delivery_create(*, actor, data_request: DataRequest, name: str, content: by
     file_format = _check_file(name=name, content=content)
     content_hash = hashlib.sha256(content).hexdigest()
     earlier = (
-        Delivery.objects.filter(data_request=data_request, content_hash=content_hash, status__in=DUPLICATE_STATUSES)
+        Delivery.objects.filter(
+            data_request=data_request, content_hash=content_hash, status__in=DUPLICATE_STATUSES
+        )
         .order_by("-id")
         .first()
     )
     if earlier is not None:
         raise ApplicationError(
-            DELIVERY_DUPLICATE.format(nummer=earlier.pk, status=earlier.get_status_display().lower()),
+            DELIVERY_DUPLICATE.format(
+                nummer=earlier.pk, status=earlier.get_status_display().lower()
+            ),
             {"field": "file"},
         )
     delivery = Delivery(
@@ -190,9 +210,19 @@ def _delivery_create(*, actor, data_request: DataRequest, name: str, content: by
     delivery.raw_file.save("upload", ContentFile(content), save=False)
     delivery.save()
     processing_log_write(
-        actor=actor, action="create", name="delivery_upload", ground="data_intake", project=project, obj=delivery
+        actor=actor,
+        action="create",
+        name="delivery_upload",
+        ground="data_intake",
+        project=project,
+        obj=delivery,
     )
-    logger.info("delivery_received delivery_id=%s project_id=%s bytes=%s", delivery.pk, project.pk, len(content))
+    logger.info(
+        "delivery_received delivery_id=%s project_id=%s bytes=%s",
+        delivery.pk,
+        project.pk,
+        len(content),
+    )
     return delivery
 
 
@@ -219,7 +249,9 @@ def _progress(delivery_id: int, percent: int, status: str | None = None) -> None
     Delivery.objects.filter(pk=delivery_id).update(**values)
 
 
-def delivery_process(*, delivery_id: int, progress: Callable[[int], None] | None = None) -> Delivery:
+def delivery_process(
+    *, delivery_id: int, progress: Callable[[int], None] | None = None
+) -> Delivery:
     """Validate, pseudonymise and store one received delivery (the Celery task's one call).
 
     Idempotent: a delivery that is not `ontvangen`/`verwerken` is returned unchanged. Rejected:
@@ -246,13 +278,21 @@ def delivery_process(*, delivery_id: int, progress: Callable[[int], None] | None
         report(40)
         if outcome.accepted:
             pseudonymiser = pseudonymiser_for(project=delivery.project)
-            _store_accepted(delivery=delivery, outcome=outcome, pseudonymiser=pseudonymiser, report=report)
+            _store_accepted(
+                delivery=delivery, outcome=outcome, pseudonymiser=pseudonymiser, report=report
+            )
         else:
             _store_rejected(delivery=delivery, outcome=outcome)
     except Exception as error:  # noqa: BLE001 - any failure must leave nothing but a message
         # Only the type is logged: messages of parsing errors can quote cell values (R17).
-        logger.error("delivery_processing_failed delivery_id=%s error_type=%s", delivery_id, type(error).__name__)
-        message = DELIVERY_KEY_GONE if isinstance(error, ApplicationError) else DELIVERY_PROCESSING_FAILED
+        logger.error(
+            "delivery_processing_failed delivery_id=%s error_type=%s",
+            delivery_id,
+            type(error).__name__,
+        )
+        message = (
+            DELIVERY_KEY_GONE if isinstance(error, ApplicationError) else DELIVERY_PROCESSING_FAILED
+        )
         _store_failed(delivery=delivery, message=message)
     finally:
         _delete_raw_file(delivery_id)
@@ -267,14 +307,22 @@ def _run_intake(*, delivery: Delivery, content: bytes) -> IntakeOutcome:
     try:
         frame = reading.read_table(content, delivery.original_filename)
     except Exception as error:  # noqa: BLE001
-        message = getattr(error, "message", None) or (error.args[0] if error.args and isinstance(error.args[0], str) else "")
+        message = getattr(error, "message", None) or (
+            error.args[0] if error.args and isinstance(error.args[0], str) else ""
+        )
         return IntakeOutcome(
-            accepted=False, rows=None, total_rows=0,
+            accepted=False,
+            rows=None,
+            total_rows=0,
             fatal_errors=[message or "Het bestand kan niet worden gelezen."],
             issues=[(None, "", "", message or "Het bestand kan niet worden gelezen.")],
         )
-    allow_nad = delivery.source != Source.BAG and project_has_accepted_bag_delivery(project=delivery.project)
-    result = validation.validate_delivery(delivery.source, frame, address_by_nummeraanduiding_allowed=allow_nad)
+    allow_nad = delivery.source != Source.BAG and project_has_accepted_bag_delivery(
+        project=delivery.project
+    )
+    result = validation.validate_delivery(
+        delivery.source, frame, address_by_nummeraanduiding_allowed=allow_nad
+    )
     return _outcome_from(result)
 
 
@@ -309,7 +357,11 @@ def _summary(outcome: IntakeOutcome) -> dict:
 def _issue_rows(delivery: Delivery, outcome: IntakeOutcome) -> list[DeliveryIssue]:
     rows = [
         DeliveryIssue(
-            delivery=delivery, row_number=row, column=column[:200], masked_value=value[:200], reason=reason[:500]
+            delivery=delivery,
+            row_number=row,
+            column=column[:200],
+            masked_value=value[:200],
+            reason=reason[:500],
         )
         for row, column, value, reason in outcome.issues
     ]
@@ -344,7 +396,10 @@ def _store_failed(*, delivery: Delivery, message: str) -> None:
     DeliveryIssue.objects.filter(delivery=delivery).delete()
     DeliveryIssue.objects.create(delivery=delivery, reason=message)
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.AFGEWEZEN, progress=100, valid_rows=0, error_message=message,
+        status=DeliveryStatus.AFGEWEZEN,
+        progress=100,
+        valid_rows=0,
+        error_message=message,
         report={"fatal_errors": [message], "unknown_columns": [], "issue_count": 0},
         processed_at=timezone.now(),
     )
@@ -359,16 +414,23 @@ def _delete_raw_file(delivery_id: int) -> None:
     Delivery.objects.filter(pk=delivery_id).update(raw_file="")
 
 
-def _store_accepted(*, delivery: Delivery, outcome: IntakeOutcome, pseudonymiser: Pseudonymiser, report) -> None:
+def _store_accepted(
+    *, delivery: Delivery, outcome: IntakeOutcome, pseudonymiser: Pseudonymiser, report
+) -> None:
     from .records import build_records, vault_entries
 
     model = RECORD_MODELS[delivery.source]
     columns, rows = build_records(
-        source=delivery.source, frame=outcome.rows, pseudonymiser=pseudonymiser, delivery=delivery,
+        source=delivery.source,
+        frame=outcome.rows,
+        pseudonymiser=pseudonymiser,
+        delivery=delivery,
         nummeraanduiding_map=_bag_nummeraanduiding_map(delivery),
     )
     report(70)
-    vault = vault_entries(source=delivery.source, frame=outcome.rows, pseudonymiser=pseudonymiser, delivery=delivery)
+    vault = vault_entries(
+        source=delivery.source, frame=outcome.rows, pseudonymiser=pseudonymiser, delivery=delivery
+    )
     with transaction.atomic():
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status != DeliveryStatus.VERWERKEN:
@@ -392,17 +454,24 @@ def _store_accepted(*, delivery: Delivery, outcome: IntakeOutcome, pseudonymiser
             error_message="",
             processed_at=timezone.now(),
         )
-        DataRequest.objects.filter(pk=delivery.data_request_id, status=DataRequestStatus.OPEN).update(
-            status=DataRequestStatus.GELEVERD
-        )
+        DataRequest.objects.filter(
+            pk=delivery.data_request_id, status=DataRequestStatus.OPEN
+        ).update(status=DataRequestStatus.GELEVERD)
         processing_log_write(
-            actor=delivery.uploaded_by, action="create", name="delivery_pseudonymise", ground="data_intake",
-            project=delivery.project, obj=delivery,
+            actor=delivery.uploaded_by,
+            action="create",
+            name="delivery_pseudonymise",
+            ground="data_intake",
+            project=delivery.project,
+            obj=delivery,
         )
         report(90)
     logger.info(
         "delivery_accepted delivery_id=%s rows=%s issues=%s vault=%s",
-        delivery.pk, len(rows), len(outcome.issues), len(vault),
+        delivery.pk,
+        len(rows),
+        len(outcome.issues),
+        len(vault),
     )
 
 
@@ -432,4 +501,6 @@ def _bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
                 for row in rows:
                     copy.write_row(row)
         return
-    model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000)
+    model.objects.bulk_create(
+        [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000
+    )

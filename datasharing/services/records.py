@@ -24,8 +24,12 @@ def _values(frame: pd.DataFrame, column: str) -> list:
     if column not in frame.columns:
         return [None] * len(frame)
     series = frame[column]
-    return [None if (v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) or v == "") else v
-            for v in series.astype(object).tolist()]
+    return [
+        None
+        if (v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) or v == "")
+        else v
+        for v in series.astype(object).tolist()
+    ]
 
 
 def _text(values: list) -> list[str]:
@@ -71,14 +75,23 @@ def _location(frame, pseudonymiser, nummeraanduiding_map) -> tuple[list[str], li
     """address_key and nummeraanduiding_key per row; a row given only by its BAG id gets the
     address_key of that BAG id from the project's accepted BAG delivery (when known)."""
     address_keys = _address_keys(frame, pseudonymiser)
-    nad_keys = pseudonymiser.many(Kind.NUMMERAANDUIDING, _values(frame, formats.NUMMERAANDUIDING_ID))
+    nad_keys = pseudonymiser.many(
+        Kind.NUMMERAANDUIDING, _values(frame, formats.NUMMERAANDUIDING_ID)
+    )
     if nummeraanduiding_map:
-        address_keys = [a or nummeraanduiding_map.get(n, "") if n else a for a, n in zip(address_keys, nad_keys, strict=True)]
+        address_keys = [
+            a or nummeraanduiding_map.get(n, "") if n else a
+            for a, n in zip(address_keys, nad_keys, strict=True)
+        ]
     return address_keys, nad_keys
 
 
 def build_records(
-    *, source: str, frame: pd.DataFrame, pseudonymiser: Pseudonymiser, delivery: Delivery,
+    *,
+    source: str,
+    frame: pd.DataFrame,
+    pseudonymiser: Pseudonymiser,
+    delivery: Delivery,
     nummeraanduiding_map: dict[str, str] | None = None,
 ) -> tuple[list[str], list[tuple]]:
     n = len(frame)
@@ -86,54 +99,120 @@ def build_records(
         row_numbers = [int(v) for v in _values(frame, formats.ROW_NUMBER_COLUMN)]
     else:  # the reading layer keeps the spreadsheet row number in the index
         row_numbers = [int(v) for v in frame.index.tolist()]
-    common = [[delivery.pk] * n, [delivery.project_id] * n, row_numbers, [pseudonymiser.key_version] * n]
+    common = [
+        [delivery.pk] * n,
+        [delivery.project_id] * n,
+        row_numbers,
+        [pseudonymiser.key_version] * n,
+    ]
     p = pseudonymiser
     person = lambda column: p.many(Kind.BSN, [_bsn(v) for v in _values(frame, column)])  # noqa: E731
     if source == Source.BAG:
         gebruiksdoel = [
-            ",".join(v) if isinstance(v, (list, tuple)) else str(v or "") for v in _values(frame, "gebruiksdoel")
+            ",".join(v) if isinstance(v, (list, tuple)) else str(v or "")
+            for v in _values(frame, "gebruiksdoel")
         ]
-        woon = [formats.WOONFUNCTIE in [part.strip().lower() for part in g.split(formats.GEBRUIKSDOEL_SEPARATOR)]
-                for g in gebruiksdoel]
-        names = ["address_key", "nummeraanduiding_key", "gebruiksdoel", "woonfunctie", "oppervlakte_m2", "x", "y",
-                 "buurtcode"]
+        woon = [
+            formats.WOONFUNCTIE
+            in [part.strip().lower() for part in g.split(formats.GEBRUIKSDOEL_SEPARATOR)]
+            for g in gebruiksdoel
+        ]
+        names = [
+            "address_key",
+            "nummeraanduiding_key",
+            "gebruiksdoel",
+            "woonfunctie",
+            "oppervlakte_m2",
+            "x",
+            "y",
+            "buurtcode",
+        ]
         data = [
             _address_keys(frame, p),
             p.many(Kind.NUMMERAANDUIDING, _values(frame, formats.NUMMERAANDUIDING_ID)),
-            gebruiksdoel, woon, _int(_values(frame, "oppervlakte_m2")), _int(_values(frame, "x")),
-            _int(_values(frame, "y")), _text(_values(frame, "buurtcode")),
+            gebruiksdoel,
+            woon,
+            _int(_values(frame, "oppervlakte_m2")),
+            _int(_values(frame, "x")),
+            _int(_values(frame, "y")),
+            _text(_values(frame, "buurtcode")),
         ]
     elif source == Source.BRP:
         address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
-        names = ["person_key", "address_key", "nummeraanduiding_key", "geboortedatum", "datum_inschrijving_adres"]
-        data = [person("bsn"), address_keys, nad_keys, _dates(_values(frame, "geboortedatum")),
-                _dates(_values(frame, "datum_inschrijving_adres"))]
+        names = [
+            "person_key",
+            "address_key",
+            "nummeraanduiding_key",
+            "geboortedatum",
+            "datum_inschrijving_adres",
+        ]
+        data = [
+            person("bsn"),
+            address_keys,
+            nad_keys,
+            _dates(_values(frame, "geboortedatum")),
+            _dates(_values(frame, "datum_inschrijving_adres")),
+        ]
     elif source == Source.UITKERING:
         names = ["person_key", "regeling", "leefvorm", "ingangsdatum"]
-        data = [person("bsn"), _text(_values(frame, "regeling")), _text(_values(frame, "leefvorm")),
-                _dates(_values(frame, "ingangsdatum"))]
+        data = [
+            person("bsn"),
+            _text(_values(frame, "regeling")),
+            _text(_values(frame, "leefvorm")),
+            _dates(_values(frame, "ingangsdatum")),
+        ]
     elif source == Source.TOESLAG:
         names = ["person_key", "toeslag", "partner_key"]
         data = [person("bsn"), _text(_values(frame, "toeslag")), person("toeslagpartner_bsn")]
     elif source == Source.HUUR:
         address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
-        sociale = [None if v is None else str(v).strip().lower() == "ja" for v in _values(frame, "sociale_huur")]
-        names = ["address_key", "nummeraanduiding_key", "huurder_key", "ingangsdatum_huur", "sociale_huur"]
-        data = [address_keys, nad_keys, person("huurder_bsn"), _dates(_values(frame, "ingangsdatum_huur")), sociale]
+        sociale = [
+            None if v is None else str(v).strip().lower() == "ja"
+            for v in _values(frame, "sociale_huur")
+        ]
+        names = [
+            "address_key",
+            "nummeraanduiding_key",
+            "huurder_key",
+            "ingangsdatum_huur",
+            "sociale_huur",
+        ]
+        data = [
+            address_keys,
+            nad_keys,
+            person("huurder_bsn"),
+            _dates(_values(frame, "ingangsdatum_huur")),
+            sociale,
+        ]
     elif source == Source.KVK:
         address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
         names = ["kvk_key", "address_key", "nummeraanduiding_key", "sbi_code", "datum_inschrijving"]
-        data = [p.many(Kind.KVK, _values(frame, "kvk_nummer")), address_keys, nad_keys,
-                _text(_values(frame, "sbi_code")), _dates(_values(frame, "datum_inschrijving"))]
+        data = [
+            p.many(Kind.KVK, _values(frame, "kvk_nummer")),
+            address_keys,
+            nad_keys,
+            _text(_values(frame, "sbi_code")),
+            _dates(_values(frame, "datum_inschrijving")),
+        ]
     elif source == Source.ENERGIE:
         address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
         names = ["address_key", "nummeraanduiding_key", "jaar", "elektriciteit_kwh", "gas_m3"]
-        data = [address_keys, nad_keys, _int(_values(frame, "jaar")), _int(_values(frame, "elektriciteit_kwh")),
-                _int(_values(frame, "gas_m3"))]
+        data = [
+            address_keys,
+            nad_keys,
+            _int(_values(frame, "jaar")),
+            _int(_values(frame, "elektriciteit_kwh")),
+            _int(_values(frame, "gas_m3")),
+        ]
     elif source == Source.SIGNAAL:
         address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
         names = ["address_key", "nummeraanduiding_key", "signaal", "datum"]
-        data = [address_keys, nad_keys, _text(_values(frame, "signaal")), _dates(_values(frame, "datum"))]
+        data = [
+            address_keys,
+            nad_keys,
+            _text(_values(frame, "signaal")),
+            _dates(_values(frame, "datum")),
+        ]
     else:  # pragma: no cover - Source is closed
         raise ValueError(source)
     return COMMON + names, list(zip(*common, *data, strict=True))

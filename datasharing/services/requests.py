@@ -18,13 +18,15 @@ from wijkaanpak.core.events import event_record
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 
 DATA_REQUEST_NOT_PROJECTLEIDER = "Alleen de projectleider van dit project kan gegevens uitvragen."
-DATA_REQUEST_PHASE = (
-    "Gegevens kunnen pas worden uitgevraagd als het project in de fase 'Data-uitvraag en intake' is."
+DATA_REQUEST_PHASE = "Gegevens kunnen pas worden uitgevraagd als het project in de fase 'Data-uitvraag en intake' is."
+DATA_REQUEST_PROJECT_CLOSED = (
+    "Het project is afgesloten; er kunnen geen gegevens meer worden uitgevraagd."
 )
-DATA_REQUEST_PROJECT_CLOSED = "Het project is afgesloten; er kunnen geen gegevens meer worden uitgevraagd."
 DATA_REQUEST_GATE = "Er kunnen nog geen gegevens worden uitgevraagd: {ontbreekt}"
 DATA_REQUEST_NOT_PARTNER = "{organisatie} neemt niet (meer) deel aan dit project."
-DATA_REQUEST_NO_CONVENANT = "{organisatie} heeft geen geldig convenant; er kunnen geen gegevens worden uitgevraagd."
+DATA_REQUEST_NO_CONVENANT = (
+    "{organisatie} heeft geen geldig convenant; er kunnen geen gegevens worden uitgevraagd."
+)
 DATA_REQUEST_UNKNOWN_SOURCE = "Kies een bron uit de lijst."
 DATA_REQUEST_UNKNOWN_COLUMNS = "Deze kolommen horen niet bij de bron {bron}: {kolommen}."
 DATA_REQUEST_NO_LEGAL_GROUND = "Vermeld de grondslag van de uitvraag."
@@ -73,10 +75,16 @@ def data_request_create(
     _check_gate(project)
     if source not in Source.values:
         raise ApplicationError(DATA_REQUEST_UNKNOWN_SOURCE, {"field": "source"})
-    if not ProjectPartner.objects.filter(project=project, organisation=organisation, left_at__isnull=True).exists():
-        raise ApplicationError(DATA_REQUEST_NOT_PARTNER.format(organisatie=organisation), {"field": "organisation"})
+    if not ProjectPartner.objects.filter(
+        project=project, organisation=organisation, left_at__isnull=True
+    ).exists():
+        raise ApplicationError(
+            DATA_REQUEST_NOT_PARTNER.format(organisatie=organisation), {"field": "organisation"}
+        )
     if not organisation_has_valid_convenant(organisation=organisation, project=project):
-        raise ApplicationError(DATA_REQUEST_NO_CONVENANT.format(organisatie=organisation), {"field": "organisation"})
+        raise ApplicationError(
+            DATA_REQUEST_NO_CONVENANT.format(organisatie=organisation), {"field": "organisation"}
+        )
     if not (legal_ground or "").strip():
         raise ApplicationError(DATA_REQUEST_NO_LEGAL_GROUND, {"field": "legal_ground"})
     if deadline < timezone.localdate():
@@ -86,15 +94,20 @@ def data_request_create(
     unknown = [c for c in wanted if c not in spec.column_names]
     if unknown:
         raise ApplicationError(
-            DATA_REQUEST_UNKNOWN_COLUMNS.format(bron=Source(source).label, kolommen=", ".join(unknown)),
+            DATA_REQUEST_UNKNOWN_COLUMNS.format(
+                bron=Source(source).label, kolommen=", ".join(unknown)
+            ),
             {"field": "requested_columns"},
         )
     columns = [c for c in spec.column_names if c in wanted or c in spec.required_columns]
-    if DataRequest.objects.filter(project=project, organisation=organisation, source=source).exclude(
-        status=DataRequestStatus.INGETROKKEN
-    ).exists():
+    if (
+        DataRequest.objects.filter(project=project, organisation=organisation, source=source)
+        .exclude(status=DataRequestStatus.INGETROKKEN)
+        .exists()
+    ):
         raise ApplicationError(
-            DATA_REQUEST_DUPLICATE.format(bron=Source(source).label, organisatie=organisation), {"field": "source"}
+            DATA_REQUEST_DUPLICATE.format(bron=Source(source).label, organisatie=organisation),
+            {"field": "source"},
         )
     data_request = DataRequest(
         project=project,
@@ -108,7 +121,11 @@ def data_request_create(
     data_request.full_clean()
     data_request.save()
     event_record(
-        actor=actor, kind="data_request_created", project=project, obj=data_request, to_state=data_request.status,
+        actor=actor,
+        kind="data_request_created",
+        project=project,
+        obj=data_request,
+        to_state=data_request.status,
         data={"organisation": organisation.pk, "source": source},
     )
     return data_request
@@ -129,7 +146,12 @@ def data_request_withdraw(*, actor, data_request: DataRequest, reason: str = "")
     data_request.withdrawn_reason = reason.strip()
     data_request.save(update_fields=["status", "withdrawn_at", "withdrawn_reason"])
     event_record(
-        actor=actor, kind="data_request_withdrawn", project=data_request.project, obj=data_request,
-        from_state=previous, to_state=data_request.status, reason=data_request.withdrawn_reason,
+        actor=actor,
+        kind="data_request_withdrawn",
+        project=data_request.project,
+        obj=data_request,
+        from_state=previous,
+        to_state=data_request.status,
+        reason=data_request.withdrawn_reason,
     )
     return data_request

@@ -46,10 +46,10 @@ from wijkaanpak.core.processing_log import processing_log_write
 logger = logging.getLogger(__name__)
 
 DESCRIPTION_NOT_SELECTED = "Gepseudonimiseerde gegevens van niet-geselecteerde adressen vernietigd"
-DESCRIPTION_SELECTION_EXPIRED = "Bewaartermijn van de selectie verstreken: gepseudonimiseerde gegevens vernietigd"
-DESCRIPTION_PROJECT_CLOSED = (
-    "Project afgesloten: leveringen, gepseudonimiseerde gegevens, adreskluis en projectsleutel vernietigd"
+DESCRIPTION_SELECTION_EXPIRED = (
+    "Bewaartermijn van de selectie verstreken: gepseudonimiseerde gegevens vernietigd"
 )
+DESCRIPTION_PROJECT_CLOSED = "Project afgesloten: leveringen, gepseudonimiseerde gegevens, adreskluis en projectsleutel vernietigd"
 
 LIVE_DELIVERY_STATUSES = (
     DeliveryStatus.ONTVANGEN,
@@ -69,7 +69,11 @@ def project_closed_at(project: Project) -> datetime | None:
         return project.closed_at
     if project.phase != Phase.AFGESLOTEN:
         return None
-    transition = PhaseTransition.objects.filter(project=project, to_phase=Phase.AFGESLOTEN).order_by("-at").first()
+    transition = (
+        PhaseTransition.objects.filter(project=project, to_phase=Phase.AFGESLOTEN)
+        .order_by("-at")
+        .first()
+    )
     return transition.at if transition else None
 
 
@@ -79,7 +83,9 @@ def _matching_selectors():
         from datasharing.matching import selectors
     except ImportError:
         return None
-    if not hasattr(selectors, "selection_closed_at") or not hasattr(selectors, "selected_address_keys"):
+    if not hasattr(selectors, "selection_closed_at") or not hasattr(
+        selectors, "selected_address_keys"
+    ):
         return None
     return selectors
 
@@ -112,7 +118,9 @@ def _matching_hook(name: str, project: Project, now: datetime) -> dict:
 # --- rules ---------------------------------------------------------------------------------------------
 
 
-def _record(*, project, rule, description, counts: dict[str, int], now, details: dict | None = None) -> DestructionRecord:
+def _record(
+    *, project, rule, description, counts: dict[str, int], now, details: dict | None = None
+) -> DestructionRecord:
     counts = {table: int(count) for table, count in counts.items() if count}
     record = DestructionRecord.objects.create(
         project=project,
@@ -123,9 +131,16 @@ def _record(*, project, rule, description, counts: dict[str, int], now, details:
         executed_at=now,
     )
     processing_log_write(
-        actor=None, action="delete", name=f"retention_{rule}", ground="data_intake", project=project, obj=record
+        actor=None,
+        action="delete",
+        name=f"retention_{rule}",
+        ground="data_intake",
+        project=project,
+        obj=record,
     )
-    logger.info("retention_destroyed project_id=%s rule=%s rows=%s", project.pk, rule, record.rows_destroyed)
+    logger.info(
+        "retention_destroyed project_id=%s rule=%s rows=%s", project.pk, rule, record.rows_destroyed
+    )
     return record
 
 
@@ -137,10 +152,18 @@ def _delete_counted(queryset) -> int:
 def _destroy_unselected(project: Project, selected: set[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     bag_selected = BagRecord.objects.filter(project=project, address_key__in=selected)
-    selected_nads = set(bag_selected.exclude(nummeraanduiding_key="").values_list("nummeraanduiding_key", flat=True))
-    located = Q(address_key__in=selected) | (Q(address_key="") & Q(nummeraanduiding_key__in=selected_nads))
-    persons = set(BrpRecord.objects.filter(located, project=project).values_list("person_key", flat=True))
-    persons |= set(HuurRecord.objects.filter(located, project=project).values_list("huurder_key", flat=True))
+    selected_nads = set(
+        bag_selected.exclude(nummeraanduiding_key="").values_list("nummeraanduiding_key", flat=True)
+    )
+    located = Q(address_key__in=selected) | (
+        Q(address_key="") & Q(nummeraanduiding_key__in=selected_nads)
+    )
+    persons = set(
+        BrpRecord.objects.filter(located, project=project).values_list("person_key", flat=True)
+    )
+    persons |= set(
+        HuurRecord.objects.filter(located, project=project).values_list("huurder_key", flat=True)
+    )
     for source, model in RECORD_MODELS.items():
         queryset = model.objects.filter(project=project)
         if source in (Source.UITKERING,):
@@ -158,17 +181,26 @@ def _destroy_unselected(project: Project, selected: set[str]) -> dict[str, int]:
 
 def _destroy_all_records(project: Project) -> dict[str, int]:
     counts = {
-        model._meta.db_table: _delete_counted(model.objects.filter(project=project)) for model in RECORD_MODELS.values()
+        model._meta.db_table: _delete_counted(model.objects.filter(project=project))
+        for model in RECORD_MODELS.values()
     }
-    counts[AddressVaultEntry._meta.db_table] = _delete_counted(AddressVaultEntry.objects.filter(project=project))
+    counts[AddressVaultEntry._meta.db_table] = _delete_counted(
+        AddressVaultEntry.objects.filter(project=project)
+    )
     return counts
 
 
 def _destroy_deliveries(project: Project, now: datetime) -> dict[str, int]:
     """Validation reports and raw files go; the delivery rows stay as metadata (no values)."""
     deliveries = Delivery.objects.filter(project=project)
-    counts = {DeliveryIssue._meta.db_table: _delete_counted(DeliveryIssue.objects.filter(delivery__project=project))}
-    files = [name for name in deliveries.exclude(raw_file="").values_list("raw_file", flat=True) if name]
+    counts = {
+        DeliveryIssue._meta.db_table: _delete_counted(
+            DeliveryIssue.objects.filter(delivery__project=project)
+        )
+    }
+    files = [
+        name for name in deliveries.exclude(raw_file="").values_list("raw_file", flat=True) if name
+    ]
     storage = Delivery._meta.get_field("raw_file").storage
     for name in files:
         storage.delete(name)
@@ -184,16 +216,29 @@ def _enforce_project(project: Project, now: datetime) -> list[DestructionRecord]
     project = Project.objects.select_for_update().get(pk=project.pk)
     records: list[DestructionRecord] = []
     closed_at = project_closed_at(project)
-    if closed_at is not None and now >= closed_at + timedelta(weeks=project.retention_after_close_weeks):
+    if closed_at is not None and now >= closed_at + timedelta(
+        weeks=project.retention_after_close_weeks
+    ):
         counts = _destroy_all_records(project)
         counts.update(_destroy_deliveries(project, now))
-        counts.update({f"matching:{k}": v for k, v in _matching_hook("project_personal_data_destroy", project, now).items()})
+        counts.update(
+            {
+                f"matching:{k}": v
+                for k, v in _matching_hook("project_personal_data_destroy", project, now).items()
+            }
+        )
         keys = project_key_destroy(project=project)
         counts[ProjectKey._meta.db_table] = keys
         if any(counts.values()):
             records.append(
-                _record(project=project, rule=DestructionRule.PROJECT_CLOSED, description=DESCRIPTION_PROJECT_CLOSED,
-                        counts=counts, now=now, details={"keys_destroyed": keys})
+                _record(
+                    project=project,
+                    rule=DestructionRule.PROJECT_CLOSED,
+                    description=DESCRIPTION_PROJECT_CLOSED,
+                    counts=counts,
+                    now=now,
+                    details={"keys_destroyed": keys},
+                )
             )
         return records
     selection_closed = _selection_closed_at(project)
@@ -202,25 +247,40 @@ def _enforce_project(project: Project, now: datetime) -> list[DestructionRecord]
     if now >= selection_closed + relativedelta(months=project.retention_selection_months):
         counts = _destroy_all_records(project)
         counts.update(
-            {f"matching:{k}": v for k, v in _matching_hook("selection_records_destroy", project, now).items()}
+            {
+                f"matching:{k}": v
+                for k, v in _matching_hook("selection_records_destroy", project, now).items()
+            }
         )
         if any(counts.values()):
             records.append(
-                _record(project=project, rule=DestructionRule.SELECTION_EXPIRED,
-                        description=DESCRIPTION_SELECTION_EXPIRED, counts=counts, now=now)
+                _record(
+                    project=project,
+                    rule=DestructionRule.SELECTION_EXPIRED,
+                    description=DESCRIPTION_SELECTION_EXPIRED,
+                    counts=counts,
+                    now=now,
+                )
             )
         return records
     if now >= selection_closed + timedelta(weeks=project.retention_unselected_weeks):
         counts = _destroy_unselected(project, _selected_address_keys(project))
         if any(counts.values()):
             records.append(
-                _record(project=project, rule=DestructionRule.NOT_SELECTED, description=DESCRIPTION_NOT_SELECTED,
-                        counts=counts, now=now)
+                _record(
+                    project=project,
+                    rule=DestructionRule.NOT_SELECTED,
+                    description=DESCRIPTION_NOT_SELECTED,
+                    counts=counts,
+                    now=now,
+                )
             )
     return records
 
 
-def retention_enforce(*, now: datetime | None = None, project: Project | None = None) -> list[DestructionRecord]:
+def retention_enforce(
+    *, now: datetime | None = None, project: Project | None = None
+) -> list[DestructionRecord]:
     """Apply the three retention rules to every project that still holds personal data (or to
     `project`). `now` is injectable for tests. Each project is handled in its own transaction."""
     now = now or timezone.now()

@@ -8,16 +8,23 @@
 
 import re
 
-import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+import pytest
 
 from tests import access_matrix as matrix
 from tests.factories import login_verified, otp_device_for
 
 pytestmark = pytest.mark.django_db
 
-CONVERTER_SAMPLES = {"int": "1", "slug": "een-slug", "str": "x", "path": "1", "uuid": "00000000-0000-0000-0000-000000000000"}
+CONVERTER_SAMPLES = {
+    "int": "1",
+    "slug": "een-slug",
+    "str": "x",
+    "path": "1",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
 
 
 def _sample_path(route: str) -> str:
@@ -61,7 +68,9 @@ def _short_name(label: str) -> str:
 def test_every_sample_path_resolves_to_its_own_pattern():
     for label, _namespace, route, entry in PATTERNS:
         match = resolve(_sample_path(route))
-        assert match.func == entry.callback, f"{label}: sample path {_sample_path(route)} resolves elsewhere"
+        assert match.func == entry.callback, (
+            f"{label}: sample path {_sample_path(route)} resolves elsewhere"
+        )
 
 
 def _is_public(label: str, namespace: str) -> bool:
@@ -83,7 +92,9 @@ def test_anonymous_is_sent_to_login_everywhere_outside_the_allowlist(client, met
         if path.startswith("/api/"):
             ok = response.status_code == 401
         else:
-            ok = response.status_code == 302 and response.url.startswith(reverse("login") + "?next=")
+            ok = response.status_code == 302 and response.url.startswith(
+                reverse("login") + "?next="
+            )
         if not ok:
             reachable.append((label, path, response.status_code))
     assert reachable == []

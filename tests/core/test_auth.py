@@ -1,8 +1,9 @@
 """Login, second factor (setup and verify), session rotation, lockout (security R8, R9, R11)."""
 
-import pytest
 from django.conf import settings
 from django.urls import reverse
+
+import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import UserFactory, otp_device_for, totp_now

@@ -4,9 +4,10 @@ people per role on two projects × two partners, small delivery files and an OTP
 import io
 from datetime import date, timedelta
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+
+import pytest
 
 from partners.constants import Role
 from tests.factories import ConvenantFactory, OrganisationFactory, UserFactory, project_to_phase
@@ -19,8 +20,11 @@ HEADERS = {
 
 def bsn_valid(number: str) -> bool:
     weights = [9, 8, 7, 6, 5, 4, 3, 2, -1]
-    return len(number) == 9 and number.isdigit() and number != "000000000" and (
-        sum(int(d) * w for d, w in zip(number, weights, strict=True)) % 11 == 0
+    return (
+        len(number) == 9
+        and number.isdigit()
+        and number != "000000000"
+        and (sum(int(d) * w for d, w in zip(number, weights, strict=True)) % 11 == 0)
     )
 
 
@@ -52,12 +56,24 @@ def xlsx_file(rows: list[list], name: str = "levering.xlsx") -> SimpleUploadedFi
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/octet-stream")
 
 
-def brp_csv(bsns: list[str], *, delimiter: str = ";", extra_header: str = "", extra_value: str = "") -> str:
-    header = HEADERS["brp"].replace(";", delimiter) + (delimiter + extra_header if extra_header else "")
+def brp_csv(
+    bsns: list[str], *, delimiter: str = ";", extra_header: str = "", extra_value: str = ""
+) -> str:
+    header = HEADERS["brp"].replace(";", delimiter) + (
+        delimiter + extra_header if extra_header else ""
+    )
     lines = [header]
     for i, bsn in enumerate(bsns):
         date_a = "1980-01-15" if i % 2 else "15-01-1980"
-        cells = [bsn, "5911 ab" if i % 2 else "5911AB", str(10 + i % 5), "a" if i % 3 == 0 else "", "", date_a, "2024-03-01"]
+        cells = [
+            bsn,
+            "5911 ab" if i % 2 else "5911AB",
+            str(10 + i % 5),
+            "a" if i % 3 == 0 else "",
+            "",
+            date_a,
+            "2024-03-01",
+        ]
         if extra_header:
             cells.append(extra_value)
         lines.append(delimiter.join(cells))
@@ -67,7 +83,9 @@ def brp_csv(bsns: list[str], *, delimiter: str = ";", extra_header: str = "", ex
 def bag_csv(count: int = 10, *, start_nad: int = 983200000000000) -> str:
     lines = [HEADERS["bag"]]
     for i in range(count):
-        lines.append(f"{start_nad + i:016d};5911 ab;{10 + i};{'A' if i % 3 == 0 else ''};;woonfunctie;{40 + i}")
+        lines.append(
+            f"{start_nad + i:016d};5911 ab;{10 + i};{'A' if i % 3 == 0 else ''};;woonfunctie;{40 + i}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -161,6 +179,11 @@ def woningcorporatie(db, intake_project, projectleider_a):
     from projects.services import project_partner_add
 
     organisation = OrganisationFactory(name="Woonstichting", kind="woningcorporatie")
-    ConvenantFactory(organisation=organisation, kind="aanvullend", project=intake_project, valid_from=date(2024, 1, 1))
+    ConvenantFactory(
+        organisation=organisation,
+        kind="aanvullend",
+        project=intake_project,
+        valid_from=date(2024, 1, 1),
+    )
     project_partner_add(actor=projectleider_a, project=intake_project, organisation=organisation)
     return organisation

@@ -4,8 +4,9 @@ Every refusal is asserted with its exact Dutch message and with the proof that n
 stored: no record row, no vault entry, no raw file.
 """
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+
+import pytest
 
 from datasharing.constants import DeliveryStatus
 from datasharing.intake import reading, validation
@@ -33,7 +34,9 @@ def reasons(delivery: Delivery) -> list[str]:
     return list(delivery.issues.values_list("reason", flat=True))
 
 
-def test_dirty_but_valid_csv_is_accepted_and_normalised(intake_project, projectleider_a, request_for, deliver):
+def test_dirty_but_valid_csv_is_accepted_and_normalised(
+    intake_project, projectleider_a, request_for, deliver
+):
     bsns = make_bsns(10) + make_bsns(2, leading_zero=True)
     # The two leading-zero BSNs lose their zero, as a spreadsheet would.
     written = bsns[:10] + [b.lstrip("0") for b in bsns[10:]]
@@ -45,18 +48,28 @@ def test_dirty_but_valid_csv_is_accepted_and_normalised(intake_project, projectl
     keys = set(BrpRecord.objects.filter(delivery=delivery).values_list("person_key", flat=True))
     assert keys == set(pseudonymise(project=intake_project, kind=Kind.BSN, values=bsns))
     # "5911 ab" and "5911AB" are the same address; both date forms were read.
-    address_keys = set(BrpRecord.objects.filter(delivery=delivery).values_list("address_key", flat=True))
-    expected = pseudonymise(project=intake_project, kind=Kind.ADDRESS, values=["5911AB|10|A|", "5911AB|11||"])
+    address_keys = set(
+        BrpRecord.objects.filter(delivery=delivery).values_list("address_key", flat=True)
+    )
+    expected = pseudonymise(
+        project=intake_project, kind=Kind.ADDRESS, values=["5911AB|10|A|", "5911AB|11||"]
+    )
     assert set(expected) <= address_keys
     dates = set(BrpRecord.objects.filter(delivery=delivery).values_list("geboortedatum", flat=True))
     assert {d.isoformat() for d in dates} == {"1980-01-15"}
 
 
-def test_comma_delimiter_and_xlsx_are_accepted(projectleider_a, request_for, deliver, intake_project):
+def test_comma_delimiter_and_xlsx_are_accepted(
+    projectleider_a, request_for, deliver, intake_project
+):
     data_request = request_for("brp")
-    delivery = deliver(projectleider_a, data_request, csv_file(brp_csv(make_bsns(5), delimiter=",")))
+    delivery = deliver(
+        projectleider_a, data_request, csv_file(brp_csv(make_bsns(5), delimiter=","))
+    )
     assert delivery.status == DeliveryStatus.GEACCEPTEERD
-    rows = [line.split(";") for line in brp_csv(make_bsns(5, start=200000000)).strip().split("\r\n")]
+    rows = [
+        line.split(";") for line in brp_csv(make_bsns(5, start=200000000)).strip().split("\r\n")
+    ]
     second = deliver(projectleider_a, data_request, xlsx_file(rows))
     assert second.status == DeliveryStatus.GEACCEPTEERD, reasons(second)
     assert second.file_format == "xlsx" and second.valid_rows == 5
@@ -71,7 +84,9 @@ def test_unknown_column_is_named_and_not_stored(projectleider_a, request_for, de
     assert "geheim" not in str(list(BrpRecord.objects.filter(delivery=delivery).values()))
 
 
-@pytest.mark.parametrize("column", ["nationaliteit", "Geboorteland", "etniciteit", "religie", "gezondheid", "GESLACHT"])
+@pytest.mark.parametrize(
+    "column", ["nationaliteit", "Geboorteland", "etniciteit", "religie", "gezondheid", "GESLACHT"]
+)
 def test_forbidden_column_rejects_the_whole_delivery(projectleider_a, request_for, deliver, column):
     text = brp_csv(make_bsns(5), extra_header=column, extra_value="x")
     delivery = deliver(projectleider_a, request_for("brp"), csv_file(text))
@@ -86,7 +101,10 @@ def test_missing_required_column_rejects(projectleider_a, request_for, deliver):
     text = brp_csv(make_bsns(5)).replace(";geboortedatum", ";geboorte")
     delivery = deliver(projectleider_a, request_for("brp"), csv_file(text))
     assert delivery.status == DeliveryStatus.AFGEWEZEN
-    assert validation.ONTBREKENDE_KOLOM.format(kolom="geboortedatum") in delivery.report["fatal_errors"]
+    assert (
+        validation.ONTBREKENDE_KOLOM.format(kolom="geboortedatum")
+        in delivery.report["fatal_errors"]
+    )
     assert_nothing_stored(delivery)
 
 
@@ -101,10 +119,16 @@ def test_five_percent_invalid_is_accepted_more_is_rejected(projectleider_a, requ
     assert bad not in issue.masked_value and issue.masked_value.endswith(bad[-3:])
 
     request_b = request_for("uitkering", organisation=None)
-    lines = ["bsn;regeling;leefvorm"] + [f"{b};WW;alleenstaand" for b in bsns[2:]] + ["123;WW;alleenstaand", "999999999;WW;x"]
+    lines = (
+        ["bsn;regeling;leefvorm"]
+        + [f"{b};WW;alleenstaand" for b in bsns[2:]]
+        + ["123;WW;alleenstaand", "999999999;WW;x"]
+    )
     over = deliver(projectleider_a, request_b, csv_file("\n".join(lines)))
     assert over.status == DeliveryStatus.AFGEWEZEN
-    assert over.report["fatal_errors"][0].startswith(validation.TE_VEEL_ONGELDIGE_RIJEN.split("{")[0])
+    assert over.report["fatal_errors"][0].startswith(
+        validation.TE_VEEL_ONGELDIGE_RIJEN.split("{")[0]
+    )
     assert_nothing_stored(over)
 
 
@@ -112,11 +136,18 @@ def test_five_percent_invalid_is_accepted_more_is_rejected(projectleider_a, requ
     ("content", "message"),
     [
         (b'bsn;postcode\n"123;5911AB\n', reading.CSV_AANHALINGSTEKEN_OPEN.format(rij=2)),
-        ("bsn;postcode\n123\xe9;5911AB\n".encode("latin-1"), reading.CSV_GEEN_UTF8.format(positie=17)),
+        (
+            "bsn;postcode\n123\xe9;5911AB\n".encode("latin-1"),
+            reading.CSV_GEEN_UTF8.format(positie=17),
+        ),
     ],
 )
-def test_unreadable_file_is_rejected_with_the_reader_message(projectleider_a, request_for, deliver, content, message):
-    delivery = deliver(projectleider_a, request_for("brp"), SimpleUploadedFile("levering.csv", content))
+def test_unreadable_file_is_rejected_with_the_reader_message(
+    projectleider_a, request_for, deliver, content, message
+):
+    delivery = deliver(
+        projectleider_a, request_for("brp"), SimpleUploadedFile("levering.csv", content)
+    )
     assert delivery.status == DeliveryStatus.AFGEWEZEN
     assert delivery.report["fatal_errors"] == [message]
     assert list(delivery.issues.values_list("reason", flat=True)) == [message]
@@ -135,7 +166,9 @@ def test_unreadable_file_is_rejected_with_the_reader_message(projectleider_a, re
 def test_bad_files_are_refused_at_upload(projectleider_a, request_for, name, content, message):
     data_request = request_for("brp")
     with pytest.raises(ApplicationError) as error:
-        delivery_upload(actor=projectleider_a, data_request=data_request, file=SimpleUploadedFile(name, content))
+        delivery_upload(
+            actor=projectleider_a, data_request=data_request, file=SimpleUploadedFile(name, content)
+        )
     assert error.value.message == message and error.value.extra == {"field": "file"}
     assert not Delivery.objects.exists()
 
@@ -145,16 +178,24 @@ def test_duplicate_file_is_refused(projectleider_a, request_for, deliver):
     text = brp_csv(make_bsns(5))
     first = deliver(projectleider_a, data_request, csv_file(text))
     with pytest.raises(ApplicationError) as error:
-        delivery_upload(actor=projectleider_a, data_request=data_request, file=csv_file(text, name="ander.csv"))
-    assert error.value.message == delivery_services.DELIVERY_DUPLICATE.format(nummer=first.pk, status="geaccepteerd")
+        delivery_upload(
+            actor=projectleider_a, data_request=data_request, file=csv_file(text, name="ander.csv")
+        )
+    assert error.value.message == delivery_services.DELIVERY_DUPLICATE.format(
+        nummer=first.pk, status="geaccepteerd"
+    )
     assert Delivery.objects.count() == 1
     assert BrpRecord.objects.count() == 5
 
 
-def test_newer_delivery_supersedes_the_older_one(projectleider_a, request_for, deliver, intake_project):
+def test_newer_delivery_supersedes_the_older_one(
+    projectleider_a, request_for, deliver, intake_project
+):
     data_request = request_for("brp")
     first = deliver(projectleider_a, data_request, csv_file(brp_csv(make_bsns(5))))
-    second = deliver(projectleider_a, data_request, csv_file(brp_csv(make_bsns(3, start=300000000))))
+    second = deliver(
+        projectleider_a, data_request, csv_file(brp_csv(make_bsns(3, start=300000000)))
+    )
     first.refresh_from_db()
     assert first.status == DeliveryStatus.VERVANGEN and first.superseded_by_id == second.pk
     assert second.status == DeliveryStatus.GEACCEPTEERD
@@ -162,11 +203,15 @@ def test_newer_delivery_supersedes_the_older_one(projectleider_a, request_for, d
     assert accepted_records(project=intake_project, source="brp").count() == 3
 
 
-def test_bag_fills_the_vault_and_nummeraanduiding_rows_need_bag(projectleider_a, request_for, deliver, intake_project):
+def test_bag_fills_the_vault_and_nummeraanduiding_rows_need_bag(
+    projectleider_a, request_for, deliver, intake_project
+):
     energie = "nummeraanduiding_id;jaar;elektriciteit_kwh\n0983200000000003;2025;1800\n"
     early = deliver(projectleider_a, request_for("energie"), csv_file(energie))
     assert early.status == DeliveryStatus.AFGEWEZEN
-    assert validation.ONTBREKENDE_ADRESKOLOM.format(kolom="postcode") in early.report["fatal_errors"]
+    assert (
+        validation.ONTBREKENDE_ADRESKOLOM.format(kolom="postcode") in early.report["fatal_errors"]
+    )
     assert_nothing_stored(early)
 
     bag = deliver(projectleider_a, request_for("bag"), csv_file(bag_csv(5)))
@@ -174,7 +219,10 @@ def test_bag_fills_the_vault_and_nummeraanduiding_rows_need_bag(projectleider_a,
     assert AddressVaultEntry.objects.filter(delivery=bag).count() == 5
     key = pseudonymise(project=intake_project, kind=Kind.ADDRESS, values=["5911AB|13|A|"])[0]
     assert vault_lookup(project=intake_project, address_key=key) == {
-        "postcode": "5911AB", "huisnummer": "13", "huisletter": "A", "huisnummertoevoeging": "",
+        "postcode": "5911AB",
+        "huisnummer": "13",
+        "huisletter": "A",
+        "huisnummertoevoeging": "",
         "nummeraanduiding_id": "0983200000000003",
     }
     later = deliver(projectleider_a, early.data_request, csv_file(energie + "\n"))
@@ -186,7 +234,9 @@ def test_bag_fills_the_vault_and_nummeraanduiding_rows_need_bag(projectleider_a,
 def test_only_the_addressed_partner_may_deliver(projectleider_a, request_for, analyst_uwv):
     data_request = request_for("brp")  # addressed to the municipality
     with pytest.raises(NotPermitted) as error:
-        delivery_upload(actor=analyst_uwv, data_request=data_request, file=csv_file(brp_csv(make_bsns(2))))
+        delivery_upload(
+            actor=analyst_uwv, data_request=data_request, file=csv_file(brp_csv(make_bsns(2)))
+        )
     assert error.value.message == delivery_services.DELIVERY_NOT_YOURS
     assert not Delivery.objects.exists()
 
@@ -195,7 +245,11 @@ def test_withdrawn_request_takes_no_delivery(projectleider_a, request_for):
     from datasharing.services import data_request_withdraw
     from wijkaanpak.core.exceptions import InvalidTransition
 
-    data_request = data_request_withdraw(actor=projectleider_a, data_request=request_for("brp"), reason="dubbel")
+    data_request = data_request_withdraw(
+        actor=projectleider_a, data_request=request_for("brp"), reason="dubbel"
+    )
     with pytest.raises(InvalidTransition) as error:
-        delivery_upload(actor=projectleider_a, data_request=data_request, file=csv_file(brp_csv(make_bsns(2))))
+        delivery_upload(
+            actor=projectleider_a, data_request=data_request, file=csv_file(brp_csv(make_bsns(2)))
+        )
     assert error.value.message == delivery_services.DELIVERY_REQUEST_WITHDRAWN

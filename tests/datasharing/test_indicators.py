@@ -27,6 +27,7 @@ from datasharing.matching.indicators import (
     evaluate,
     frames_for_chunk,
 )
+from datasharing.matching.indicators.texts import nl_number
 
 PEIL = date(2026, 10, 1)
 C = IndicatorCode
@@ -173,6 +174,18 @@ def test_overbewoning_custom_threshold():
         settings=settings, bag=bag(("A", "woonfunctie", 24)), brp=brp(("p1", "A"), ("p2", "A"))
     )
     assert status(result, "A", C.OVERBEWONING) == "fired"
+    assert row(result, "A", C.OVERBEWONING)["explanation"] == (
+        "2 personen op 24 m² (12,0 m² per persoon; drempel 12,5)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "text"),
+    [(12, None, "12"), (12.5, None, "12,5"), (2186, None, "2.186"), (9.333, 1, "9,3"),
+     (1234.56, 1, "1.234,6"), (0.25, None, "0,25")],
+)  # fmt: skip
+def test_dutch_number_notation(value, decimals, text):
+    assert nl_number(value, decimals) == text
 
 
 def test_overbewoning_without_oppervlakte_is_not_evaluated_for_that_address():

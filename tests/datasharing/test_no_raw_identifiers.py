@@ -11,9 +11,10 @@ import subprocess
 from pathlib import Path
 from unittest import mock
 
-import pytest
 from django.conf import settings
 from django.db import connection
+
+import pytest
 
 from datasharing import tasks
 from datasharing.constants import DeliveryStatus
@@ -35,8 +36,17 @@ def database_text() -> str:
     db = settings.DATABASES["default"]
     if PG_DUMP and shutil.which(str(PG_DUMP)):
         env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
-        args = [str(PG_DUMP), "--data-only", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432),
-                "-U", db["USER"], db["NAME"]]
+        args = [
+            str(PG_DUMP),
+            "--data-only",
+            "-h",
+            db["HOST"] or "127.0.0.1",
+            "-p",
+            str(db["PORT"] or 5432),
+            "-U",
+            db["USER"],
+            db["NAME"],
+        ]
         return subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
     chunks = []
     with connection.cursor() as cursor:
@@ -53,7 +63,13 @@ def media_text() -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_no_raw_bsn_anywhere_after_intake(
-    intake_project, intake_project_b, projectleider_a, projectleider_b, request_for, belastingdienst, caplog,
+    intake_project,
+    intake_project_b,
+    projectleider_a,
+    projectleider_b,
+    request_for,
+    belastingdienst,
+    caplog,
     django_capture_on_commit_callbacks,
 ):
     from datasharing.services import data_request_create, delivery_upload
@@ -70,9 +86,13 @@ def test_no_raw_bsn_anywhere_after_intake(
         calls.append((args, kwargs))
         return original_delay(*args, **kwargs)
 
-    toeslag = "bsn,toeslag,toeslagpartner_bsn\n" + "\n".join(
-        f"{b.lstrip('0')},huurtoeslag,{p}" for b, p in zip(bsns[:5], partner_bsns, strict=True)
-    ) + "\n"
+    toeslag = (
+        "bsn,toeslag,toeslagpartner_bsn\n"
+        + "\n".join(
+            f"{b.lstrip('0')},huurtoeslag,{p}" for b, p in zip(bsns[:5], partner_bsns, strict=True)
+        )
+        + "\n"
+    )
     with mock.patch.object(tasks.delivery_process_task, "delay", side_effect=recording_delay):
         delivered = []
         for data_request, text in [
@@ -80,24 +100,44 @@ def test_no_raw_bsn_anywhere_after_intake(
             (request_for("brp"), brp_csv([b.lstrip("0") for b in bsns])),
         ]:
             with django_capture_on_commit_callbacks(execute=True):
-                delivered.append(delivery_upload(actor=projectleider_a, data_request=data_request, file=csv_file(text)))
+                delivered.append(
+                    delivery_upload(
+                        actor=projectleider_a, data_request=data_request, file=csv_file(text)
+                    )
+                )
         # The same BSNs delivered in project B as well.
         from datetime import timedelta
 
         from django.utils import timezone
 
         request_b = data_request_create(
-            actor=projectleider_b, project=intake_project_b, organisation=intake_project_b.municipality, source="brp",
-            legal_ground="Art. 64 Wet SUWI", deadline=timezone.localdate() + timedelta(days=7),
+            actor=projectleider_b,
+            project=intake_project_b,
+            organisation=intake_project_b.municipality,
+            source="brp",
+            legal_ground="Art. 64 Wet SUWI",
+            deadline=timezone.localdate() + timedelta(days=7),
         )
         with django_capture_on_commit_callbacks(execute=True):
-            delivered.append(delivery_upload(actor=projectleider_b, data_request=request_b, file=csv_file(brp_csv(bsns))))
+            delivered.append(
+                delivery_upload(
+                    actor=projectleider_b, data_request=request_b, file=csv_file(brp_csv(bsns))
+                )
+            )
         request_t = data_request_create(
-            actor=projectleider_b, project=intake_project_b, organisation=intake_project_b.municipality,
-            source="toeslag", legal_ground="Art. 64 Wet SUWI", deadline=timezone.localdate() + timedelta(days=7),
+            actor=projectleider_b,
+            project=intake_project_b,
+            organisation=intake_project_b.municipality,
+            source="toeslag",
+            legal_ground="Art. 64 Wet SUWI",
+            deadline=timezone.localdate() + timedelta(days=7),
         )
         with django_capture_on_commit_callbacks(execute=True):
-            delivered.append(delivery_upload(actor=projectleider_b, data_request=request_t, file=csv_file(toeslag)))
+            delivered.append(
+                delivery_upload(
+                    actor=projectleider_b, data_request=request_t, file=csv_file(toeslag)
+                )
+            )
 
     for delivery in delivered:
         delivery.refresh_from_db()
@@ -108,7 +148,9 @@ def test_no_raw_bsn_anywhere_after_intake(
     assert calls == [((d.pk,), {}) for d in delivered]
 
     dump = database_text()
-    assert "datasharing_brprecord" in dump and len(dump) > 10_000  # the dump really holds the records
+    assert (
+        "datasharing_brprecord" in dump and len(dump) > 10_000
+    )  # the dump really holds the records
     logs = caplog.text + "\n".join(str(r.args) for r in caplog.records)
     media = media_text()
     for where, text in (("database", dump), ("logs", logs), ("media", media)):
@@ -121,8 +163,15 @@ def test_no_raw_bsn_anywhere_after_intake(
     # R18a: no plain or salted public hash of a BSN in the database.
     lowered = dump.lower()
     for bsn in known:
-        for salt in ("", str(intake_project.pk), intake_project.name, intake_project.slug,
-                     str(intake_project_b.pk), intake_project_b.name, intake_project_b.slug):
+        for salt in (
+            "",
+            str(intake_project.pk),
+            intake_project.name,
+            intake_project.slug,
+            str(intake_project_b.pk),
+            intake_project_b.name,
+            intake_project_b.slug,
+        ):
             for value in {bsn + salt, salt + bsn}:
                 for algorithm in (hashlib.sha256, hashlib.sha1, hashlib.md5):
                     assert algorithm(value.encode()).hexdigest() not in lowered

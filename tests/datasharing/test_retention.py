@@ -3,10 +3,11 @@
 from datetime import timedelta
 from types import SimpleNamespace
 
-import pytest
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.utils import timezone
+
+import pytest
+from dateutil.relativedelta import relativedelta
 
 from datasharing.constants import DeliveryStatus, DestructionRule
 from datasharing.models import (
@@ -42,7 +43,10 @@ def delivered(intake_project, projectleider_a, request_for, deliver):
 
 
 def fake_selection(monkeypatch, *, closed_at, selected: set[str]):
-    selectors = SimpleNamespace(selection_closed_at=lambda project: closed_at, selected_address_keys=lambda project: selected)
+    selectors = SimpleNamespace(
+        selection_closed_at=lambda project: closed_at,
+        selected_address_keys=lambda project: selected,
+    )
     monkeypatch.setattr(retention_services, "_matching_selectors", lambda: selectors)
 
 
@@ -57,10 +61,16 @@ def test_unselected_records_go_at_selection_closed_plus_weeks(delivered, monkeyp
 
     [record] = retention_enforce(now=deadline)
     assert record.rule == DestructionRule.NOT_SELECTED and record.executed_at == deadline
-    assert set(BagRecord.objects.filter(project=project).values_list("address_key", flat=True)) == {selected_key}
-    assert set(BrpRecord.objects.filter(project=project).values_list("address_key", flat=True)) == {selected_key}
+    assert set(BagRecord.objects.filter(project=project).values_list("address_key", flat=True)) == {
+        selected_key
+    }
+    assert set(BrpRecord.objects.filter(project=project).values_list("address_key", flat=True)) == {
+        selected_key
+    }
     assert BrpRecord.objects.filter(project=project).count() == 8
-    assert list(AddressVaultEntry.objects.filter(project=project).values_list("address_key", flat=True)) == [selected_key]
+    assert list(
+        AddressVaultEntry.objects.filter(project=project).values_list("address_key", flat=True)
+    ) == [selected_key]
     assert record.rows_destroyed == 5 + 32 + 5
     assert retention_enforce(now=deadline + timedelta(days=1)) == []  # idempotent
 
@@ -77,14 +87,20 @@ def test_selection_expires_after_its_months(delivered, monkeypatch):
         assert not model.objects.filter(project=project).exists()
 
 
-def test_project_closure_destroys_everything_personal(delivered, intake_project_b, projectleider_b, deliver):
+def test_project_closure_destroys_everything_personal(
+    delivered, intake_project_b, projectleider_b, deliver
+):
     project = delivered
     # Project B keeps its data: destruction is per project.
     from datasharing.services import data_request_create
 
     request_b = data_request_create(
-        actor=projectleider_b, project=intake_project_b, organisation=intake_project_b.municipality, source="bag",
-        legal_ground="Art. 64 Wet SUWI", deadline=timezone.localdate() + timedelta(days=7),
+        actor=projectleider_b,
+        project=intake_project_b,
+        organisation=intake_project_b.municipality,
+        source="bag",
+        legal_ground="Art. 64 Wet SUWI",
+        deadline=timezone.localdate() + timedelta(days=7),
     )
     deliver(projectleider_b, request_b, csv_file(bag_csv(3)))
     key = pseudonymise(project=project, kind=Kind.ADDRESS, values=["5911AB|11||"])[0]
@@ -101,9 +117,14 @@ def test_project_closure_destroys_everything_personal(delivered, intake_project_
         assert not model.objects.filter(project=project).exists()
     assert not AddressVaultEntry.objects.filter(project=project).exists()
     assert not DeliveryIssue.objects.filter(delivery__project=project).exists()
-    assert set(Delivery.objects.filter(project=project).values_list("status", flat=True)) == {DeliveryStatus.VERNIETIGD}
+    assert set(Delivery.objects.filter(project=project).values_list("status", flat=True)) == {
+        DeliveryStatus.VERNIETIGD
+    }
     assert not Delivery.objects.filter(project=project).exclude(raw_file="").exists()
-    assert all(bytes(k.wrapped_key) == b"" and k.destroyed_at for k in ProjectKey.objects.filter(project=project))
+    assert all(
+        bytes(k.wrapped_key) == b"" and k.destroyed_at
+        for k in ProjectKey.objects.filter(project=project)
+    )
     with pytest.raises(ApplicationError):
         vault_lookup(project=project, address_key=key)
     # The record holds counts only: no pseudonym (64 hex) and no address in it.
@@ -120,7 +141,11 @@ def test_project_closure_destroys_everything_personal(delivered, intake_project_
     root = settings.STORAGES["default"]["OPTIONS"]["location"]
     from pathlib import Path
 
-    assert not any((Path(root) / "leveringen").glob("*")) if (Path(root) / "leveringen").exists() else True
+    assert (
+        not any((Path(root) / "leveringen").glob("*"))
+        if (Path(root) / "leveringen").exists()
+        else True
+    )
 
 
 def test_without_selection_nothing_is_destroyed(delivered, monkeypatch):

@@ -4,8 +4,9 @@ log per view of a delivery or report, query counts, the CSV report and the uploa
 import csv
 import io
 
-import pytest
 from django.urls import reverse
+
+import pytest
 
 from datasharing.constants import DeliveryStatus
 from datasharing.models import Delivery
@@ -22,7 +23,9 @@ def rejected_with_formula(projectleider_a, request_for, deliver):
     """A delivery whose report has a masked BSN and a formula-like value (R15)."""
     bsns = make_bsns(20)
     lines = brp_csv(bsns).strip().split("\r\n")
-    lines[3] = lines[3].replace("1980-01-15", "=HYPERLINK(1)", 1).replace("15-01-1980", "=HYPERLINK(1)", 1)
+    lines[3] = (
+        lines[3].replace("1980-01-15", "=HYPERLINK(1)", 1).replace("15-01-1980", "=HYPERLINK(1)", 1)
+    )
     lines[4] = "12345678X" + lines[4][9:]
     delivery = deliver(projectleider_a, request_for("brp"), csv_file("\r\n".join(lines)))
     return delivery
@@ -37,16 +40,27 @@ def urls_for(delivery):
 
 
 def test_access_matrix(
-    rejected_with_formula, otp_client, projectleider_a, analyst_uwv, inspecteur_a, projectleider_b, analyst_bd,
-    intake_project_b, uwv,
+    rejected_with_formula,
+    otp_client,
+    projectleider_a,
+    analyst_uwv,
+    inspecteur_a,
+    projectleider_b,
+    analyst_bd,
+    intake_project_b,
+    uwv,
 ):
     from tests.factories import UserFactory
 
     delivery = rejected_with_formula
     outsider_uwv = UserFactory(username="uwv_zonder_rol", organisation=uwv)
     expected = {
-        projectleider_a: 200, analyst_uwv: 200,  # the project's projectleider and analysts
-        inspecteur_a: 404, projectleider_b: 404, analyst_bd: 404, outsider_uwv: 404,
+        projectleider_a: 200,
+        analyst_uwv: 200,  # the project's projectleider and analysts
+        inspecteur_a: 404,
+        projectleider_b: 404,
+        analyst_bd: 404,
+        outsider_uwv: 404,
     }
     for user, status in expected.items():
         client = otp_client(user)
@@ -54,13 +68,19 @@ def test_access_matrix(
             assert client.get(url).status_code == status, (user.username, url)
         list_url = reverse("datasharing:request-list", args=[delivery.project.slug])
         assert client.get(list_url).status_code == (200 if status == 200 else 404), user.username
-        upload_url = reverse("datasharing:delivery-upload", args=[delivery.project.slug, delivery.data_request_id])
+        upload_url = reverse(
+            "datasharing:delivery-upload", args=[delivery.project.slug, delivery.data_request_id]
+        )
         # Only the addressed organisation (the municipality) may open the upload page.
-        assert client.get(upload_url).status_code == (200 if user == projectleider_a else 404), user.username
+        assert client.get(upload_url).status_code == (200 if user == projectleider_a else 404), (
+            user.username
+        )
         client.logout()
 
 
-def test_expired_convenant_hides_the_delivery_at_once(rejected_with_formula, otp_client, analyst_uwv, projectleider_a):
+def test_expired_convenant_hides_the_delivery_at_once(
+    rejected_with_formula, otp_client, analyst_uwv, projectleider_a
+):
     from datetime import date, timedelta
 
     from partners.services import convenant_end
@@ -69,11 +89,15 @@ def test_expired_convenant_hides_the_delivery_at_once(rejected_with_formula, otp
     url = reverse("datasharing:delivery-detail", args=[rejected_with_formula.pk])
     assert client.get(url).status_code == 200
     convenant = analyst_uwv.organisation.convenanten.get()
-    convenant_end(actor=projectleider_a, convenant=convenant, valid_until=date.today() - timedelta(days=1))
+    convenant_end(
+        actor=projectleider_a, convenant=convenant, valid_until=date.today() - timedelta(days=1)
+    )
     assert client.get(url).status_code == 404
 
 
-def test_every_view_of_a_delivery_or_report_is_logged(rejected_with_formula, otp_client, analyst_uwv):
+def test_every_view_of_a_delivery_or_report_is_logged(
+    rejected_with_formula, otp_client, analyst_uwv
+):
     delivery = rejected_with_formula
     client = otp_client(analyst_uwv)
     before = ProcessingLogEntry.objects.filter(action="read").count()
@@ -82,14 +106,22 @@ def test_every_view_of_a_delivery_or_report_is_logged(rejected_with_formula, otp
     entries = ProcessingLogEntry.objects.filter(action="read").order_by("id")[before:]
     assert [(e.name, e.ground, e.actor_id, e.object_id, e.project_id) for e in entries] == [
         ("delivery_view", "data_intake", analyst_uwv.pk, str(delivery.pk), delivery.project_id),
-        ("delivery_report_download", "data_intake", analyst_uwv.pk, str(delivery.pk), delivery.project_id),
+        (
+            "delivery_report_download",
+            "data_intake",
+            analyst_uwv.pk,
+            str(delivery.pk),
+            delivery.project_id,
+        ),
     ]
     # A refused view writes nothing.
     client.get(reverse("datasharing:delivery-detail", args=[delivery.pk + 999]))
     assert ProcessingLogEntry.objects.filter(action="read").count() == before + 2
 
 
-def test_report_page_and_csv_are_masked_and_formula_safe(rejected_with_formula, otp_client, projectleider_a):
+def test_report_page_and_csv_are_masked_and_formula_safe(
+    rejected_with_formula, otp_client, projectleider_a
+):
     delivery = rejected_with_formula
     assert delivery.status == DeliveryStatus.AFGEWEZEN  # 2 of 20 rows invalid: more than 5 %
     client = otp_client(projectleider_a)
@@ -107,7 +139,9 @@ def test_report_page_and_csv_are_masked_and_formula_safe(rejected_with_formula, 
     assert any(row[0] == "5" and row[1] == "bsn" for row in rows[1:])
 
 
-def test_upload_page_shows_errors_beside_the_field_and_stores_nothing(otp_client, projectleider_a, request_for):
+def test_upload_page_shows_errors_beside_the_field_and_stores_nothing(
+    otp_client, projectleider_a, request_for
+):
     data_request = request_for("brp")
     client = otp_client(projectleider_a)
     url = reverse("datasharing:delivery-upload", args=[data_request.project.slug, data_request.pk])
@@ -129,7 +163,9 @@ def test_upload_through_the_page_processes_and_redirects(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"file": csv_file(brp_csv(make_bsns(5)))})
     delivery = Delivery.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("datasharing:delivery-detail", args=[delivery.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "datasharing:delivery-detail", args=[delivery.pk]
+    )
     assert delivery.status == DeliveryStatus.GEACCEPTEERD
 
 
@@ -139,7 +175,12 @@ def test_progress_partial_polls_while_processing_and_refreshes_when_done(
     from datasharing.services import delivery_process, delivery_upload
 
     data_request = request_for("brp")
-    delivery = delivery_upload(actor=projectleider_a, data_request=data_request, file=csv_file(brp_csv(make_bsns(3))), queue=False)
+    delivery = delivery_upload(
+        actor=projectleider_a,
+        data_request=data_request,
+        file=csv_file(brp_csv(make_bsns(3))),
+        queue=False,
+    )
     client = otp_client(projectleider_a)
     url = reverse("datasharing:delivery-progress", args=[delivery.pk])
     polling = client.get(url, HTTP_HX_REQUEST="true")
@@ -148,7 +189,7 @@ def test_progress_partial_polls_while_processing_and_refreshes_when_done(
     assert 'hx-trigger="every 1s"' in detail and "Validatierapport" not in detail
     delivery_process(delivery_id=delivery.pk)
     done = client.get(url, HTTP_HX_REQUEST="true")
-    assert 'hx-trigger' not in done.content.decode() and done["HX-Refresh"] == "true"
+    assert "hx-trigger" not in done.content.decode() and done["HX-Refresh"] == "true"
 
 
 def test_data_request_create_page(otp_client, projectleider_a, intake_project, uwv):
@@ -156,17 +197,29 @@ def test_data_request_create_page(otp_client, projectleider_a, intake_project, u
 
     client = otp_client(projectleider_a)
     url = reverse("datasharing:request-create", args=[intake_project.slug])
-    data = {"organisation": uwv.pk, "source": "uitkering", "legal_ground": "Art. 64 Wet SUWI",
-            "deadline": "2020-01-01", "requested_columns": ""}
+    data = {
+        "organisation": uwv.pk,
+        "source": "uitkering",
+        "legal_ground": "Art. 64 Wet SUWI",
+        "deadline": "2020-01-01",
+        "requested_columns": "",
+    }
     response = client.post(url, data)
     assert response.context["form"].errors == {"deadline": [DATA_REQUEST_DEADLINE_PAST]}
     data["deadline"] = "2099-01-01"
     response = client.post(url, data)
     assert response.status_code == 302
-    assert intake_project.data_requests.get().requested_columns == ["bsn", "regeling", "leefvorm", "ingangsdatum"]
+    assert intake_project.data_requests.get().requested_columns == [
+        "bsn",
+        "regeling",
+        "leefvorm",
+        "ingangsdatum",
+    ]
 
 
-def test_query_counts(rejected_with_formula, otp_client, projectleider_a, request_for, django_assert_num_queries):
+def test_query_counts(
+    rejected_with_formula, otp_client, projectleider_a, request_for, django_assert_num_queries
+):
     delivery = rejected_with_formula
     request_for("bag")
     client = otp_client(projectleider_a)

@@ -12,12 +12,19 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+import pytest
+
 from partners.constants import Role
-from tests.factories import ConvenantFactory, OrganisationFactory, ProjectFactory, UserFactory, project_to_phase
+from tests.factories import (
+    ConvenantFactory,
+    OrganisationFactory,
+    ProjectFactory,
+    UserFactory,
+    project_to_phase,
+)
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "wijk-300"
 
@@ -46,11 +53,14 @@ def expected_fired() -> dict[str, list[str]]:
 def address_text_key(parts: dict) -> str:
     """The expected.json key `POSTCODE|NR|LETTER|TOEVOEGING` from vault parts."""
     return "|".join(
-        str(parts.get(name) or "") for name in ("postcode", "huisnummer", "huisletter", "huisnummertoevoeging")
+        str(parts.get(name) or "")
+        for name in ("postcode", "huisnummer", "huisletter", "huisnummertoevoeging")
     )
 
 
-def deliver(*, project, projectleider, organisations: dict, deliverers: dict, files=SAMPLE_FILES, skip=()):
+def deliver(
+    *, project, projectleider, organisations: dict, deliverers: dict, files=SAMPLE_FILES, skip=()
+):
     """Create the data requests and upload + process each sample file through the intake."""
     from datasharing.services.deliveries import delivery_process, delivery_upload
     from datasharing.services.requests import data_request_create
@@ -64,13 +74,25 @@ def deliver(*, project, projectleider, organisations: dict, deliverers: dict, fi
         key = (kind, source)
         if key not in requests:
             requests[key] = data_request_create(
-                actor=projectleider, project=project, organisation=organisation, source=source,
-                legal_ground="Art. 64 Wet SUWI", deadline=timezone.localdate() + timedelta(days=30),
+                actor=projectleider,
+                project=project,
+                organisation=organisation,
+                source=source,
+                legal_ground="Art. 64 Wet SUWI",
+                deadline=timezone.localdate() + timedelta(days=30),
             )
-        upload = SimpleUploadedFile(filename, (SAMPLE_DIR / filename).read_bytes(), content_type="text/csv")
-        delivery = delivery_upload(actor=deliverers[kind], data_request=requests[key], file=upload, queue=False)
+        upload = SimpleUploadedFile(
+            filename, (SAMPLE_DIR / filename).read_bytes(), content_type="text/csv"
+        )
+        delivery = delivery_upload(
+            actor=deliverers[kind], data_request=requests[key], file=upload, queue=False
+        )
         delivery = delivery_process(delivery_id=delivery.pk)
-        assert delivery.status == "geaccepteerd", (filename, delivery.error_message, delivery.report)
+        assert delivery.status == "geaccepteerd", (
+            filename,
+            delivery.error_message,
+            delivery.report,
+        )
         deliveries.append(delivery)
     return deliveries
 
@@ -84,8 +106,12 @@ def partner_orgs(gemeente_a, uwv, belastingdienst, convenants):
     ConvenantFactory(organisation=politie)
     ConvenantFactory(organisation=corporatie, kind="aanvullend")
     return {
-        "gemeente": gemeente_a, "uwv": uwv, "svb": svb, "belastingdienst": belastingdienst,
-        "politie": politie, "woningcorporatie": corporatie,
+        "gemeente": gemeente_a,
+        "uwv": uwv,
+        "svb": svb,
+        "belastingdienst": belastingdienst,
+        "politie": politie,
+        "woningcorporatie": corporatie,
     }
 
 
@@ -95,7 +121,9 @@ def uitvraag_project(projectleider_a, partner_orgs):
     from partners.services import role_grant
     from projects.services import project_partner_add
 
-    project = ProjectFactory(created_by=projectleider_a, partners=[partner_orgs["uwv"]], peildatum=date(2026, 10, 1))
+    project = ProjectFactory(
+        created_by=projectleider_a, partners=[partner_orgs["uwv"]], peildatum=date(2026, 10, 1)
+    )
     for kind in ("svb", "belastingdienst", "politie", "woningcorporatie"):
         project_partner_add(actor=projectleider_a, project=project, organisation=partner_orgs[kind])
     project = project_to_phase(project, "data_uitvraag")
@@ -125,7 +153,9 @@ def projectleider_a2(uitvraag_project, gemeente_a, projectleider_a):
     from partners.services import role_grant
 
     person = UserFactory(username="pl_a2", organisation=gemeente_a)
-    role_grant(actor=projectleider_a, project=uitvraag_project, person=person, role=Role.PROJECTLEIDER)
+    role_grant(
+        actor=projectleider_a, project=uitvraag_project, person=person, role=Role.PROJECTLEIDER
+    )
     return person
 
 
@@ -133,7 +163,9 @@ def projectleider_a2(uitvraag_project, gemeente_a, projectleider_a):
 def sample_project(uitvraag_project, projectleider_a, partner_orgs):
     """Project A with all of wijk-300 delivered and accepted."""
     deliver(
-        project=uitvraag_project, projectleider=projectleider_a, organisations=partner_orgs,
+        project=uitvraag_project,
+        projectleider=projectleider_a,
+        organisations=partner_orgs,
         deliverers=uitvraag_project.deliverers,
     )
     return uitvraag_project
@@ -151,8 +183,11 @@ def run_inline(*, actor, project, chunk_count: int = 3):
 def signal_project(uitvraag_project, projectleider_a, partner_orgs, analist_a):
     """Project A with only bag and signaal delivered and one successful run (4 risk addresses)."""
     deliver(
-        project=uitvraag_project, projectleider=projectleider_a, organisations=partner_orgs,
-        deliverers=uitvraag_project.deliverers, skip=("brp", "uitkering", "toeslag", "huur", "kvk", "energie"),
+        project=uitvraag_project,
+        projectleider=projectleider_a,
+        organisations=partner_orgs,
+        deliverers=uitvraag_project.deliverers,
+        skip=("brp", "uitkering", "toeslag", "huur", "kvk", "energie"),
     )
     run_inline(actor=analist_a, project=uitvraag_project, chunk_count=2)
     return uitvraag_project

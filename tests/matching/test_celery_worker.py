@@ -18,10 +18,19 @@ def finished(run_id):
     return run if run.status not in ("queued", "running") else None
 
 
-def test_run_through_a_real_worker(celery_worker, uitvraag_project, projectleider_a, partner_orgs,  # noqa: F811
-                                   analist_a):
-    deliver(project=uitvraag_project, projectleider=projectleider_a, organisations=partner_orgs,
-            deliverers=uitvraag_project.deliverers)
+def test_run_through_a_real_worker(
+    celery_worker,
+    uitvraag_project,
+    projectleider_a,
+    partner_orgs,  # noqa: F811
+    analist_a,
+):
+    deliver(
+        project=uitvraag_project,
+        projectleider=projectleider_a,
+        organisations=partner_orgs,
+        deliverers=uitvraag_project.deliverers,
+    )
     run = services.matching_run_start(actor=analist_a, project=uitvraag_project, chunk_count=2)
     run = wait_for(lambda: finished(run.pk), timeout=120)
     assert run.status == "succeeded", run.error
@@ -30,4 +39,6 @@ def test_run_through_a_real_worker(celery_worker, uitvraag_project, projectleide
     assert RiskAddress.objects.filter(run=run).count() == 300
     expected = expected_fired()
     assert run.risk_address_count == len(expected)
-    assert IndicatorResult.objects.filter(run=run, status="fired").count() == sum(map(len, expected.values()))
+    assert IndicatorResult.objects.filter(run=run, status="fired").count() == sum(
+        map(len, expected.values())
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from django.db import IntegrityError, connection, transaction
+
+import pytest
 
 from datasharing.matching import services
 from datasharing.matching.models import Reidentification, RiskAddress, SelectionProposal
@@ -20,11 +21,17 @@ from wijkaanpak.core.models import ProcessingLogEntry
 
 
 def risk_addresses(project):
-    return list(RiskAddress.objects.filter(run__project=project, run__is_current=True, is_risk=True).order_by("pk"))
+    return list(
+        RiskAddress.objects.filter(
+            run__project=project, run__is_current=True, is_risk=True
+        ).order_by("pk")
+    )
 
 
 @pytest.mark.django_db
-def test_four_eyes_propose_approve_reject_close(signal_project, analist_a, projectleider_a, projectleider_a2):
+def test_four_eyes_propose_approve_reject_close(
+    signal_project, analist_a, projectleider_a, projectleider_a2
+):
     first, second, third, *_ = risk_addresses(signal_project)
     with pytest.raises(ApplicationError) as error:
         services.selection_propose(actor=analist_a, risk_address=first, reason="   ")
@@ -32,7 +39,9 @@ def test_four_eyes_propose_approve_reject_close(signal_project, analist_a, proje
     with pytest.raises(NotPermitted) as error:  # a projectleider may approve, not propose
         services.selection_propose(actor=projectleider_a, risk_address=first, reason="x")
     assert error.value.message == services.NOT_ALLOWED_PROPOSE
-    proposal = services.selection_propose(actor=analist_a, risk_address=first, reason="Signalen van 2 partners")
+    proposal = services.selection_propose(
+        actor=analist_a, risk_address=first, reason="Signalen van 2 partners"
+    )
     assert proposal.snapshot["score"] == first.score
     assert [f["code"] for f in proposal.snapshot["fired"]] == ["SAMENLOOP_SIGNALEN"]
     assert proposal.snapshot["fired"][0]["figures"]["partners"] >= 2
@@ -61,17 +70,25 @@ def test_four_eyes_propose_approve_reject_close(signal_project, analist_a, proje
 
 
 @pytest.mark.django_db
-def test_same_person_cannot_approve_own_proposal_service_and_db(signal_project, projectleider_a, gemeente_a):
+def test_same_person_cannot_approve_own_proposal_service_and_db(
+    signal_project, projectleider_a, gemeente_a
+):
     from partners.constants import Role
     from partners.services import role_grant
 
     # One person with both roles: the service refuses, and so does the database.
-    role_grant(actor=projectleider_a, project=signal_project, person=projectleider_a, role=Role.ANALIST)
+    role_grant(
+        actor=projectleider_a, project=signal_project, person=projectleider_a, role=Role.ANALIST
+    )
     proposal = services.selection_propose(
-        actor=projectleider_a, risk_address=risk_addresses(signal_project)[0], reason="Eigen voordracht"
+        actor=projectleider_a,
+        risk_address=risk_addresses(signal_project)[0],
+        reason="Eigen voordracht",
     )
     with pytest.raises(NotPermitted) as error:
-        services.selection_approve(actor=projectleider_a, proposal=proposal, reason="zelf goedgekeurd")
+        services.selection_approve(
+            actor=projectleider_a, proposal=proposal, reason="zelf goedgekeurd"
+        )
     assert error.value.message == services.OWN_PROPOSAL
     proposal.refresh_from_db()
     assert proposal.status == "proposed"
@@ -82,7 +99,9 @@ def test_same_person_cannot_approve_own_proposal_service_and_db(signal_project, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_approvals_exactly_one_wins(signal_project, analist_a, projectleider_a, projectleider_a2):
+def test_concurrent_approvals_exactly_one_wins(
+    signal_project, analist_a, projectleider_a, projectleider_a2
+):
     proposal = services.selection_propose(
         actor=analist_a, risk_address=risk_addresses(signal_project)[0], reason="Samenloop"
     )
@@ -92,14 +111,18 @@ def test_concurrent_approvals_exactly_one_wins(signal_project, analist_a, projec
     def approve(actor):
         try:
             barrier.wait(timeout=10)
-            services.selection_approve(actor=actor, proposal=proposal, reason=f"akkoord {actor.username}")
+            services.selection_approve(
+                actor=actor, proposal=proposal, reason=f"akkoord {actor.username}"
+            )
             outcomes.append("ok")
         except InvalidTransition as error:
             outcomes.append(error.message)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=approve, args=(a,)) for a in (projectleider_a, projectleider_a2)]
+    threads = [
+        threading.Thread(target=approve, args=(a,)) for a in (projectleider_a, projectleider_a2)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -110,15 +133,18 @@ def test_concurrent_approvals_exactly_one_wins(signal_project, analist_a, projec
 
 
 @pytest.mark.django_db
-def test_reidentification_only_approved_and_logged_once(signal_project, analist_a, projectleider_a,
-                                                        projectleider_a2):
+def test_reidentification_only_approved_and_logged_once(
+    signal_project, analist_a, projectleider_a, projectleider_a2
+):
     first, second, *_ = risk_addresses(signal_project)
     approved = services.selection_propose(actor=analist_a, risk_address=first, reason="Samenloop")
     pending = services.selection_propose(actor=analist_a, risk_address=second, reason="Samenloop")
     services.selection_approve(actor=projectleider_a2, proposal=approved, reason="Akkoord")
 
     def log_count():
-        return ProcessingLogEntry.objects.filter(action="reidentify", ground="reidentification").count()
+        return ProcessingLogEntry.objects.filter(
+            action="reidentify", ground="reidentification"
+        ).count()
 
     with pytest.raises(InvalidTransition) as error:
         services.address_reidentify(actor=projectleider_a, proposal=pending, reason="planning")
@@ -130,11 +156,16 @@ def test_reidentification_only_approved_and_logged_once(signal_project, analist_
     assert error.value.message == services.REASON_REQUIRED
     assert log_count() == 0
 
-    address = services.address_reidentify(actor=projectleider_a, proposal=approved, reason="Controleavond 3 maart")
+    address = services.address_reidentify(
+        actor=projectleider_a, proposal=approved, reason="Controleavond 3 maart"
+    )
     assert address and address.split()[0][:4].isdigit()
     entries = ProcessingLogEntry.objects.filter(action="reidentify")
     assert entries.count() == 1
     entry = entries.get()
     assert entry.data_subject_id == approved.address_key and entry.actor == projectleider_a
     record = Reidentification.objects.get()
-    assert record.reason == "Controleavond 3 maart" and record.processing_log_operation_id == entry.operation_id
+    assert (
+        record.reason == "Controleavond 3 maart"
+        and record.processing_log_operation_id == entry.operation_id
+    )

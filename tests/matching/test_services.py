@@ -24,10 +24,12 @@ def fired_by_address(run: MatchingRun) -> dict[str, list[str]]:
 
 
 def result_set(run: MatchingRun) -> list[tuple]:
-    rows = IndicatorResult.objects.filter(run=run).values_list("address_key", "indicator", "status", "figures",
-                                                               "explanation")
-    addresses = RiskAddress.objects.filter(run=run).values_list("address_key", "pseudonym", "buurtcode", "score",
-                                                                "is_risk", "fired", "results")
+    rows = IndicatorResult.objects.filter(run=run).values_list(
+        "address_key", "indicator", "status", "figures", "explanation"
+    )
+    addresses = RiskAddress.objects.filter(run=run).values_list(
+        "address_key", "pseudonym", "buurtcode", "score", "is_risk", "fired", "results"
+    )
     return sorted(map(repr, rows)) + sorted(map(repr, addresses))
 
 
@@ -40,8 +42,13 @@ def test_sample_run_fires_exactly_the_expected_indicators(sample_project, analis
     assert run.address_count == 300
     assert run.risk_address_count == 40
     assert {code: c["fired"] for code, c in run.counts.items()} == {
-        "ALLEENSTAAND_MET_VOLWASSENE": 5, "BEDRIJVEN_OP_WOONADRES": 2, "HUURDER_NIET_INGESCHREVEN": 6,
-        "LEEG_MAAR_VERBRUIK": 14, "OVERBEWONING": 10, "SAMENLOOP_SIGNALEN": 4, "TOESLAGPARTNER_ELDERS": 2,
+        "ALLEENSTAAND_MET_VOLWASSENE": 5,
+        "BEDRIJVEN_OP_WOONADRES": 2,
+        "HUURDER_NIET_INGESCHREVEN": 6,
+        "LEEG_MAAR_VERBRUIK": 14,
+        "OVERBEWONING": 10,
+        "SAMENLOOP_SIGNALEN": 4,
+        "TOESLAGPARTNER_ELDERS": 2,
         "VERHUISDYNAMIEK": 2,
     }
     assert run.not_evaluated == []
@@ -114,8 +121,13 @@ def test_start_rules(uitvraag_project, analist_a, projectleider_a, partner_orgs,
         services.matching_run_create(actor=projectleider_b, project=uitvraag_project)
     assert error.value.message == services.NOT_ALLOWED_RUN
 
-    deliver(project=uitvraag_project, projectleider=projectleider_a, organisations=partner_orgs,
-            deliverers=uitvraag_project.deliverers, skip=("brp", "uitkering", "toeslag", "huur", "kvk", "energie"))
+    deliver(
+        project=uitvraag_project,
+        projectleider=projectleider_a,
+        organisations=partner_orgs,
+        deliverers=uitvraag_project.deliverers,
+        skip=("brp", "uitkering", "toeslag", "huur", "kvk", "energie"),
+    )
     run = services.matching_run_create(actor=analist_a, project=uitvraag_project, chunk_count=2)
     with pytest.raises(InvalidTransition) as error:
         services.matching_run_create(actor=projectleider_a, project=uitvraag_project)
@@ -132,14 +144,21 @@ def test_start_rules(uitvraag_project, analist_a, projectleider_a, partner_orgs,
     run = run_inline(actor=analist_a, project=uitvraag_project, chunk_count=2)
     assert run.status == "succeeded"
     assert set(run.not_evaluated) == {
-        "OVERBEWONING", "LEEG_MAAR_VERBRUIK", "ALLEENSTAAND_MET_VOLWASSENE", "HUURDER_NIET_INGESCHREVEN",
-        "BEDRIJVEN_OP_WOONADRES", "VERHUISDYNAMIEK", "TOESLAGPARTNER_ELDERS",
+        "OVERBEWONING",
+        "LEEG_MAAR_VERBRUIK",
+        "ALLEENSTAAND_MET_VOLWASSENE",
+        "HUURDER_NIET_INGESCHREVEN",
+        "BEDRIJVEN_OP_WOONADRES",
+        "VERHUISDYNAMIEK",
+        "TOESLAGPARTNER_ELDERS",
     }
     assert run.counts["OVERBEWONING"] == {"fired": 0, "not_evaluated": 300}
     assert run.counts["SAMENLOOP_SIGNALEN"]["fired"] == 4
 
 
-def test_run_start_queues_after_commit(sample_project, analist_a, django_capture_on_commit_callbacks):
+def test_run_start_queues_after_commit(
+    sample_project, analist_a, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         run = services.matching_run_start(actor=analist_a, project=sample_project, chunk_count=2)
     run.refresh_from_db()

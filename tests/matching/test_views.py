@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
+
+import pytest
 
 from datasharing.matching import services
 from datasharing.matching.models import MatchingRun, RiskAddress, SelectionProposal
@@ -19,16 +20,27 @@ def people(signal_project, projectleider_a, analist_a, partner_orgs, projectleid
     from partners.services import role_grant
 
     inspecteur = UserFactory(username="insp_a", organisation=partner_orgs["uwv"])
-    role_grant(actor=projectleider_a, project=signal_project, person=inspecteur, role=Role.INSPECTEUR)
+    role_grant(
+        actor=projectleider_a, project=signal_project, person=inspecteur, role=Role.INSPECTEUR
+    )
     behandelaar = UserFactory(username="beh_a", organisation=partner_orgs["uwv"])
-    role_grant(actor=projectleider_a, project=signal_project, person=behandelaar, role=Role.BEHANDELAAR)
-    return {"pl": projectleider_a, "analist": analist_a, "inspecteur": inspecteur, "behandelaar": behandelaar,
-            "pl_b": projectleider_b}
+    role_grant(
+        actor=projectleider_a, project=signal_project, person=behandelaar, role=Role.BEHANDELAAR
+    )
+    return {
+        "pl": projectleider_a,
+        "analist": analist_a,
+        "inspecteur": inspecteur,
+        "behandelaar": behandelaar,
+        "pl_b": projectleider_b,
+    }
 
 
 @pytest.fixture
 def approved(signal_project, analist_a, projectleider_a):
-    address = RiskAddress.objects.filter(run__project=signal_project, run__is_current=True, is_risk=True).first()
+    address = RiskAddress.objects.filter(
+        run__project=signal_project, run__is_current=True, is_risk=True
+    ).first()
     proposal = services.selection_propose(actor=analist_a, risk_address=address, reason="Samenloop")
     return services.selection_approve(actor=projectleider_a, proposal=proposal, reason="Akkoord")
 
@@ -38,7 +50,9 @@ ADDRESSES = {"pl", "inspecteur"}
 MEMBERS = {"pl", "analist", "inspecteur", "behandelaar"}
 
 
-def test_access_matrix_404_for_everyone_else(client, verified_client, people, signal_project, project_b, approved):
+def test_access_matrix_404_for_everyone_else(
+    client, verified_client, people, signal_project, project_b, approved
+):
     run = MatchingRun.objects.get(project=signal_project, is_current=True)
     address = approved.risk_address
     slug = signal_project.slug
@@ -81,8 +95,9 @@ def test_access_matrix_404_for_everyone_else(client, verified_client, people, si
     assert client.get(reverse("matching:risks", args=[slug])).status_code in (302, 401, 403)
 
 
-def test_risk_list_query_count_filters_and_no_addresses(client, verified_client, signal_project, analist_a,
-                                                        django_assert_num_queries):
+def test_risk_list_query_count_filters_and_no_addresses(
+    client, verified_client, signal_project, analist_a, django_assert_num_queries
+):
     verified_client(analist_a)
     url = reverse("matching:risks", args=[signal_project.slug])
     client.get(url)  # warm the session/permission caches the way a second request would
@@ -94,7 +109,9 @@ def test_risk_list_query_count_filters_and_no_addresses(client, verified_client,
         response = client.get(url, {"indicator": "SAMENLOOP_SIGNALEN", "order": "buurt"})
     assert response.status_code == 200
     body = response.content.decode()
-    rows = RiskAddress.objects.filter(run__project=signal_project, run__is_current=True, is_risk=True)
+    rows = RiskAddress.objects.filter(
+        run__project=signal_project, run__is_current=True, is_risk=True
+    )
     for address in rows:
         assert address.pseudonym in body
         assert address.address_key not in body
@@ -108,28 +125,38 @@ def test_risk_list_query_count_filters_and_no_addresses(client, verified_client,
 NUM_RISK_LIST_QUERIES = 17
 
 
-def test_propose_decide_reidentify_through_the_pages(client, verified_client, signal_project, analist_a,
-                                                     projectleider_a):
-    address = RiskAddress.objects.filter(run__project=signal_project, run__is_current=True, is_risk=True).first()
+def test_propose_decide_reidentify_through_the_pages(
+    client, verified_client, signal_project, analist_a, projectleider_a
+):
+    address = RiskAddress.objects.filter(
+        run__project=signal_project, run__is_current=True, is_risk=True
+    ).first()
     verified_client(analist_a)
     url = reverse("matching:risk", args=[signal_project.slug, address.pk])
     response = client.post(url, {"reason": ""})
-    assert response.status_code == 400 and "utrecht-form-field-error-message" in response.content.decode()
+    assert (
+        response.status_code == 400
+        and "utrecht-form-field-error-message" in response.content.decode()
+    )
     assert not SelectionProposal.objects.exists()
     response = client.post(url, {"reason": "Twee partners melden onderverhuur"})
     assert response.status_code == 302
     proposal = SelectionProposal.objects.get()
 
     # The proposer cannot decide (no approve permission: the service says so beside the form).
-    response = client.post(reverse("matching:proposal-decide", args=[signal_project.slug, proposal.pk]),
-                           {"decision": "approve", "decision_reason": "zelf"})
+    response = client.post(
+        reverse("matching:proposal-decide", args=[signal_project.slug, proposal.pk]),
+        {"decision": "approve", "decision_reason": "zelf"},
+    )
     assert response.status_code == 400
     assert services.NOT_ALLOWED_DECIDE in response.content.decode()
 
     client.logout()
     verified_client(projectleider_a)
-    response = client.post(reverse("matching:proposal-decide", args=[signal_project.slug, proposal.pk]),
-                           {"decision": "approve", "decision_reason": "Akkoord, plannen"})
+    response = client.post(
+        reverse("matching:proposal-decide", args=[signal_project.slug, proposal.pk]),
+        {"decision": "approve", "decision_reason": "Akkoord, plannen"},
+    )
     assert response.status_code == 302
     proposal.refresh_from_db()
     assert proposal.status == "approved" and proposal.decided_by == projectleider_a
@@ -140,15 +167,24 @@ def test_propose_decide_reidentify_through_the_pages(client, verified_client, si
     assert not ProcessingLogEntry.objects.filter(action="reidentify").exists()
     response = client.post(reidentify, {"reason": "Planning controleavond"})
     assert response.status_code == 200
-    assert ProcessingLogEntry.objects.filter(action="reidentify", data_subject_id=proposal.address_key).count() == 1
+    assert (
+        ProcessingLogEntry.objects.filter(
+            action="reidentify", data_subject_id=proposal.address_key
+        ).count()
+        == 1
+    )
     from datasharing.pseudonymisation import vault_lookup
 
     parts = vault_lookup(project=signal_project, address_key=proposal.address_key)
     assert services.address_format(parts) in response.content.decode()
-    assert response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
+    assert (
+        response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
+    )
 
 
-def test_runs_page_start_and_method_page(client, verified_client, signal_project, analist_a, projectleider_a):
+def test_runs_page_start_and_method_page(
+    client, verified_client, signal_project, analist_a, projectleider_a
+):
     verified_client(analist_a)
     response = client.get(reverse("matching:runs", args=[signal_project.slug]))
     assert "Matching starten" in response.content.decode()
@@ -157,19 +193,42 @@ def test_runs_page_start_and_method_page(client, verified_client, signal_project
     assert MatchingRun.objects.filter(project=signal_project).count() == 2
     response = client.get(reverse("matching:method", args=[signal_project.slug]))
     body = response.content.decode()
-    for word in ("nationaliteit", "geboorteland", "etniciteit", "religie", "gezondheid", "geslacht"):
+    for word in (
+        "nationaliteit",
+        "geboorteland",
+        "etniciteit",
+        "religie",
+        "gezondheid",
+        "geslacht",
+    ):
         assert word in body
     assert "minder dan 12 m²" in body or "12 m²" in body
     client.logout()
     verified_client(projectleider_a)
     url = reverse("matching:settings", args=[signal_project.slug])
-    form = {name: value for name, value in {
-        "overbewoning_m2_per_person": 10, "leeg_min_kwh": 2000, "alleenstaand_min_other_adults": 1,
-        "bedrijven_min_kvk": 3, "verhuis_min_inschrijvingen": 4, "verhuis_window_days": 365,
-        "samenloop_min_partners": 2, "risk_threshold": 1,
-    }.items()}
-    for code in ("OVERBEWONING", "LEEG_MAAR_VERBRUIK", "ALLEENSTAAND_MET_VOLWASSENE", "HUURDER_NIET_INGESCHREVEN",
-                 "BEDRIJVEN_OP_WOONADRES", "VERHUISDYNAMIEK", "SAMENLOOP_SIGNALEN", "TOESLAGPARTNER_ELDERS"):
+    form = {
+        name: value
+        for name, value in {
+            "overbewoning_m2_per_person": 10,
+            "leeg_min_kwh": 2000,
+            "alleenstaand_min_other_adults": 1,
+            "bedrijven_min_kvk": 3,
+            "verhuis_min_inschrijvingen": 4,
+            "verhuis_window_days": 365,
+            "samenloop_min_partners": 2,
+            "risk_threshold": 1,
+        }.items()
+    }
+    for code in (
+        "OVERBEWONING",
+        "LEEG_MAAR_VERBRUIK",
+        "ALLEENSTAAND_MET_VOLWASSENE",
+        "HUURDER_NIET_INGESCHREVEN",
+        "BEDRIJVEN_OP_WOONADRES",
+        "VERHUISDYNAMIEK",
+        "SAMENLOOP_SIGNALEN",
+        "TOESLAGPARTNER_ELDERS",
+    ):
         form[f"weight_{code}"] = 2 if code == "SAMENLOOP_SIGNALEN" else 1
         form[f"enabled_{code}"] = "on"
     form["nationaliteit"] = "NL"  # not a field: ignored, cannot become an indicator

@@ -2,8 +2,9 @@
 
 from datetime import date, timedelta
 
-import pytest
 from django.utils import timezone
+
+import pytest
 from guardian.shortcuts import get_perms
 
 from partners import services
@@ -23,18 +24,24 @@ def _perms(user, project) -> set[str]:
 
 
 def _effective(user, project) -> set[ProjectPerm]:
-    return {perm for perm in ProjectPerm if user_has_project_perm(user=user, project=project, perm=perm)}
+    return {
+        perm for perm in ProjectPerm if user_has_project_perm(user=user, project=project, perm=perm)
+    }
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
-def test_role_grant_gives_exactly_its_permissions_and_one_event(role, project_a, project_b, gemeente_a, vng):
+def test_role_grant_gives_exactly_its_permissions_and_one_event(
+    role, project_a, project_b, gemeente_a, vng
+):
     organisation = vng if role == Role.ADVISEUR else gemeente_a
     if role == Role.ADVISEUR:
         project_partner_add(actor=project_a.created_by, project=project_a, organisation=vng)
     person = UserFactory(username=f"p_{role.value}", organisation=organisation)
     events_before = Event.objects.filter(kind="role_granted").count()
 
-    project_role = services.role_grant(actor=project_a.created_by, project=project_a, person=person, role=role)
+    project_role = services.role_grant(
+        actor=project_a.created_by, project=project_a, person=person, role=role
+    )
 
     assert _perms(person, project_a) == {perm.value for perm in ROLE_PERMISSIONS[role]}
     assert _effective(person, project_a) == set(ROLE_PERMISSIONS[role])
@@ -44,7 +51,10 @@ def test_role_grant_gives_exactly_its_permissions_and_one_event(role, project_a,
     assert events.count() == events_before + 1
     event = events.first()
     assert (event.actor, event.project, event.object_id, event.to_state) == (
-        project_a.created_by, project_a, str(project_role.pk), role.value
+        project_a.created_by,
+        project_a,
+        str(project_role.pk),
+        role.value,
     )
     assert event.data["permissions"] == sorted(p.value for p in ROLE_PERMISSIONS[role])
 
@@ -56,9 +66,15 @@ def test_role_grant_gives_exactly_its_permissions_and_one_event(role, project_a,
 
 def test_role_end_keeps_permissions_another_active_role_needs(project_a, gemeente_a):
     person = UserFactory(username="dubbel", organisation=gemeente_a)
-    analist = services.role_grant(actor=project_a.created_by, project=project_a, person=person, role=Role.ANALIST)
-    services.role_grant(actor=project_a.created_by, project=project_a, person=person, role=Role.INSPECTEUR)
-    assert _perms(person, project_a) == {p.value for p in ROLE_PERMISSIONS[Role.ANALIST] | ROLE_PERMISSIONS[Role.INSPECTEUR]}
+    analist = services.role_grant(
+        actor=project_a.created_by, project=project_a, person=person, role=Role.ANALIST
+    )
+    services.role_grant(
+        actor=project_a.created_by, project=project_a, person=person, role=Role.INSPECTEUR
+    )
+    assert _perms(person, project_a) == {
+        p.value for p in ROLE_PERMISSIONS[Role.ANALIST] | ROLE_PERMISSIONS[Role.INSPECTEUR]
+    }
 
     services.role_end(actor=project_a.created_by, project_role=analist)
 
@@ -70,27 +86,37 @@ def test_role_end_keeps_permissions_another_active_role_needs(project_a, gemeent
 def test_role_grant_refusals(project_a, project_b, gemeente_b, belastingdienst, uwv, analist_a):
     outsider = UserFactory(username="buiten", organisation=belastingdienst)
     with pytest.raises(ApplicationError) as excinfo:
-        services.role_grant(actor=project_a.created_by, project=project_a, person=outsider, role=Role.ANALIST)
+        services.role_grant(
+            actor=project_a.created_by, project=project_a, person=outsider, role=Role.ANALIST
+        )
     assert excinfo.value.message == services.ROLE_ORGANISATION_NOT_PARTNER.format(
         persoon=outsider, organisatie=belastingdienst
     )
     with pytest.raises(ApplicationError) as excinfo:
-        services.role_grant(actor=project_a.created_by, project=project_a, person=analist_a, role=Role.ANALIST)
+        services.role_grant(
+            actor=project_a.created_by, project=project_a, person=analist_a, role=Role.ANALIST
+        )
     assert excinfo.value.message == services.ROLE_ALREADY_ACTIVE.format(persoon=analist_a)
     uwv_person = UserFactory(username="uwv_adv", organisation=uwv)
     with pytest.raises(ApplicationError) as excinfo:
-        services.role_grant(actor=project_a.created_by, project=project_a, person=uwv_person, role=Role.ADVISEUR)
+        services.role_grant(
+            actor=project_a.created_by, project=project_a, person=uwv_person, role=Role.ADVISEUR
+        )
     assert excinfo.value.message == services.ROLE_ADVISEUR_ONLY_VNG
     # Someone who is not the projectleider (the analist, or project B's leader) cannot grant.
     for actor in (analist_a, project_b.created_by):
         with pytest.raises(NotPermitted) as excinfo:
-            services.role_grant(actor=actor, project=project_a, person=uwv_person, role=Role.INSPECTEUR)
+            services.role_grant(
+                actor=actor, project=project_a, person=uwv_person, role=Role.INSPECTEUR
+            )
         assert excinfo.value.message == services.NOT_PROJECTLEIDER
     assert not ProjectRole.objects.filter(person=uwv_person).exists()
     assert Event.objects.filter(kind="role_granted", data__person=uwv_person.pk).count() == 0
 
 
-def test_partner_removal_ends_roles_and_permissions_at_once(project_a, uwv, inspecteur_a, behandelaar_a):
+def test_partner_removal_ends_roles_and_permissions_at_once(
+    project_a, uwv, inspecteur_a, behandelaar_a
+):
     assert user_has_project_perm(user=inspecteur_a, project=project_a, perm=ProjectPerm.VIEW)
     partner = project_a.partners.get(organisation=uwv, left_at__isnull=True)
 
@@ -104,12 +130,18 @@ def test_partner_removal_ends_roles_and_permissions_at_once(project_a, uwv, insp
     assert Event.objects.filter(kind="partner_removed", project=project_a).count() == 1
 
 
-def test_expired_convenant_removes_personal_data_perms_on_next_check(project_a, uwv, inspecteur_a, convenants):
-    assert user_has_project_perm(user=inspecteur_a, project=project_a, perm=ProjectPerm.VIEW_ADDRESSES)
+def test_expired_convenant_removes_personal_data_perms_on_next_check(
+    project_a, uwv, inspecteur_a, convenants
+):
+    assert user_has_project_perm(
+        user=inspecteur_a, project=project_a, perm=ProjectPerm.VIEW_ADDRESSES
+    )
     convenant = next(c for c in convenants if c.organisation == uwv)
 
     services.convenant_end(
-        actor=project_a.created_by, convenant=convenant, valid_until=timezone.localdate() - timedelta(days=1)
+        actor=project_a.created_by,
+        convenant=convenant,
+        valid_until=timezone.localdate() - timedelta(days=1),
     )
 
     # The very next check: personal-data permissions are gone, the plain view permission stays.
@@ -133,24 +165,39 @@ def test_project_convenant_register(project_a, project_b, gemeente_a):
     assert excinfo.value.message == services.CONVENANT_LSI_NOT_PARTY.format(organisatie=corporatie)
     with pytest.raises(ApplicationError) as excinfo:
         services.project_convenant_register(
-            actor=leader, project=project_a, organisation=corporatie, kind="aanvullend",
-            reference="AC-1", valid_from=date(2025, 1, 1), valid_until=date(2024, 1, 1),
+            actor=leader,
+            project=project_a,
+            organisation=corporatie,
+            kind="aanvullend",
+            reference="AC-1",
+            valid_from=date(2025, 1, 1),
+            valid_until=date(2024, 1, 1),
         )
     assert excinfo.value.message == services.CONVENANT_PERIOD_INVALID
     with pytest.raises(NotPermitted):
         services.project_convenant_register(
-            actor=project_b.created_by, project=project_a, organisation=corporatie, kind="aanvullend", **common
+            actor=project_b.created_by,
+            project=project_a,
+            organisation=corporatie,
+            kind="aanvullend",
+            **common,
         )
     outsider = OrganisationFactory(name="Niet Partner", kind="woningcorporatie")
     with pytest.raises(ApplicationError) as excinfo:
         services.project_convenant_register(
             actor=leader, project=project_a, organisation=outsider, kind="aanvullend", **common
         )
-    assert excinfo.value.message == services.CONVENANT_ORGANISATION_NOT_PARTNER.format(organisatie=outsider)
+    assert excinfo.value.message == services.CONVENANT_ORGANISATION_NOT_PARTNER.format(
+        organisatie=outsider
+    )
     assert not corporatie.convenanten.exists()
 
     convenant = services.project_convenant_register(
         actor=leader, project=project_a, organisation=corporatie, kind="aanvullend", **common
     )
-    assert convenant.project == project_a  # an aanvullend convenant from a project holds for it only
-    assert Event.objects.filter(kind="convenant_registered", object_id=str(convenant.pk)).count() == 1
+    assert (
+        convenant.project == project_a
+    )  # an aanvullend convenant from a project holds for it only
+    assert (
+        Event.objects.filter(kind="convenant_registered", object_id=str(convenant.pk)).count() == 1
+    )

@@ -26,7 +26,10 @@ def _refused(project, target, expected_missing: list[str]):
     )
     assert excinfo.value.extra["missing"] == expected_missing
     assert Project.objects.get(pk=project.pk).phase == before_phase
-    assert list(PhaseTransition.objects.filter(project=project).values_list("pk", flat=True)) == before_rows
+    assert (
+        list(PhaseTransition.objects.filter(project=project).values_list("pk", flat=True))
+        == before_rows
+    )
 
 
 def _allowed(project, target):
@@ -41,15 +44,28 @@ def test_initiatie_gate(projectleider_a, convenants):
     from tests.factories import ProjectFactory
 
     project = ProjectFactory(
-        created_by=projectleider_a, problem_analysis="", buurtcodes=[], postcodes=[], period_start=None,
+        created_by=projectleider_a,
+        problem_analysis="",
+        buurtcodes=[],
+        postcodes=[],
+        period_start=None,
         period_end=None,
     )
-    _refused(project, Phase.COLLEGEBESLUIT, [gates.MISSING_AREA, gates.MISSING_PROBLEM_ANALYSIS, gates.MISSING_PERIOD])
+    _refused(
+        project,
+        Phase.COLLEGEBESLUIT,
+        [gates.MISSING_AREA, gates.MISSING_PROBLEM_ANALYSIS, gates.MISSING_PERIOD],
+    )
     services.project_update(actor=projectleider_a, project=project, data={"postcodes": ["1234AB"]})
     _refused(project, Phase.COLLEGEBESLUIT, [gates.MISSING_PROBLEM_ANALYSIS, gates.MISSING_PERIOD])
     services.project_update(
-        actor=projectleider_a, project=project,
-        data={"problem_analysis": "Adresfraude", "period_start": date(2026, 1, 1), "period_end": date(2026, 6, 30)},
+        actor=projectleider_a,
+        project=project,
+        data={
+            "problem_analysis": "Adresfraude",
+            "period_start": date(2026, 1, 1),
+            "period_end": date(2026, 6, 30),
+        },
     )
     assert services.project_missing_for_next_phase(Project.objects.get(pk=project.pk)) == []
     _allowed(project, Phase.COLLEGEBESLUIT)
@@ -65,33 +81,57 @@ def test_collegebesluit_gate(project_a):
     project = project_to_phase(project_a, Phase.COLLEGEBESLUIT)
     _refused(project, Phase.PROJECTPLAN, [gates.MISSING_COLLEGEBESLUIT])
     services.collegebesluit_register(
-        actor=project.created_by, project=project, date=date(2026, 1, 10), reference="CB-1",
-        document=pdf_file(), capacity_settled=False, data_permission=False,
+        actor=project.created_by,
+        project=project,
+        date=date(2026, 1, 10),
+        reference="CB-1",
+        document=pdf_file(),
+        capacity_settled=False,
+        data_permission=False,
     )
     _refused(project, Phase.PROJECTPLAN, [gates.MISSING_CAPACITY, gates.MISSING_DATA_PERMISSION])
     services.collegebesluit_register(
-        actor=project.created_by, project=project, date=date(2026, 1, 11), reference="CB-2",
-        document=pdf_file(), capacity_settled=True, data_permission=False,
+        actor=project.created_by,
+        project=project,
+        date=date(2026, 1, 11),
+        reference="CB-2",
+        document=pdf_file(),
+        capacity_settled=True,
+        data_permission=False,
     )
     _refused(project, Phase.PROJECTPLAN, [gates.MISSING_DATA_PERMISSION])
     services.collegebesluit_register(
-        actor=project.created_by, project=project, date=date(2026, 1, 12), reference="CB-3",
-        document=pdf_file(), capacity_settled=True, data_permission=True,
+        actor=project.created_by,
+        project=project,
+        date=date(2026, 1, 12),
+        reference="CB-3",
+        document=pdf_file(),
+        capacity_settled=True,
+        data_permission=True,
     )
     _allowed(project, Phase.PROJECTPLAN)
 
 
 def _plan(project):
     return services.projectplan_version_create(
-        actor=project.created_by, project=project, goals="D", approach="A", indicators_rationale="I",
-        data_per_partner="G", planning="P", communication="C", retention="B",
+        actor=project.created_by,
+        project=project,
+        goals="D",
+        approach="A",
+        indicators_rationale="I",
+        data_per_partner="G",
+        planning="P",
+        communication="C",
+        retention="B",
     )
 
 
 def test_projectplan_gate(project_a):
     project = project_to_phase(project_a, Phase.PROJECTPLAN)
     _refused(project, Phase.PARTNERS, [gates.MISSING_PROJECTVOORSTEL, gates.MISSING_ADOPTED_PLAN])
-    services.projectvoorstel_save(actor=project.created_by, project=project, submitted_on=date(2026, 1, 20))
+    services.projectvoorstel_save(
+        actor=project.created_by, project=project, submitted_on=date(2026, 1, 20)
+    )
     _refused(project, Phase.PARTNERS, [gates.MISSING_LSI_INSTEMMING, gates.MISSING_ADOPTED_PLAN])
     plan = _plan(project)
     with pytest.raises(InvalidTransition) as excinfo:
@@ -99,13 +139,18 @@ def test_projectplan_gate(project_a):
     assert excinfo.value.message == services.PLAN_NEEDS_INSTEMMING
     with pytest.raises(Exception) as excinfo:
         services.projectvoorstel_save(
-            actor=project.created_by, project=project, submitted_on=date(2026, 1, 20),
+            actor=project.created_by,
+            project=project,
+            submitted_on=date(2026, 1, 20),
             lsi_instemming_date=date(2026, 2, 1),
         )
     assert excinfo.value.message == services.INSTEMMING_INCOMPLETE
     services.projectvoorstel_save(
-        actor=project.created_by, project=project, submitted_on=date(2026, 1, 20),
-        lsi_instemming_date=date(2026, 2, 1), lsi_instemming_reference="LSI-1",
+        actor=project.created_by,
+        project=project,
+        submitted_on=date(2026, 1, 20),
+        lsi_instemming_date=date(2026, 2, 1),
+        lsi_instemming_reference="LSI-1",
     )
     _refused(project, Phase.PARTNERS, [gates.MISSING_ADOPTED_PLAN])
     services.projectplan_adopt(actor=project.created_by, plan=plan)
@@ -122,29 +167,57 @@ def test_data_uitvraag_gate(project_a, gemeente_a, uwv, convenants):
     with pytest.raises(Exception) as excinfo:
         services.dpia_save(actor=project.created_by, project=project, vastgesteld=True)
     assert excinfo.value.message == services.DPIA_VASTGESTELD_NEEDS_DATE
-    services.dpia_save(actor=project.created_by, project=project, vastgesteld=True, date=date(2026, 2, 1), reference="D")
+    services.dpia_save(
+        actor=project.created_by,
+        project=project,
+        vastgesteld=True,
+        date=date(2026, 2, 1),
+        reference="D",
+    )
     # The municipality's and UWV's convenants end: both missing, DPIA fine.
     gemeente_conv = next(c for c in convenants if c.organisation == gemeente_a)
     uwv_conv = next(c for c in convenants if c.organisation == uwv)
     convenant_end(actor=project.created_by, convenant=gemeente_conv, valid_until=date(2024, 12, 31))
     convenant_end(actor=project.created_by, convenant=uwv_conv, valid_until=date(2024, 12, 31))
-    _refused(project, Phase.DATA_UITVRAAG, [gates.MISSING_MUNICIPALITY_CONVENANT, gates.MISSING_OTHER_PARTNER])
+    _refused(
+        project,
+        Phase.DATA_UITVRAAG,
+        [gates.MISSING_MUNICIPALITY_CONVENANT, gates.MISSING_OTHER_PARTNER],
+    )
     convenant_register(
-        actor=project.created_by, organisation=gemeente_a, kind="lsi", reference="LSI-NIEUW", valid_from=date(2025, 1, 1)
+        actor=project.created_by,
+        organisation=gemeente_a,
+        kind="lsi",
+        reference="LSI-NIEUW",
+        valid_from=date(2025, 1, 1),
     )
     _refused(project, Phase.DATA_UITVRAAG, [gates.MISSING_OTHER_PARTNER])
     # A new besluit that withdraws data permission closes the gate again.
     convenant_register(
-        actor=project.created_by, organisation=uwv, kind="lsi", reference="LSI-UWV-2", valid_from=date(2025, 1, 1)
+        actor=project.created_by,
+        organisation=uwv,
+        kind="lsi",
+        reference="LSI-UWV-2",
+        valid_from=date(2025, 1, 1),
     )
     services.collegebesluit_register(
-        actor=project.created_by, project=project, date=date(2026, 3, 1), reference="CB-intrekking",
-        document=pdf_file(), capacity_settled=True, data_permission=False,
+        actor=project.created_by,
+        project=project,
+        date=date(2026, 3, 1),
+        reference="CB-intrekking",
+        document=pdf_file(),
+        capacity_settled=True,
+        data_permission=False,
     )
     _refused(project, Phase.DATA_UITVRAAG, [gates.MISSING_DATA_PERMISSION])
     services.collegebesluit_register(
-        actor=project.created_by, project=project, date=date(2026, 3, 2), reference="CB-herstel",
-        document=pdf_file(), capacity_settled=True, data_permission=True,
+        actor=project.created_by,
+        project=project,
+        date=date(2026, 3, 2),
+        reference="CB-herstel",
+        document=pdf_file(),
+        capacity_settled=True,
+        data_permission=True,
     )
     assert gates.data_request_missing(project) == []
     _allowed(project, Phase.DATA_UITVRAAG)
@@ -155,7 +228,13 @@ def test_vng_does_not_count_as_other_partner(projectleider_a, convenants, vng):
 
     project = ProjectFactory(created_by=projectleider_a, partners=[vng])
     project = project_to_phase(project, Phase.PARTNERS)
-    services.dpia_save(actor=projectleider_a, project=project, vastgesteld=True, date=date(2026, 2, 1), reference="D")
+    services.dpia_save(
+        actor=projectleider_a,
+        project=project,
+        vastgesteld=True,
+        date=date(2026, 2, 1),
+        reference="D",
+    )
     _refused(project, Phase.DATA_UITVRAAG, [gates.MISSING_OTHER_PARTNER])
 
 
@@ -196,7 +275,9 @@ def test_only_listed_transitions_are_possible(current, target, project_a, monkey
     else:
         with pytest.raises(InvalidTransition) as excinfo:
             services.project_advance(actor=project.created_by, project=project, target=target)
-        assert excinfo.value.message == services.TRANSITION_NOT_ALLOWED.format(van=current.label, naar=target.label)
+        assert excinfo.value.message == services.TRANSITION_NOT_ALLOWED.format(
+            van=current.label, naar=target.label
+        )
         assert Project.objects.get(pk=project.pk).phase == current
         assert PhaseTransition.objects.filter(project=project).count() == rows_before
 
@@ -209,7 +290,9 @@ def test_closed_project_has_no_next_phase(project_a, monkeypatch):
     assert services.project_missing_for_next_phase(project) == []
     with pytest.raises(InvalidTransition) as excinfo:
         services.project_advance(actor=project.created_by, project=project)
-    assert excinfo.value.message == services.TRANSITION_NOT_ALLOWED.format(van=Phase.AFGESLOTEN.label, naar="—")
+    assert excinfo.value.message == services.TRANSITION_NOT_ALLOWED.format(
+        van=Phase.AFGESLOTEN.label, naar="—"
+    )
     with pytest.raises(InvalidTransition) as excinfo:
         services.project_update(actor=project.created_by, project=project, data={"name": "Nieuw"})
     assert excinfo.value.message == services.PROJECT_CLOSED

@@ -28,7 +28,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "kind", "actor", "project", "object_type", "from_state", "to_state")
+    list_display = (
+        "created_at",
+        "kind",
+        "actor",
+        "project",
+        "object_type",
+        "from_state",
+        "to_state",
+    )
     list_filter = ("kind",)
     search_fields = ("kind", "object_id")
     date_hierarchy = "created_at"
@@ -37,7 +45,15 @@ class EventAdmin(ReadOnlyAdmin):
 
 @admin.register(ProcessingLogEntry)
 class ProcessingLogEntryAdmin(ReadOnlyAdmin):
-    list_display = ("started_at", "name", "action", "actor_label", "organisation_label", "project", "status_code")
+    list_display = (
+        "started_at",
+        "name",
+        "action",
+        "actor_label",
+        "organisation_label",
+        "project",
+        "status_code",
+    )
     list_filter = ("action", "status_code")
     search_fields = ("trace_id", "name")
     date_hierarchy = "started_at"

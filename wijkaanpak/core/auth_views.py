@@ -8,16 +8,17 @@ import base64
 from base64 import b32encode
 from io import BytesIO
 
-import qrcode
-import qrcode.image.svg
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView
-from django_otp import login as otp_login
+
+import qrcode
+import qrcode.image.svg
 from django_otp import devices_for_user, match_token
+from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .access import otp_step
@@ -32,7 +33,9 @@ def _has_confirmed_device(user) -> bool:
 
 def _safe_next(request) -> str:
     next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, require_https=request.is_secure()
+    ):
         return resolve_url(settings.LOGIN_REDIRECT_URL)
     return next_url
 
@@ -132,9 +135,10 @@ class OtpSetupView(FormView):
         if request.user.is_verified() or _has_confirmed_device(request.user):
             return redirect("otp-verify")
         # One unconfirmed device per person, kept across page loads so the QR code stays valid.
-        self.device = (
-            TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("id").first()
-            or TOTPDevice.objects.create(user=request.user, name=SETUP_DEVICE_NAME, confirmed=False)
+        self.device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by(
+            "id"
+        ).first() or TOTPDevice.objects.create(
+            user=request.user, name=SETUP_DEVICE_NAME, confirmed=False
         )
         return super().dispatch(request, *args, **kwargs)
 

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("file", help="Pad naar het CSV- of XLSX-bestand.")
         parser.add_argument("--project", required=True, help="Korte naam (slug) van het project.")
         parser.add_argument("--request", type=int, help="Nummer van de uitvraag.")
-        parser.add_argument("--organisation", help="Naam van de leverende organisatie (met --source).")
+        parser.add_argument(
+            "--organisation", help="Naam van de leverende organisatie (met --source)."
+        )
         parser.add_argument("--source", choices=Source.values, help="Bron (met --organisation).")
         parser.add_argument("--user", required=True, help="Gebruikersnaam van de leverancier.")
 
@@ -37,7 +39,9 @@ class Command(BaseCommand):
         user = User.objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError(f"Gebruiker '{options['user']}' bestaat niet of is niet actief.")
-        requests = DataRequest.objects.filter(project=project).exclude(status=DataRequestStatus.INGETROKKEN)
+        requests = DataRequest.objects.filter(project=project).exclude(
+            status=DataRequestStatus.INGETROKKEN
+        )
         if options["request"]:
             data_request = requests.filter(pk=options["request"]).first()
         elif options["organisation"] and options["source"]:
@@ -51,7 +55,10 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as handle:
                 delivery = delivery_upload(
-                    actor=user, data_request=data_request, file=File(handle, name=path.name), queue=False
+                    actor=user,
+                    data_request=data_request,
+                    file=File(handle, name=path.name),
+                    queue=False,
                 )
         except ApplicationError as error:
             raise CommandError(error.message) from None
@@ -62,6 +69,8 @@ class Command(BaseCommand):
         )
         for issue in delivery_issue_list(delivery=delivery)[:50]:
             row = issue.row_number or "-"
-            self.stdout.write(f"  rij {row}; {issue.column or '-'}; {issue.masked_value}; {issue.reason}")
+            self.stdout.write(
+                f"  rij {row}; {issue.column or '-'}; {issue.masked_value}; {issue.reason}"
+            )
         if delivery.status != DeliveryStatus.GEACCEPTEERD:
             raise CommandError(f"Levering {delivery.pk} is afgewezen.")

@@ -21,8 +21,12 @@ class Command(BaseCommand):
             if project is None:
                 raise CommandError(f"Project '{options['project']}' bestaat niet.")
         if not selection_rule_available():
-            self.stdout.write("Let op: de selectieregels zijn overgeslagen (geen selectiegegevens beschikbaar).")
+            self.stdout.write(
+                "Let op: de selectieregels zijn overgeslagen (geen selectiegegevens beschikbaar)."
+            )
         records = retention_enforce(project=project)
         for record in records:
-            self.stdout.write(f"{record.project.slug}: {record.get_rule_display()} – {record.rows_destroyed} rijen")
+            self.stdout.write(
+                f"{record.project.slug}: {record.get_rule_display()} – {record.rows_destroyed} rijen"
+            )
         self.stdout.write(f"{len(records)} vernietiging(en) uitgevoerd.")

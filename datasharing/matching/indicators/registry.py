@@ -99,9 +99,9 @@ _INDICATOR_LIST = (
         code=IndicatorCode.LEEG_MAAR_VERBRUIK,
         name="Onbewoond volgens BRP, wel verbruik",
         description=(
-            "Gaat af als er in een woning niemand ingeschreven staat, terwijl er in het meest "
-            "recente jaar dat de netbeheerder voor dat adres heeft aangeleverd "
-            "{leeg_min_kwh} kWh stroom of meer is verbruikt. Alleen adressen met een woonfunctie "
+            "Gaat af als er in een woning niemand ingeschreven staat, terwijl er volgens de "
+            "netbeheerder in het meest recente jaar van de levering {leeg_min_kwh} kWh stroom of "
+            "meer is verbruikt. Oudere jaren tellen niet mee. Alleen adressen met een woonfunctie "
             "tellen mee."
         ),
         sources=(Source.BAG, Source.BRP, Source.ENERGIE),
@@ -114,8 +114,8 @@ _INDICATOR_LIST = (
         description=(
             "Gaat af als iemand die op het adres ingeschreven staat een uitkering krijgt als "
             "alleenstaande, terwijl er op hetzelfde adres nog minstens "
-            "{alleenstaand_min_other_adults} andere volwassene (18 jaar of ouder) ingeschreven "
-            "staat."
+            "{alleenstaand_min_other_adults} andere volwassene(n) (18 jaar of ouder op de "
+            "peildatum) ingeschreven staat."
         ),
         sources=(Source.BRP, Source.UITKERING),
         thresholds=_thresholds(alleenstaand_min_other_adults=DEFAULT_ALLEENSTAAND_MIN_OTHER_ADULTS),
@@ -145,9 +145,9 @@ _INDICATOR_LIST = (
         code=IndicatorCode.VERHUISDYNAMIEK,
         name="Veel recente inschrijvingen",
         description=(
-            "Gaat af als {verhuis_min_inschrijvingen} of meer personen die nu op het adres "
-            "ingeschreven staan, zich daar in de laatste {verhuis_window_days} dagen vóór de "
-            "peildatum hebben ingeschreven."
+            "Gaat af als {verhuis_min_inschrijvingen} of meer personen die op het adres "
+            "ingeschreven staan, zich daar hebben ingeschreven in de periode van "
+            "{verhuis_window_days} dagen vóór de peildatum tot en met de peildatum."
         ),
         sources=(Source.BRP,),
         thresholds=_thresholds(

@@ -16,11 +16,14 @@ NOT_EVALUATED_SOURCES = "Niet beoordeeld: {bronnen} niet aangeleverd."
 NOT_EVALUATED_NO_AREA = "Niet beoordeeld: oppervlakte ontbreekt in de BAG."
 
 
-def nl_number(value: float, decimals: int = 0) -> str:
-    """12 → '12', 9.333 (1 decimal) → '9,3', 2186 → '2.186'."""
-    if decimals == 0 and float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    text = f"{value:,.{decimals}f}"
+def nl_number(value: float, decimals: int | None = None) -> str:
+    """Dutch notation: 2186 → '2.186'; 12.5 → '12,5'; with `decimals`, fixed: (9.33, 1) → '9,3'."""
+    if decimals is None:
+        if float(value).is_integer():
+            return f"{int(value):,}".replace(",", ".")
+        text = f"{value:,.2f}".rstrip("0")
+    else:
+        text = f"{value:,.{decimals}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 

@@ -17,8 +17,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--project", required=True, help="korte naam (slug) van het project")
-        parser.add_argument("--user", help="gebruikersnaam van wie de run start (standaard: de aanmaker)")
-        parser.add_argument("--chunks", type=int, default=None, help="aantal delen (standaard uit de instellingen)")
+        parser.add_argument(
+            "--user", help="gebruikersnaam van wie de run start (standaard: de aanmaker)"
+        )
+        parser.add_argument(
+            "--chunks", type=int, default=None, help="aantal delen (standaard uit de instellingen)"
+        )
 
     def handle(self, *args, project: str, user: str | None, chunks: int | None, **options):
         found = Project.objects.filter(slug=project).first()
@@ -33,9 +37,15 @@ class Command(BaseCommand):
             raise CommandError(error.message) from error
         run = services.matching_run_execute_inline(run=run)
         if run.status != "succeeded":
-            raise CommandError(f"Matchingrun {run.pk} is niet voltooid: {run.get_status_display()} {run.error}")
-        self.stdout.write(f"Matchingrun {run.pk} voltooid: {run.address_count} adressen, peildatum {run.peildatum}")
+            raise CommandError(
+                f"Matchingrun {run.pk} is niet voltooid: {run.get_status_display()} {run.error}"
+            )
+        self.stdout.write(
+            f"Matchingrun {run.pk} voltooid: {run.address_count} adressen, peildatum {run.peildatum}"
+        )
         self.stdout.write(f"{'indicator':<30} {'gaat af':>8} {'niet geëvalueerd':>17}")
         for code, counts in run.counts.items():
             self.stdout.write(f"{code:<30} {counts['fired']:>8} {counts['not_evaluated']:>17}")
-        self.stdout.write(f"Risicoadressen (score ≥ {run.settings_snapshot['risk_threshold']}): {run.risk_address_count}")
+        self.stdout.write(
+            f"Risicoadressen (score ≥ {run.settings_snapshot['risk_threshold']}): {run.risk_address_count}"
+        )

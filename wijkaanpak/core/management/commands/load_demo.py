@@ -40,7 +40,9 @@ class Command(BaseCommand):
                 builder(stdout=self.stdout)
         from projects.demo import DEMO_PASSWORD, DEMO_USERNAMES
 
-        self.stdout.write(self.style.SUCCESS("Demogegevens staan klaar. Inloggen op /inloggen/ met:"))
+        self.stdout.write(
+            self.style.SUCCESS("Demogegevens staan klaar. Inloggen op /inloggen/ met:")
+        )
         for username, (_first, _last, organisation, role) in DEMO_USERNAMES.items():
             self.stdout.write(f"  {username:<14} ({role.label}, {organisation})")
         self.stdout.write(f"  wachtwoord voor alle demo-accounts: {DEMO_PASSWORD}")

@@ -1,0 +1,31 @@
+"""`manage.py load_demo` builds the demo through the services and is idempotent."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from partners.models import User
+from projects.constants import Phase
+from projects.demo import DEMO_PASSWORD, DEMO_PROJECT_SLUGS, DEMO_USERNAMES
+from projects.models import PhaseTransition, Project
+from wijkaanpak.core.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_twice_changes_nothing():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert DEMO_PASSWORD in out.getvalue()
+    assert len(DEMO_PASSWORD) >= 12
+    phases = {slug: Project.objects.get(slug=slug).phase for slug in DEMO_PROJECT_SLUGS.values()}
+    assert phases == {slug: phase for phase, slug in DEMO_PROJECT_SLUGS.items()}
+    for username in DEMO_USERNAMES:
+        assert User.objects.get(username=username).check_password(DEMO_PASSWORD)
+    counts = (Event.objects.count(), PhaseTransition.objects.count(), Project.objects.count())
+
+    call_command("load_demo", stdout=StringIO())
+
+    assert (Event.objects.count(), PhaseTransition.objects.count(), Project.objects.count()) == counts
+    assert Project.objects.get(slug=DEMO_PROJECT_SLUGS[Phase.DATA_UITVRAAG]).phase == Phase.DATA_UITVRAAG
