@@ -164,3 +164,21 @@ def test_run_start_queues_after_commit(
     run.refresh_from_db()
     assert run.status == "succeeded" and run.is_current
     assert run.address_count == 300
+
+
+def test_run_matching_command_prints_counts(signal_project, analist_a):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("run_matching", project=signal_project.slug, user=analist_a.username, chunks=2, stdout=out)
+    text = out.getvalue()
+    assert "SAMENLOOP_SIGNALEN" in text and "Risicoadressen (score ≥ 1): 4" in text
+    lines = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.startswith(("SAMEN", "OVER"))}
+    assert lines["SAMENLOOP_SIGNALEN"] == ["4", "0"]
+    assert lines["OVERBEWONING"] == ["0", "300"]
+    assert MatchingRun.objects.filter(project=signal_project, status="succeeded").count() == 2
+    with pytest.raises(CommandError):
+        call_command("run_matching", project="bestaat-niet")

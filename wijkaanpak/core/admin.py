@@ -6,6 +6,8 @@ the gates and write the audit events (style rule 4).
 """
 
 from django.contrib import admin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Event, ProcessingLogEntry
 
@@ -58,3 +60,9 @@ class ProcessingLogEntryAdmin(ReadOnlyAdmin):
     search_fields = ("trace_id", "name")
     date_hierarchy = "started_at"
     list_select_related = ("project",)
+
+
+# django-otp's own admin would show device secrets and QR codes to staff: not here.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
