@@ -19,7 +19,7 @@ from wijkaanpak.core.exceptions import ApplicationError
 from wijkaanpak.core.views import ApplicationErrorFormMixin
 
 from . import services
-from .constants import PHASE_ORDER, Phase
+from .constants import PHASE_ORDER, Phase, phase_reached
 from .forms import (
     AdvanceForm,
     CollegebesluitForm,
@@ -140,6 +140,7 @@ class ProjectDetailView(ProjectScopedMixin, TemplateView):
         context["besluit"] = project.collegebesluiten.order_by("-date", "-id").first()
         context["plan_to_acknowledge"] = _plan_to_acknowledge(user, project, plan_versions)
         context["advance_form"] = AdvanceForm()
+        context["data_phase_reached"] = phase_reached(project.phase, Phase.DATA_UITVRAAG)
         return context
 
 

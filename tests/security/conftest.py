@@ -1,7 +1,7 @@
 """Fixtures of the cross-cutting security proofs: one project built through the real services,
 in data_uitvraag, with a data request to its municipality and one processed delivery.
 
-`build_world(text)` puts the same string in every user-editable text field it can reach (project,
+`build_world(text)` puts a string in every user-editable text field it can reach (project,
 collegebesluit, projectvoorstel, projectplan, DPIA, convenant, organisation and person names, data
 request, delivery file name), so the XSS corpus and the key-leak scan see every field rendered.
 """
@@ -80,7 +80,7 @@ TEXT_FIELDS = (
 def build_world(text="Gewone tekst", *, filename: str = "levering.csv") -> World:
     """The world through the real services. `text` is a string for every free-text field, or a
     function field name (TEXT_FIELDS) → string; `filename` is the delivery's upload name."""
-    t = text if callable(text) else (lambda field: text)
+    t = text if callable(text) else (lambda field: f"{text} #{TEXT_FIELDS.index(field)}")
     from datasharing.models import Delivery
     from datasharing.services import data_request_create, delivery_process, delivery_upload
     from partners.services import project_convenant_register
