@@ -37,6 +37,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+import numpy as np
+import pandas as pd
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -216,17 +218,32 @@ class Pseudonymiser:
 
     def many(self, kind: Kind, values: Iterable) -> list[str]:
         """Bulk form for a pandas Series or list; missing/empty values give ''."""
+        return self.series(kind, values).tolist()
+
+    def series(self, kind: Kind, values: Iterable) -> pd.Series:
+        """Pseudonyms of a column as a string Series (positionally indexed), '' where missing.
+
+        Each distinct value is hashed once (addresses repeat many times over a BRP file); the
+        result is the same HMAC-SHA-256 of `str(value)` as `one` gives.
+        """
+        if not isinstance(values, pd.Series):
+            values = pd.Series(list(values), dtype=object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
         base = hmac.new(self._hmac_keys[kind], digestmod=sha256)
-        out = []
-        append = out.append
-        for value in values:
-            if value is None or value != value or value == "":  # None, NaN/NA, empty
+        copy = base.copy
+        digests = []
+        append = digests.append
+        for value in uniques.tolist():
+            text = str(value)
+            if not text:
                 append("")
                 continue
-            h = base.copy()
-            h.update(str(value).encode())
+            h = copy()
+            h.update(text.encode())
             append(h.hexdigest())
-        return out
+        digests.append("")  # position -1: missing values
+        table = np.array(digests, dtype=object)
+        return pd.Series(table[codes], dtype="str")
 
     # --- vault ---
 
@@ -235,6 +252,19 @@ class Pseudonymiser:
         nonce = secrets.token_bytes(NONCE_BYTES)
         plaintext = json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()
         return nonce + AESGCM(self._vault_key).encrypt(nonce, plaintext, address_key.encode())
+
+    def seal_many(self, *, address_keys: Sequence[str], plaintexts: Sequence[bytes]) -> list[bytes]:
+        """Bulk form of `seal_address` for already serialised plaintexts (one fresh random nonce
+        per entry, drawn from one os.urandom call)."""
+        count = len(address_keys)
+        nonces = secrets.token_bytes(NONCE_BYTES * count)
+        encrypt = AESGCM(self._vault_key).encrypt
+        out = []
+        append = out.append
+        for index, (key, plaintext) in enumerate(zip(address_keys, plaintexts, strict=True)):
+            nonce = nonces[index * NONCE_BYTES : (index + 1) * NONCE_BYTES]
+            append(nonce + encrypt(nonce, plaintext, key.encode()))
+        return out
 
     def open_address(self, *, address_key: str, ciphertext: bytes) -> dict:
         blob = bytes(ciphertext)

@@ -1,4 +1,4 @@
-"""The access matrix (security R1, R2): who gets what status on which URL, data-driven.
+"""The access matrix (security R1, R2, R5): who gets what status on which URL, data-driven.
 
 How to add your URLs
 --------------------
@@ -10,35 +10,52 @@ How to add your URLs
    `@kwargs_builder("name")`: it gets the `MatrixProject` (project plus the objects made for
    it by `SETUP_HOOKS`) and returns the URL kwargs. Add a setup hook if your objects are not
    there yet: `SETUP_HOOKS.append(fn)`, `fn(mp: MatrixProject) -> None` filling `mp.extra`.
+   `object_kwargs("key")` registers "key" (the object's pk, plus the slug when the route has
+   one) and "key@twin" (this project's slug with the *other* project's object: IDOR probe).
 3. tests/core/test_access_matrix.py walks `django.urls.get_resolver()`: a URL pattern without
    a row fails, except the names in the namespaces listed in `PENDING_NAMESPACES`
    (engineers are building them now; move them out of PENDING once rows exist).
 
-The people (tests/conftest.py) each hold one role in project A; project B is someone else's.
-Each cell runs in its own transaction, so POST rows may change state.
+The people (tests/access_setup.py, the cast of tests/conftest.py) each hold one role in project
+A; project B is someone else's. `partner_analist` is an analist of the delivering partner
+organisation (UWV), who uploads its deliveries. The hooks run once per test module
+(tests/access_setup.world_build); each cell runs in a savepoint that is rolled back, so POST rows
+may change state.
+
+For every project-scoped row (`other` is not None) the OUTSIDERS are checked as well: a member of
+the other project (404), an anonymous visitor (to the login page) and a password-only session
+without its second factor (to the OTP step).
+
+A row that finds a real access bug keeps the *right* expectation and names the wrong cells in
+`xfail` (role -> reason): those cells are xfail(strict=True), so the suite stays green, the bug
+stays visible, and fixing it turns the cell into a failure until the mark is removed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-ROLES = ("projectleider", "analist", "inspecteur", "behandelaar", "adviseur")
+from tests.access_setup import MatrixProject
+
+ROLES = (
+    "projectleider",
+    "analist",
+    "inspecteur",
+    "behandelaar",
+    "adviseur",
+    "partner_analist",
+)
+# Checked on every project-scoped row, with the status derived from the rule, not per row.
+OUTSIDERS = ("other_project_member", "anonymous", "password_only")
 
 # Reachable without login (security R1 allowlist). Static files are not URL patterns here.
 PUBLIC = frozenset({"login", "health"})
 # Reachable with a password login that still lacks its second factor.
 OTP_STEP = frozenset({"otp-verify", "otp-setup"})
 # Namespaces whose rows are still being written by other engineers (see the module docstring).
-PENDING_NAMESPACES = frozenset({"datasharing", "matching"})
-
-
-@dataclass
-class MatrixProject:
-    """A project in the matrix and the objects its URL kwargs point at."""
-
-    project: object
-    extra: dict = field(default_factory=dict)
+PENDING_NAMESPACES: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -48,8 +65,10 @@ class Row:
     other: int | None = 404  # every role, on project B; None: the URL is not project-scoped
     method: str = "get"
     kwargs: str = "project"  # key into KWARGS
-    data: dict | None = None
+    data: dict | Callable[[MatrixProject], dict] | None = None  # a callable gets the project
     url_name: str | None = None  # the concrete URL to request for a "namespace:*" row
+    personal_data: bool = False  # needs a personal-data permission: R5 rows repeat it
+    xfail: dict[str, str] = field(default_factory=dict)  # role -> known access bug (see above)
 
 
 KWARGS: dict[str, Callable[[MatrixProject], dict]] = {}
@@ -62,6 +81,24 @@ def kwargs_builder(name: str):
         return function
 
     return register
+
+
+def object_kwargs(key: str, *, slug: bool = True) -> None:
+    """Register "key" and "key@twin" for the object `mp.extra[key]` (see the module docstring)."""
+
+    def own(mp: MatrixProject) -> dict:
+        return {"slug": mp.project.slug, "pk": mp.extra[key].pk} if slug else {"pk": mp.extra[key].pk}
+
+    def twin(mp: MatrixProject) -> dict:
+        return {"slug": mp.project.slug, "pk": mp.extra["twin"].extra[key].pk}
+
+    KWARGS[key] = own
+    if slug:
+        KWARGS[f"{key}@twin"] = twin
+
+
+def row_data(row: Row, mp: MatrixProject) -> dict:
+    return row.data(mp) if callable(row.data) else (row.data or {})
 
 
 @kwargs_builder("none")
@@ -112,16 +149,96 @@ def _projects_setup(mp: MatrixProject) -> None:
     )
 
 
+def _datasharing_setup(mp: MatrixProject) -> None:
+    """Into data_uitvraag; requests, accepted deliveries, a matching run, proposals."""
+    from tests.access_setup import intake_and_matching
+
+    intake_and_matching(mp)
+
+
 SETUP_HOOKS.append(_projects_setup)
+SETUP_HOOKS.append(_datasharing_setup)
+
+for _key in ("request", "partner_request", "open_request", "run", "risk", "approved", "proposed"):
+    object_kwargs(_key)
+for _key in ("delivery", "partner_delivery"):
+    object_kwargs(_key, slug=False)
 
 
 def everyone(status: int) -> dict[str, int]:
     return dict.fromkeys(ROLES, status)
 
 
+def only(status: int, *roles: str) -> dict[str, int]:
+    """`status` for the named roles, 404 for every other role."""
+    assert set(roles) <= set(ROLES), roles
+    return {role: (status if role in roles else 404) for role in ROLES}
+
+
 def leader_only(status: int) -> dict[str, int]:
     """The projectleider gets `status`; every other role 404 (the project is not theirs to manage)."""
-    return {**everyone(404), "projectleider": status}
+    return only(status, "projectleider")
+
+
+# view_pseudonymised / deliver_data (and run_matching): the projectleider and the analists,
+# among whom the delivering partner's analist (design.md "Access").
+PSEUDONYMISED = ("projectleider", "analist", "partner_analist")
+# view_addresses: re-identified addresses for who plans or visits them.
+ADDRESSES = ("projectleider", "inspecteur")
+
+
+def pseudonymised(status: int) -> dict[str, int]:
+    return only(status, *PSEUDONYMISED)
+
+
+# --- POST bodies ---
+
+
+def _request_create_data(mp: MatrixProject) -> dict:
+    from django.utils import timezone
+
+    return {
+        "organisation": mp.extra["cast"]["partner"].pk,
+        "source": "uitkering",
+        "legal_ground": "Art. 64 Wet SUWI; LSI-convenant",
+        "requested_columns": "",
+        "deadline": (timezone.localdate() + timedelta(days=30)).isoformat(),
+    }
+
+
+def _bag_upload_data(mp: MatrixProject) -> dict:
+    from tests.datasharing.conftest import bag_csv, csv_file
+
+    return {"file": csv_file(bag_csv(5), "bag.csv")}
+
+
+def _signal_upload_data(mp: MatrixProject) -> dict:
+    from tests.datasharing.conftest import csv_file
+
+    text = "postcode;huisnummer;huisletter;huisnummertoevoeging;signaal;datum\r\n"
+    text += "5912DP;137;;;vermoeden onderverhuur;2026-03-01\r\n"
+    return {"file": csv_file(text, "signalen.csv")}
+
+
+def _settings_data(mp: MatrixProject) -> dict:
+    from datasharing.matching import services
+    from datasharing.matching.indicators.registry import ALL_CODES
+
+    current = services.indicator_settings_for(project=mp.project)
+    data = {name: getattr(current, name) for name in services.SETTING_FIELDS}
+    for code in ALL_CODES:
+        data[f"weight_{code.value}"] = current.weight(code)
+        if code.value in current.enabled:
+            data[f"enabled_{code.value}"] = "on"
+    return data
+
+
+_REIDENTIFY_ONLY_APPROVED = (
+    "BUG (R20, R2): matching:reidentify serves a proposal that is not approved; "
+    "selectors.proposal_get does not filter on status, so a role with view_addresses sees the "
+    "page of an open proposal (its pseudonym; POST answers 400 'Alleen goedgekeurde adressen') "
+    "instead of 404"
+)
 
 
 ROWS: list[Row] = [
@@ -129,13 +246,8 @@ ROWS: list[Row] = [
     Row("projects:list", everyone(200), other=None, kwargs="none"),
     Row(
         "projects:create",
-        {
-            "projectleider": 200,
-            "analist": 200,
-            "inspecteur": 404,
-            "behandelaar": 404,
-            "adviseur": 404,
-        },
+        # Municipality staff only (projects.views._can_create_project); UWV's analist is not.
+        only(200, "projectleider", "analist"),
         other=None,
         kwargs="none",
     ),
@@ -158,6 +270,162 @@ ROWS: list[Row] = [
     Row("partners:convenant_create", leader_only(200)),
     Row("partners:project_roles", leader_only(200)),
     Row("partners:role_end", leader_only(302), method="post", kwargs="role"),
+    # --- datasharing: data requests (deliver_data; creating and withdrawing: the projectleider) ---
+    Row("datasharing:request-list", pseudonymised(200), personal_data=True),
+    Row("datasharing:request-create", leader_only(200)),
+    Row("datasharing:request-create", leader_only(302), method="post", data=_request_create_data),
+    Row("datasharing:request-withdraw", leader_only(302), method="post", kwargs="open_request"),
+    Row("datasharing:request-withdraw", leader_only(405), method="get", kwargs="open_request"),
+    Row(
+        "datasharing:request-withdraw",
+        everyone(404),
+        method="post",
+        kwargs="open_request@twin",
+    ),
+    # --- datasharing: upload, only by the organisation the request is addressed to ---
+    Row(
+        "datasharing:delivery-upload",
+        only(200, "projectleider", "analist"),  # the municipality's people
+        kwargs="request",
+        personal_data=True,
+    ),
+    Row(
+        "datasharing:delivery-upload",
+        only(302, "projectleider", "analist"),
+        method="post",
+        kwargs="request",
+        data=_bag_upload_data,
+    ),
+    Row(
+        "datasharing:delivery-upload",
+        only(200, "partner_analist"),  # UWV's analist; not the municipality, not UWV's others
+        kwargs="partner_request",
+        personal_data=True,
+    ),
+    Row(
+        "datasharing:delivery-upload",
+        only(302, "partner_analist"),
+        method="post",
+        kwargs="partner_request",
+        data=_signal_upload_data,
+    ),
+    Row("datasharing:delivery-upload", everyone(404), kwargs="request@twin"),
+    Row("datasharing:delivery-upload", everyone(404), kwargs="partner_request@twin"),
+    # --- datasharing: the project panel (destruction records, no personal data) ---
+    Row("datasharing:project-panel", everyone(200)),
+    # --- datasharing: deliveries and their validation reports (issue 3 item 5) ---
+    Row(
+        "datasharing:delivery-detail",
+        pseudonymised(200),
+        kwargs="delivery",
+        personal_data=True,
+    ),
+    Row(
+        "datasharing:delivery-detail",
+        pseudonymised(200),  # UWV's own delivery: its inspecteur and behandelaar still 404
+        kwargs="partner_delivery",
+        personal_data=True,
+    ),
+    Row(
+        "datasharing:delivery-progress",
+        pseudonymised(200),
+        kwargs="delivery",
+        personal_data=True,
+    ),
+    Row(
+        "datasharing:delivery-progress",
+        pseudonymised(200),
+        kwargs="partner_delivery",
+        personal_data=True,
+    ),
+    Row(
+        "datasharing:delivery-report-csv",
+        pseudonymised(200),
+        kwargs="delivery",
+        personal_data=True,
+    ),
+    Row(
+        "datasharing:delivery-report-csv",
+        pseudonymised(200),
+        kwargs="partner_delivery",
+        personal_data=True,
+    ),
+    # --- matching: runs (view_pseudonymised; starting and cancelling: run_matching) ---
+    Row("matching:runs", pseudonymised(200), personal_data=True),
+    Row("matching:runs", pseudonymised(302), method="post"),
+    Row("matching:run-status", pseudonymised(200), kwargs="run", personal_data=True),
+    Row("matching:run-status", everyone(404), kwargs="run@twin"),
+    Row("matching:run-cancel", pseudonymised(302), method="post", kwargs="run"),
+    Row("matching:run-cancel", pseudonymised(405), method="get", kwargs="run"),
+    Row("matching:run-cancel", everyone(404), method="post", kwargs="run@twin"),
+    # --- matching: the pseudonymised risk list and proposing (propose_selection) ---
+    Row("matching:risks", pseudonymised(200), personal_data=True),
+    Row("matching:risk", pseudonymised(200), kwargs="risk", personal_data=True),
+    Row(
+        "matching:risk",
+        # The projectleider sees the address but may not propose: the form says so (400).
+        {**pseudonymised(302), "projectleider": 400},
+        method="post",
+        kwargs="risk",
+        data={"reason": "Signalen van twee partners"},
+    ),
+    Row("matching:risk", everyone(404), kwargs="risk@twin"),
+    # --- matching: proposals and the four-eyes decision (approve_selection) ---
+    Row("matching:proposals", pseudonymised(200), personal_data=True),
+    Row(
+        "matching:proposal-decide",
+        # Analists see the proposal but may not decide: the form says so (400).
+        {**pseudonymised(400), "projectleider": 302},
+        method="post",
+        kwargs="proposed",
+        data={"decision": "approve", "decision_reason": "Akkoord"},
+    ),
+    Row("matching:proposal-decide", pseudonymised(405), method="get", kwargs="proposed"),
+    Row(
+        "matching:proposal-decide",
+        everyone(404),
+        method="post",
+        kwargs="proposed@twin",
+        data={"decision": "approve", "decision_reason": "Akkoord"},
+    ),
+    # --- matching: the approved selection and re-identification (view_addresses, R20) ---
+    Row("matching:selection", only(200, *ADDRESSES), personal_data=True),
+    Row("matching:selection-close", leader_only(302), method="post"),
+    Row("matching:selection-close", leader_only(405), method="get"),
+    Row("matching:reidentify", only(200, *ADDRESSES), kwargs="approved", personal_data=True),
+    Row(
+        "matching:reidentify",
+        only(200, *ADDRESSES),
+        method="post",
+        kwargs="approved",
+        data={"reason": "Planning controleavond"},
+    ),
+    Row(
+        "matching:reidentify",
+        everyone(404),  # only approved addresses are re-identified
+        kwargs="proposed",
+        xfail={role: _REIDENTIFY_ONLY_APPROVED for role in ADDRESSES},
+    ),
+    Row(
+        "matching:reidentify",
+        everyone(404),
+        method="post",
+        kwargs="proposed",
+        data={"reason": "Planning controleavond"},
+        xfail={role: _REIDENTIFY_ONLY_APPROVED for role in ADDRESSES},
+    ),
+    Row("matching:reidentify", everyone(404), kwargs="approved@twin"),
+    Row(
+        "matching:reidentify",
+        everyone(404),
+        method="post",
+        kwargs="approved@twin",
+        data={"reason": "Planning controleavond"},
+    ),
+    # --- matching: the method page (project members) and the settings (the projectleider) ---
+    Row("matching:method", everyone(200)),
+    Row("matching:settings", leader_only(200)),
+    Row("matching:settings", leader_only(302), method="post", data=_settings_data),
     # --- login, second factor, logout, health, API schema (a verified session) ---
     Row("login", everyone(302), other=None, kwargs="none"),
     Row("otp-verify", everyone(302), other=None, kwargs="none"),
@@ -168,3 +436,25 @@ ROWS: list[Row] = [
     # --- admin: functional administrators only (is_staff); no project role is staff ---
     Row("admin:*", everyone(302), other=None, kwargs="none", url_name="admin:index"),
 ]
+
+# --- security R21 spot check: requests that return k data subjects write exactly k records ---
+# `row name -> (role, the address keys the response shows)`; checked in
+# test_access_matrix.py::test_rows_returning_data_subjects_log_one_record_per_subject.
+# Re-identification (one subject) is asserted exactly elsewhere and not repeated here:
+# tests/matching/test_selection.py::test_reidentification_only_approved_and_logged_once (count == 1)
+# and tests/matching/test_views.py::test_propose_decide_reidentify_through_the_pages.
+SUBJECT_ROWS: dict[str, Callable[[MatrixProject], list[str]]] = {
+    "matching:risks": lambda mp: list(mp.extra["risk_keys"]),
+    "matching:risk": lambda mp: [mp.extra["risk"].address_key],
+}
+# Subject rows that are known not to log (row name -> reason); their cells are xfail(strict=True).
+SUBJECT_ROWS_XFAIL: dict[str, str] = {
+    "matching:risks": (
+        "BUG (R21): matching.views.RiskListView shows k pseudonymised risk addresses and writes "
+        "no processing-log record (expected k, one per address pseudonym, ground risk_selection)"
+    ),
+    "matching:risk": (
+        "BUG (R21): matching.views.RiskAddressView shows one pseudonymised risk address with its "
+        "indicator figures and writes no processing-log record (expected 1)"
+    ),
+}

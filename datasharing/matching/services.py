@@ -10,9 +10,11 @@ the `run_matching` command and the tests all call these same functions.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
 import io
+import json
 import time
 from datetime import date
 from pathlib import Path
@@ -197,7 +199,7 @@ def delivery_set_for(run: MatchingRun) -> DeliverySet:
 
 def display_pseudonym(address_key: str) -> str:
     """Short, stable display name of an address pseudonym; reveals nothing of the address."""
-    mac = hmac.new(_PSEUDONYM_LABEL, address_key.encode(), hashlib.sha256).hexdigest()[:10].upper()
+    mac = hmac.digest(_PSEUDONYM_LABEL, address_key.encode(), "sha256").hex()[:10].upper()
     return f"{mac[:5]}-{mac[5:]}"
 
 
@@ -391,33 +393,103 @@ def _run_status_shared(run_id: int) -> str | None:
     return row[0] if row else None
 
 
+_COPY_BLOCK = 1 << 20
+
+
 def _copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """Insert rows: COPY on PostgreSQL, bulk_create elsewhere."""
+    """Insert rows whose JSON columns are already rendered: one COPY on PostgreSQL (the CSV is
+    rendered once by the C csv writer and sent in 1 MB blocks), bulk_create elsewhere."""
     if not rows:
         return
     if connection.vendor == "postgresql":
-        import csv
-
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerows(rows)
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        data = buffer.getvalue()
         table = model._meta.db_table
         with connection.cursor() as cursor:
             with cursor.cursor.copy(
                 f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
             ) as copy:
-                copy.write(buffer.getvalue())
+                for start in range(0, len(data), _COPY_BLOCK):
+                    copy.write(data[start : start + _COPY_BLOCK])
         return
     fields = [c.removesuffix("_id") if c.endswith("_id") else c for c in columns]
+    json_fields = {
+        f for f in fields if model._meta.get_field(f).get_internal_type() == "JSONField"
+    }
     model.objects.bulk_create(
-        [model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000
+        [
+            model(
+                **{
+                    f: json.loads(v) if f in json_fields else v
+                    for f, v in zip(fields, row, strict=True)
+                }
+            )
+            for row in rows
+        ],
+        batch_size=2000,
     )
 
 
 def _json(value) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _chunk_rows(run_id: int, index: int, outcome, run_level: set[str]) -> tuple[list, list]:
+    """The chunk's RiskAddress and IndicatorResult rows, JSON pre-rendered, no ORM objects.
+
+    Only fired and not-evaluated results are kept (an absent row means "not fired");
+    indicators not evaluated for the whole run are recorded once on the run.
+    """
+    results = outcome.results
+    kept = results[
+        (results["status"] != ResultStatus.NOT_FIRED) & ~results["indicator"].isin(run_level)
+    ]
+    pieces: dict[str, list[str]] = {}
+    result_rows = []
+    for key, code, status, figures, explanation in zip(
+        kept["address_key"].tolist(),
+        kept["indicator"].tolist(),
+        kept["status"].tolist(),
+        kept["figures"].tolist(),
+        kept["explanation"].tolist(),
+        strict=True,
+    ):
+        figures_json = _json(figures)
+        result_rows.append((run_id, index, key, code, status, figures_json, explanation or ""))
+        pieces.setdefault(key, []).append(
+            f'"{code}":{{"explanation":{_json(explanation)},"figures":{figures_json},'
+            f'"status":{_json(status)}}}'
+        )
+    summary = outcome.summary
+    fired_json: dict[tuple, str] = {}
+    address_rows = []
+    for key, buurt, score, is_risk, fired in zip(
+        summary["address_key"].tolist(),
+        summary["buurtcode"].tolist(),
+        summary["score"].tolist(),
+        summary["is_risk"].tolist(),
+        summary["fired"].tolist(),
+        strict=True,
+    ):
+        rendered = fired_json.get(fired)
+        if rendered is None:
+            rendered = fired_json[fired] = _json(list(fired))
+        own = pieces.get(key)
+        address_rows.append(
+            (
+                run_id,
+                index,
+                key,
+                display_pseudonym(key),
+                buurt or "",
+                score,
+                is_risk,
+                rendered,
+                "{" + ",".join(own) + "}" if own else "{}",
+            )
+        )
+    return address_rows, result_rows
 
 
 def matching_chunk_process(*, run_id: int, index: int) -> dict:
@@ -446,50 +518,7 @@ def matching_chunk_process(*, run_id: int, index: int) -> dict:
     )
     outcome = evaluate(frames, engine_settings, address_keys=keys)
     _chunk_checkpoint(run, index)
-    run_level = set(run.not_evaluated)
-
-    results = outcome.results
-    kept = results[
-        (results["status"] != ResultStatus.NOT_FIRED) & ~results["indicator"].isin(run_level)
-    ]
-    per_address: dict[str, dict] = {}
-    result_rows = []
-    for key, code, status, figures, explanation in zip(
-        kept["address_key"],
-        kept["indicator"],
-        kept["status"],
-        kept["figures"],
-        kept["explanation"],
-        strict=True,
-    ):
-        per_address.setdefault(key, {})[code] = {
-            "status": status,
-            "figures": figures,
-            "explanation": explanation,
-        }
-        result_rows.append((run_id, index, key, code, status, _json(figures), explanation or ""))
-    summary = outcome.summary
-    address_rows = [
-        (
-            run_id,
-            index,
-            key,
-            display_pseudonym(key),
-            buurt or "",
-            int(score),
-            bool(is_risk),
-            _json(list(fired)),
-            _json(per_address.get(key, {})),
-        )
-        for key, buurt, score, is_risk, fired in zip(
-            summary["address_key"],
-            summary["buurtcode"],
-            summary["score"],
-            summary["is_risk"],
-            summary["fired"],
-            strict=True,
-        )
-    ]
+    address_rows, result_rows = _chunk_rows(run_id, index, outcome, set(run.not_evaluated))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

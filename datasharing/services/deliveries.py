@@ -18,6 +18,9 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
 from datasharing.constants import DataRequestStatus, DeliveryStatus, Source
 from datasharing.models import (
     DUPLICATE_STATUSES,
@@ -420,24 +423,29 @@ def _store_accepted(
     from .records import build_records, vault_entries
 
     model = RECORD_MODELS[delivery.source]
-    columns, rows = build_records(
+    records = build_records(
         source=delivery.source,
         frame=outcome.rows,
         pseudonymiser=pseudonymiser,
         delivery=delivery,
-        nummeraanduiding_map=_bag_nummeraanduiding_map(delivery),
+        nummeraanduiding_map=lambda: _bag_nummeraanduiding_map(delivery),
     )
     report(70)
     vault = vault_entries(
-        source=delivery.source, frame=outcome.rows, pseudonymiser=pseudonymiser, delivery=delivery
+        source=delivery.source,
+        frame=outcome.rows,
+        pseudonymiser=pseudonymiser,
+        delivery=delivery,
+        address_keys=records.column("address_key") if delivery.source == Source.BAG else None,
     )
+    vault_count = 0 if vault is None else vault.num_rows
     with transaction.atomic():
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status != DeliveryStatus.VERWERKEN:
             return
-        _bulk_insert(model, columns, rows)
-        if vault:
-            AddressVaultEntry.objects.bulk_create(vault, batch_size=5000)
+        _bulk_insert(model, records)
+        if vault is not None:
+            _bulk_insert(AddressVaultEntry, vault)
         DeliveryIssue.objects.bulk_create(_issue_rows(delivery, outcome), batch_size=2000)
         previous = Delivery.objects.filter(
             data_request_id=delivery.data_request_id, status=DeliveryStatus.GEACCEPTEERD
@@ -448,7 +456,7 @@ def _store_accepted(
             progress=100,
             key_version=pseudonymiser.key_version,
             total_rows=outcome.total_rows,
-            valid_rows=len(rows),
+            valid_rows=records.num_rows,
             invalid_rows=outcome.invalid_rows,
             report=_summary(outcome),
             error_message="",
@@ -469,38 +477,69 @@ def _store_accepted(
     logger.info(
         "delivery_accepted delivery_id=%s rows=%s issues=%s vault=%s",
         delivery.pk,
-        len(rows),
+        records.num_rows,
         len(outcome.issues),
-        len(vault),
+        vault_count,
     )
 
 
 def _bag_nummeraanduiding_map(delivery: Delivery) -> dict[str, str]:
-    """nummeraanduiding_key → address_key from the project's accepted BAG delivery."""
+    """nummeraanduiding_key → address_key from the project's accepted BAG delivery.
+
+    Called (through a lambda) only when a delivery has rows named by nummeraanduiding_id alone.
+    """
     if delivery.source == Source.BAG:
         return {}
-    return dict(
+    query = (
         BagRecord.objects.filter(
             project_id=delivery.project_id, delivery__status=DeliveryStatus.GEACCEPTEERD
         )
         .exclude(nummeraanduiding_key="")
         .values_list("nummeraanduiding_key", "address_key")
     )
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
 
 
-def _bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
-    """COPY on PostgreSQL (psycopg 3), bulk_create elsewhere; inside the caller's transaction."""
-    if not rows:
+COPY_BATCH_ROWS = 100_000
+
+
+def _csv_ready(table: pa.Table) -> pa.Table:
+    """Binary columns as PostgreSQL bytea hex text ('\\x…'); everything else as is."""
+    for position, column in enumerate(table.schema):
+        if pa.types.is_binary(column.type):
+            values = table.column(position).to_pylist()
+            hexed = pa.array(
+                [None if v is None else "\\x" + v.hex() for v in values], type=pa.string()
+            )
+            table = table.set_column(position, column.name, hexed)
+    return table
+
+
+def _bulk_insert(model, table: pa.Table) -> None:
+    """COPY on PostgreSQL (psycopg 3), bulk_create elsewhere; inside the caller's transaction.
+
+    The table is written as CSV by pyarrow (C++) in batches and streamed to COPY: every string
+    value is quoted, so '' stays an empty string and only a missing (null) value becomes NULL.
+    """
+    if not table.num_rows:
         return
+    columns = table.column_names
     if connection.vendor == "postgresql":
         connection.ensure_connection()
-        table = connection.ops.quote_name(model._meta.db_table)
+        db_table = connection.ops.quote_name(model._meta.db_table)
         column_sql = ", ".join(connection.ops.quote_name(c) for c in columns)
+        options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+        sql = f"COPY {db_table} ({column_sql}) FROM STDIN WITH (FORMAT csv)"
         with connection.connection.cursor() as cursor:
-            with cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            with cursor.copy(sql) as copy:
+                for batch in table.to_batches(max_chunksize=COPY_BATCH_ROWS):
+                    sink = pa.BufferOutputStream()
+                    pa_csv.write_csv(
+                        _csv_ready(pa.Table.from_batches([batch])), sink, write_options=options
+                    )
+                    copy.write(sink.getvalue())
         return
-    model.objects.bulk_create(
-        [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000
-    )
+    model.objects.bulk_create([model(**row) for row in table.to_pylist()], batch_size=2000)

@@ -1,22 +1,34 @@
 """Turning validated rows into pseudonymised record rows (formats.md §2–3, R17/R18).
 
-`build_records` returns the column names and row tuples of the source's record model, ready for
-COPY or bulk_create. Every BSN, address, BAG id and KvK number becomes an HMAC pseudonym here;
-nothing raw leaves this module except, for BAG addresses, the AES-GCM sealed vault entries.
+`build_records` returns the rows of the source's record model as one pyarrow Table (columns named
+as the model's fields), ready for COPY or bulk_create. Columns are built vectorised: no Python
+per row except one HMAC per *distinct* identifier and one AES-GCM seal per vault address.
+Every BSN, address, BAG id and KvK number becomes an HMAC pseudonym here; nothing raw leaves
+this module except, for BAG addresses, the AES-GCM sealed vault entries (`vault_entries`).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from datasharing.constants import Source
 from datasharing.intake import formats
-from datasharing.models import AddressVaultEntry, Delivery
+from datasharing.models import Delivery
 from datasharing.pseudonymisation import Kind, Pseudonymiser
 
 COMMON = ["delivery_id", "project_id", "row_number", "key_version"]
+
+NummeraanduidingMap = Mapping[str, str] | Callable[[], Mapping[str, str]]
+
+# Vault plaintexts are built as JSON text vectorised when every part is plain alphanumeric (the
+# validated, normalised address parts always are); anything else goes through json.dumps.
+_PLAIN_PART = r"[0-9A-Za-z]*"
 
 
 def _values(frame: pd.DataFrame, column: str) -> list:
@@ -30,14 +42,6 @@ def _values(frame: pd.DataFrame, column: str) -> list:
         else v
         for v in series.astype(object).tolist()
     ]
-
-
-def _text(values: list) -> list[str]:
-    return ["" if v is None else str(v) for v in values]
-
-
-def _int(values: list) -> list[int | None]:
-    return [None if v is None else int(round(float(v))) for v in values]
 
 
 def as_date(value) -> date | None:
@@ -55,35 +59,87 @@ def as_date(value) -> date | None:
     return date.fromisoformat(text[:10])
 
 
-def _dates(values: list) -> list[date | None]:
-    return [as_date(v) for v in values]
+# --- columns ------------------------------------------------------------------------------------
 
 
-def _bsn(value) -> str | None:
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Strings, '' where missing or absent (positionally indexed)."""
+    if column not in frame.columns:
+        return pd.Series("", index=range(len(frame)), dtype="str")
+    series = frame[column].reset_index(drop=True)
+    if not isinstance(series.dtype, pd.StringDtype):
+        series = pd.Series(
+            ["" if v is None else str(v) for v in _values(frame, column)], dtype="str"
+        )
+    return series.fillna("")
+
+
+def _string_array(series: pd.Series) -> pa.Array:
+    return pa.array(series.fillna("").astype("str"), type=pa.string())
+
+
+def _int_array(frame: pd.DataFrame, column: str) -> pa.Array:
+    if column not in frame.columns:
+        return pa.nulls(len(frame), type=pa.int64())
+    series = frame[column].reset_index(drop=True)
+    if not pd.api.types.is_integer_dtype(series.dtype):
+        series = pd.to_numeric(series.replace("", None), errors="raise").round().astype("Int64")
+    return pa.array(series.astype("Int64"), type=pa.int64(), from_pandas=True)
+
+
+def _date_array(frame: pd.DataFrame, column: str) -> pa.Array:
+    if column not in frame.columns:
+        return pa.nulls(len(frame), type=pa.date32())
+    series = frame[column].reset_index(drop=True)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return pa.array(series, from_pandas=True).cast(pa.date32())
+    return pa.array([as_date(v) for v in _values(frame, column)], type=pa.date32())
+
+
+def _bsn(series: pd.Series) -> pd.Series:
     """Defensive normalisation: the intake layer already padded 8-digit BSNs."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text.zfill(9) if text.isdigit() and len(text) == 8 else text
+    text = series.str.strip()
+    eight = text.str.fullmatch(r"[0-9]{8}").fillna(False).to_numpy(dtype=bool)
+    if eight.any():
+        text = text.where(~eight, text.str.zfill(9))
+    return text
 
 
-def _address_keys(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> list[str]:
-    return pseudonymiser.many(Kind.ADDRESS, _values(frame, formats.ADDRESS_KEY_COLUMN))
+def _address_keys(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.Series:
+    return pseudonymiser.series(Kind.ADDRESS, _text(frame, formats.ADDRESS_KEY_COLUMN))
 
 
-def _location(frame, pseudonymiser, nummeraanduiding_map) -> tuple[list[str], list[str]]:
+def _location(
+    frame: pd.DataFrame,
+    pseudonymiser: Pseudonymiser,
+    nummeraanduiding_map: NummeraanduidingMap | None,
+) -> tuple[pd.Series, pd.Series]:
     """address_key and nummeraanduiding_key per row; a row given only by its BAG id gets the
-    address_key of that BAG id from the project's accepted BAG delivery (when known)."""
+    address_key of that BAG id from the project's accepted BAG delivery (when known). The map
+    (or the callable that loads it) is only consulted when such rows exist."""
     address_keys = _address_keys(frame, pseudonymiser)
-    nad_keys = pseudonymiser.many(
-        Kind.NUMMERAANDUIDING, _values(frame, formats.NUMMERAANDUIDING_ID)
+    nad_keys = pseudonymiser.series(
+        Kind.NUMMERAANDUIDING, _text(frame, formats.NUMMERAANDUIDING_ID)
     )
-    if nummeraanduiding_map:
-        address_keys = [
-            a or nummeraanduiding_map.get(n, "") if n else a
-            for a, n in zip(address_keys, nad_keys, strict=True)
-        ]
+    only_nad = ((address_keys == "") & (nad_keys != "")).to_numpy(dtype=bool)
+    if nummeraanduiding_map is not None and only_nad.any():
+        mapping = nummeraanduiding_map() if callable(nummeraanduiding_map) else nummeraanduiding_map
+        if mapping:
+            resolved = nad_keys[only_nad].map(mapping).fillna("").astype("str")
+            address_keys = address_keys.copy()
+            address_keys[only_nad] = resolved.to_numpy()
     return address_keys, nad_keys
+
+
+def _woonfunctie(gebruiksdoel: pd.Series) -> pd.Series:
+    """Does the (',' separated) gebruiksdoel list contain woonfunctie (trimmed, any case)?"""
+    sep = formats.GEBRUIKSDOEL_SEPARATOR
+    padded = (
+        sep
+        + gebruiksdoel.str.lower().str.replace(r"\s*" + sep + r"\s*", sep, regex=True).str.strip()
+        + sep
+    )
+    return padded.str.contains(sep + formats.WOONFUNCTIE + sep, regex=False).fillna(False)
 
 
 def build_records(
@@ -92,153 +148,156 @@ def build_records(
     frame: pd.DataFrame,
     pseudonymiser: Pseudonymiser,
     delivery: Delivery,
-    nummeraanduiding_map: dict[str, str] | None = None,
-) -> tuple[list[str], list[tuple]]:
+    nummeraanduiding_map: NummeraanduidingMap | None = None,
+) -> pa.Table:
+    """The pseudonymised record rows of one accepted delivery, as a Table of model columns."""
     n = len(frame)
     if formats.ROW_NUMBER_COLUMN in frame.columns:
-        row_numbers = [int(v) for v in _values(frame, formats.ROW_NUMBER_COLUMN)]
+        row_numbers = frame[formats.ROW_NUMBER_COLUMN].to_numpy(dtype=np.int64)
     else:  # the reading layer keeps the spreadsheet row number in the index
-        row_numbers = [int(v) for v in frame.index.tolist()]
-    common = [
-        [delivery.pk] * n,
-        [delivery.project_id] * n,
-        row_numbers,
-        [pseudonymiser.key_version] * n,
-    ]
+        row_numbers = frame.index.to_numpy(dtype=np.int64)
+    columns: dict[str, pa.Array] = {
+        "delivery_id": pa.array(np.full(n, delivery.pk, dtype=np.int64)),
+        "project_id": pa.array(np.full(n, delivery.project_id, dtype=np.int64)),
+        "row_number": pa.array(row_numbers),
+        "key_version": pa.array(np.full(n, pseudonymiser.key_version, dtype=np.int64)),
+    }
     p = pseudonymiser
-    person = lambda column: p.many(Kind.BSN, [_bsn(v) for v in _values(frame, column)])  # noqa: E731
+
+    def person(column: str) -> pa.Array:
+        return _string_array(p.series(Kind.BSN, _bsn(_text(frame, column))))
+
+    def text(column: str) -> pa.Array:
+        return _string_array(_text(frame, column))
+
+    def location() -> None:
+        address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
+        columns["address_key"] = _string_array(address_keys)
+        columns["nummeraanduiding_key"] = _string_array(nad_keys)
+
     if source == Source.BAG:
-        gebruiksdoel = [
-            ",".join(v) if isinstance(v, (list, tuple)) else str(v or "")
-            for v in _values(frame, "gebruiksdoel")
-        ]
-        woon = [
-            formats.WOONFUNCTIE
-            in [part.strip().lower() for part in g.split(formats.GEBRUIKSDOEL_SEPARATOR)]
-            for g in gebruiksdoel
-        ]
-        names = [
-            "address_key",
-            "nummeraanduiding_key",
-            "gebruiksdoel",
-            "woonfunctie",
-            "oppervlakte_m2",
-            "x",
-            "y",
-            "buurtcode",
-        ]
-        data = [
-            _address_keys(frame, p),
-            p.many(Kind.NUMMERAANDUIDING, _values(frame, formats.NUMMERAANDUIDING_ID)),
-            gebruiksdoel,
-            woon,
-            _int(_values(frame, "oppervlakte_m2")),
-            _int(_values(frame, "x")),
-            _int(_values(frame, "y")),
-            _text(_values(frame, "buurtcode")),
-        ]
+        gebruiksdoel = _text(frame, "gebruiksdoel")
+        columns["address_key"] = _string_array(_address_keys(frame, p))
+        columns["nummeraanduiding_key"] = _string_array(
+            p.series(Kind.NUMMERAANDUIDING, _text(frame, formats.NUMMERAANDUIDING_ID))
+        )
+        columns["gebruiksdoel"] = _string_array(gebruiksdoel)
+        columns["woonfunctie"] = pa.array(_woonfunctie(gebruiksdoel).to_numpy(dtype=bool))
+        columns["oppervlakte_m2"] = _int_array(frame, "oppervlakte_m2")
+        columns["x"] = _int_array(frame, "x")
+        columns["y"] = _int_array(frame, "y")
+        columns["buurtcode"] = text("buurtcode")
     elif source == Source.BRP:
-        address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
-        names = [
-            "person_key",
-            "address_key",
-            "nummeraanduiding_key",
-            "geboortedatum",
-            "datum_inschrijving_adres",
-        ]
-        data = [
-            person("bsn"),
-            address_keys,
-            nad_keys,
-            _dates(_values(frame, "geboortedatum")),
-            _dates(_values(frame, "datum_inschrijving_adres")),
-        ]
+        columns["person_key"] = person("bsn")
+        location()
+        columns["geboortedatum"] = _date_array(frame, "geboortedatum")
+        columns["datum_inschrijving_adres"] = _date_array(frame, "datum_inschrijving_adres")
     elif source == Source.UITKERING:
-        names = ["person_key", "regeling", "leefvorm", "ingangsdatum"]
-        data = [
-            person("bsn"),
-            _text(_values(frame, "regeling")),
-            _text(_values(frame, "leefvorm")),
-            _dates(_values(frame, "ingangsdatum")),
-        ]
+        columns["person_key"] = person("bsn")
+        columns["regeling"] = text("regeling")
+        columns["leefvorm"] = text("leefvorm")
+        columns["ingangsdatum"] = _date_array(frame, "ingangsdatum")
     elif source == Source.TOESLAG:
-        names = ["person_key", "toeslag", "partner_key"]
-        data = [person("bsn"), _text(_values(frame, "toeslag")), person("toeslagpartner_bsn")]
+        columns["person_key"] = person("bsn")
+        columns["toeslag"] = text("toeslag")
+        columns["partner_key"] = person("toeslagpartner_bsn")
     elif source == Source.HUUR:
-        address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
-        sociale = [
-            None if v is None else str(v).strip().lower() == "ja"
-            for v in _values(frame, "sociale_huur")
-        ]
-        names = [
-            "address_key",
-            "nummeraanduiding_key",
-            "huurder_key",
-            "ingangsdatum_huur",
-            "sociale_huur",
-        ]
-        data = [
-            address_keys,
-            nad_keys,
-            person("huurder_bsn"),
-            _dates(_values(frame, "ingangsdatum_huur")),
-            sociale,
-        ]
+        location()
+        columns["huurder_key"] = person("huurder_bsn")
+        columns["ingangsdatum_huur"] = _date_array(frame, "ingangsdatum_huur")
+        raw = _text(frame, "sociale_huur")
+        sociale = raw.str.strip().str.lower() == "ja"
+        columns["sociale_huur"] = pa.array(
+            sociale.to_numpy(dtype=bool), mask=(raw == "").to_numpy(dtype=bool)
+        )
     elif source == Source.KVK:
-        address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
-        names = ["kvk_key", "address_key", "nummeraanduiding_key", "sbi_code", "datum_inschrijving"]
-        data = [
-            p.many(Kind.KVK, _values(frame, "kvk_nummer")),
-            address_keys,
-            nad_keys,
-            _text(_values(frame, "sbi_code")),
-            _dates(_values(frame, "datum_inschrijving")),
-        ]
+        columns["kvk_key"] = _string_array(p.series(Kind.KVK, _text(frame, "kvk_nummer")))
+        location()
+        columns["sbi_code"] = text("sbi_code")
+        columns["datum_inschrijving"] = _date_array(frame, "datum_inschrijving")
     elif source == Source.ENERGIE:
-        address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
-        names = ["address_key", "nummeraanduiding_key", "jaar", "elektriciteit_kwh", "gas_m3"]
-        data = [
-            address_keys,
-            nad_keys,
-            _int(_values(frame, "jaar")),
-            _int(_values(frame, "elektriciteit_kwh")),
-            _int(_values(frame, "gas_m3")),
-        ]
+        location()
+        columns["jaar"] = _int_array(frame, "jaar")
+        columns["elektriciteit_kwh"] = _int_array(frame, "elektriciteit_kwh")
+        columns["gas_m3"] = _int_array(frame, "gas_m3")
     elif source == Source.SIGNAAL:
-        address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
-        names = ["address_key", "nummeraanduiding_key", "signaal", "datum"]
-        data = [
-            address_keys,
-            nad_keys,
-            _text(_values(frame, "signaal")),
-            _dates(_values(frame, "datum")),
-        ]
+        location()
+        columns["signaal"] = text("signaal")
+        columns["datum"] = _date_array(frame, "datum")
     else:  # pragma: no cover - Source is closed
         raise ValueError(source)
-    return COMMON + names, list(zip(*common, *data, strict=True))
+    return pa.table(columns)
+
+
+def _vault_plaintexts(parts: dict[str, pd.Series], nads: pd.Series) -> list[bytes]:
+    """The sealed JSON per address: json.dumps(parts, sort_keys=True, separators=(",", ":")),
+    with nummeraanduiding_id only where given."""
+    plain = np.ones(len(nads), dtype=bool)
+    for series in (*parts.values(), nads):
+        plain &= series.str.fullmatch(_PLAIN_PART).fillna(False).to_numpy(dtype=bool)
+    names = sorted([*parts, formats.NUMMERAANDUIDING_ID])
+    if plain.all():
+        text = pd.Series("{", index=nads.index, dtype="str")
+        first = True
+        for name in names:
+            if name == formats.NUMMERAANDUIDING_ID:
+                given = nads != ""
+                item = ('"' + name + '":"' + nads + '"').where(given, "")
+                if not first:
+                    item = ("," + item).where(given, "")
+                text = text + item
+                continue
+            text = text + ("" if first else ",") + '"' + name + '":"' + parts[name] + '"'
+            first = False
+        return [value.encode() for value in (text + "}").tolist()]
+    rows = []
+    columns = {name: series.tolist() for name, series in parts.items()}
+    nad_values = nads.tolist()
+    for index in range(len(nad_values)):
+        address = {name: values[index] for name, values in columns.items()}
+        if nad_values[index]:
+            address[formats.NUMMERAANDUIDING_ID] = nad_values[index]
+        rows.append(json.dumps(address, sort_keys=True, separators=(",", ":")).encode())
+    return rows
 
 
 def vault_entries(
-    *, source: str, frame: pd.DataFrame, pseudonymiser: Pseudonymiser, delivery: Delivery
-) -> list[AddressVaultEntry]:
-    """Sealed real addresses of a BAG delivery, one per distinct address."""
+    *,
+    source: str,
+    frame: pd.DataFrame,
+    pseudonymiser: Pseudonymiser,
+    delivery: Delivery,
+    address_keys: pa.Array | None = None,
+) -> pa.Table | None:
+    """Sealed real addresses of a BAG delivery, one per distinct address (its first row), as a
+    Table of AddressVaultEntry columns; None when there is nothing to seal."""
     if source != Source.BAG or not len(frame):
-        return []
-    keys = _address_keys(frame, pseudonymiser)
-    parts = {column: _text(_values(frame, column)) for column in formats.ADDRESS_COLUMNS}
-    nads = _text(_values(frame, formats.NUMMERAANDUIDING_ID))
-    entries: dict[str, AddressVaultEntry] = {}
-    for index, key in enumerate(keys):
-        if not key or key in entries:
-            continue
-        address = {column: parts[column][index] for column in formats.ADDRESS_COLUMNS}
-        if nads[index]:
-            address[formats.NUMMERAANDUIDING_ID] = nads[index]
-        entries[key] = AddressVaultEntry(
-            project_id=delivery.project_id,
-            delivery_id=delivery.pk,
-            address_key=key,
-            key_version=pseudonymiser.key_version,
-            ciphertext=pseudonymiser.seal_address(address_key=key, parts=address),
-        )
-    return list(entries.values())
+        return None
+    keys = (
+        address_keys.to_pandas().astype("str")
+        if address_keys is not None
+        else _address_keys(frame, pseudonymiser)
+    ).reset_index(drop=True)
+    first = (~keys.duplicated() & (keys != "")).to_numpy(dtype=bool)
+    if not first.any():
+        return None
+    keys = keys[first].reset_index(drop=True)
+    parts = {
+        column: _text(frame, column)[first].reset_index(drop=True)
+        for column in formats.ADDRESS_COLUMNS
+    }
+    nads = _text(frame, formats.NUMMERAANDUIDING_ID)[first].reset_index(drop=True)
+    key_list = keys.tolist()
+    sealed = pseudonymiser.seal_many(
+        address_keys=key_list, plaintexts=_vault_plaintexts(parts, nads)
+    )
+    count = len(key_list)
+    return pa.table(
+        {
+            "project_id": pa.array(np.full(count, delivery.project_id, dtype=np.int64)),
+            "delivery_id": pa.array(np.full(count, delivery.pk, dtype=np.int64)),
+            "address_key": pa.array(key_list, type=pa.string()),
+            "key_version": pa.array(np.full(count, pseudonymiser.key_version, dtype=np.int64)),
+            "ciphertext": pa.array(sealed, type=pa.binary()),
+        }
+    )

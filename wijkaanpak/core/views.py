@@ -1,11 +1,14 @@
 """Shared view pieces: the mixin that turns domain errors into form errors, health, errors."""
 
+import logging
+
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from .access import public
 from .exceptions import ApplicationError
+from .tracing import _current as _active_trace
 from .tracing import trace_current
 
 
@@ -30,6 +33,21 @@ def message_application_error(request, error: ApplicationError) -> None:
 @public
 def health(request):
     return JsonResponse({"status": "ok"})
+
+
+class TraceIdLogFilter(logging.Filter):
+    """Put the request's trace id on every log record (security R23: the generic 500 page
+    shows only this id, and the logged error carries the same id).
+
+    Lives here, not in middleware.py, because logging is configured before the app registry
+    is ready and this module imports no models. Django's `django.request` records carry the
+    request; other records take the trace that is active in this context, if any.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        trace = getattr(getattr(record, "request", None), "trace", None) or _active_trace.get()
+        record.trace_id = trace.trace_id if trace is not None else "-"
+        return True
 
 
 def server_error(request, *args, **kwargs):

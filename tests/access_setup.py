@@ -1,0 +1,242 @@
+"""The cast and the objects of the access matrix, built once per test module (security R1/R2/R5).
+
+tests/conftest.py builds the same cast per test (function fixtures): gemeente A + UWV on
+project A, gemeente B + Belastingdienst on project B, VNG advising A, one person per role. The
+matrix has several hundred cells, and building two projects with deliveries and a matching run
+for each cell would take minutes, so `world_build` builds them once, through the real services,
+inside a transaction that the module rolls back (`world_transaction`); each cell then runs in a
+savepoint of it (pytest-django's `db`), so a POST in one cell never leaks into the next.
+
+Intake and matching reuse the other engineers' helpers: `tests.matching.conftest.deliver` (upload
++ process of the wijk-300 sample files) and `run_inline` (a matching run in this process).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from partners.constants import Role
+from tests.factories import (
+    ConvenantFactory,
+    OrganisationFactory,
+    ProjectFactory,
+    UserFactory,
+    otp_device_for,
+)
+
+# The sample files of tests/fixtures/wijk-300 the matrix delivers: the municipality's BAG (the
+# project area) and two partners' signals; SAMENLOOP_SIGNALEN fires on the three addresses both
+# name (5912DP 137, 5914PR 154 B BIS, 5916QN 184), so each run has three risk addresses.
+MATRIX_FILES = [
+    ("bag.csv", "bag", "gemeente"),
+    ("signaal_corporatie.csv", "signaal", "gemeente"),
+    ("signaal_uwv.csv", "signaal", "partner"),
+]
+
+
+@dataclass
+class MatrixProject:
+    """A project in the matrix and the objects its URL kwargs point at.
+
+    `extra["cast"]` holds its people: projectleider, analist, partner_analist (a member of the
+    delivering partner organisation) and the organisations (municipality, partner).
+    """
+
+    project: object
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    people: dict  # matrix role -> person on project A (tests/access_matrix.ROLES)
+    own: MatrixProject  # project A
+    other: MatrixProject  # project B
+    organisations: dict = field(default_factory=dict)
+
+
+def _member(project, username: str, organisation, role: Role):
+    from partners.services import role_grant
+
+    person = UserFactory(username=username, organisation=organisation)
+    role_grant(actor=project.created_by, project=project, person=person, role=role)
+    return person
+
+
+def world_build(hooks) -> World:
+    """The cast of tests/conftest.py plus the delivering partner's analist, and project B's
+    analists; then every setup hook on both projects (project A first)."""
+    from projects.services import project_partner_add
+
+    gemeente_a = OrganisationFactory(name="Gemeente Aadorp", kind="gemeente", gemeentecode="0001")
+    gemeente_b = OrganisationFactory(name="Gemeente Bedorp", kind="gemeente", gemeentecode="0002")
+    uwv = OrganisationFactory(name="UWV", kind="uwv")
+    belastingdienst = OrganisationFactory(name="Belastingdienst", kind="belastingdienst")
+    vng = OrganisationFactory(name="VNG Naleving", kind="vng_naleving")
+    for organisation in (gemeente_a, gemeente_b, uwv, belastingdienst, vng):
+        ConvenantFactory(organisation=organisation)
+
+    projectleider_a = UserFactory(username="pl_a", organisation=gemeente_a)
+    projectleider_b = UserFactory(username="pl_b", organisation=gemeente_b)
+    project_a = ProjectFactory(created_by=projectleider_a, partners=[uwv])
+    project_b = ProjectFactory(created_by=projectleider_b, partners=[belastingdienst])
+    project_partner_add(actor=projectleider_a, project=project_a, organisation=vng)
+
+    people = {
+        "projectleider": projectleider_a,
+        "analist": _member(project_a, "analist_a", gemeente_a, Role.ANALIST),
+        "inspecteur": _member(project_a, "inspecteur_a", uwv, Role.INSPECTEUR),
+        "behandelaar": _member(project_a, "behandelaar_a", uwv, Role.BEHANDELAAR),
+        "adviseur": _member(project_a, "adviseur_a", vng, Role.ADVISEUR),
+        "partner_analist": _member(project_a, "analist_uwv", uwv, Role.ANALIST),
+    }
+    analist_b = _member(project_b, "analist_b", gemeente_b, Role.ANALIST)
+    analist_bd = _member(project_b, "analist_bd", belastingdienst, Role.ANALIST)
+    for person in (*people.values(), projectleider_b, analist_b, analist_bd):
+        otp_device_for(person)
+
+    own = MatrixProject(project_a)
+    own.extra["cast"] = {
+        "projectleider": projectleider_a,
+        "analist": people["analist"],
+        "partner_analist": people["partner_analist"],
+        "municipality": gemeente_a,
+        "partner": uwv,
+    }
+    other = MatrixProject(project_b)
+    other.extra["cast"] = {
+        "projectleider": projectleider_b,
+        "analist": analist_b,
+        "partner_analist": analist_bd,
+        "municipality": gemeente_b,
+        "partner": belastingdienst,
+    }
+    for mp in (own, other):
+        for hook in hooks:
+            hook(mp)
+    own.extra["twin"], other.extra["twin"] = other, own
+    return World(
+        people=people,
+        own=own,
+        other=other,
+        organisations={"gemeente_a": gemeente_a, "uwv": uwv, "vng": vng},
+    )
+
+
+@contextmanager
+def world_transaction(django_db_blocker):
+    """An outer transaction for a module's shared objects, rolled back at the end."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+# --- the data-sharing and matching objects (a setup hook, registered in tests/access_matrix.py) ---
+
+
+def to_data_uitvraag(project, actor):
+    """The last step of tests.factories.project_to_phase (the project is already in partners)."""
+    from projects import services
+    from projects.constants import Phase
+
+    if project.phase == Phase.DATA_UITVRAAG:
+        return project
+    services.dpia_save(
+        actor=actor, project=project, vastgesteld=True, date=date(2026, 2, 10), reference="DPIA-1"
+    )
+    return services.project_advance(actor=actor, project=project, target=Phase.DATA_UITVRAAG)
+
+
+def intake_and_matching(mp: MatrixProject) -> None:
+    """Data requests, accepted deliveries with their reports, a run with risk addresses, an
+    approved proposal, an open one and a risk address nobody proposed yet."""
+    from datasharing.matching import services as matching
+    from datasharing.matching.models import RiskAddress
+    from datasharing.services import data_request_create
+    from tests.matching.conftest import deliver, run_inline
+
+    cast = mp.extra["cast"]
+    leader, analist = cast["projectleider"], cast["analist"]
+    project = to_data_uitvraag(mp.project, leader)
+    mp.project = project
+    bag, _gemeente_signals, partner_signals = deliver(
+        project=project,
+        projectleider=leader,
+        organisations={"gemeente": cast["municipality"], "partner": cast["partner"]},
+        deliverers={"gemeente": leader, "partner": cast["partner_analist"]},
+        files=MATRIX_FILES,
+    )
+    open_request = data_request_create(
+        actor=leader,
+        project=project,
+        organisation=cast["municipality"],
+        source="kvk",
+        legal_ground="Art. 64 Wet SUWI; LSI-convenant",
+        deadline=timezone.localdate() + timedelta(days=30),
+    )
+    run = run_inline(actor=analist, project=project, chunk_count=1)
+    risks = list(RiskAddress.objects.filter(run=run, is_risk=True).order_by("pk"))
+    assert len(risks) >= 3, f"the matrix needs three risk addresses, the run has {len(risks)}"
+    approved = matching.selection_approve(
+        actor=leader,
+        proposal=matching.selection_propose(
+            actor=analist, risk_address=risks[0], reason="Signalen van twee partners"
+        ),
+        reason="Akkoord",
+    )
+    proposed = matching.selection_propose(
+        actor=analist, risk_address=risks[1], reason="Signalen van twee partners"
+    )
+    mp.extra.update(
+        request=bag.data_request,  # addressed to the municipality
+        partner_request=partner_signals.data_request,  # addressed to the partner organisation
+        open_request=open_request,  # no delivery yet: can be withdrawn
+        delivery=bag,
+        partner_delivery=partner_signals,  # uploaded by the partner's analist
+        run=run,
+        risk=risks[2],  # not proposed: can be proposed
+        risk_keys=[r.address_key for r in risks],
+        approved=approved,
+        proposed=proposed,
+    )
+
+
+# --- R5: what takes access away at once ---
+
+REVOCATIONS = ("convenant_end", "role_end", "partner_remove")
+
+
+def revoke(kind: str, *, project, person, actor) -> None:
+    """Take `person`'s access to `project` away through the real service named by `kind`."""
+    from partners.models import ProjectRole
+    from partners.services import convenant_end, role_end
+    from projects.models import ProjectPartner
+    from projects.services import project_partner_remove
+
+    if kind == "convenant_end":  # the delivering partner's convenant ended yesterday
+        for convenant in person.organisation.convenanten.all():
+            convenant_end(
+                actor=actor, convenant=convenant, valid_until=timezone.localdate() - timedelta(1)
+            )
+    elif kind == "role_end":
+        roles = ProjectRole.objects.filter(project=project, person=person, ended_at__isnull=True)
+        assert roles, person
+        for project_role in roles:
+            role_end(actor=actor, project_role=project_role, reason="Uit het team")
+    elif kind == "partner_remove":
+        partner = ProjectPartner.objects.get(
+            project=project, organisation=person.organisation, left_at__isnull=True
+        )
+        project_partner_remove(actor=actor, partner=partner, reason="Neemt niet meer deel")
+    else:
+        raise ValueError(kind)
