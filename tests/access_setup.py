@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from partners.constants import Role
@@ -57,6 +57,30 @@ class World:
     own: MatrixProject  # project A
     other: MatrixProject  # project B
     organisations: dict = field(default_factory=dict)
+    sessions: dict = field(default_factory=dict)  # (username, verified) -> session key
+
+    def log_in(self, client, person, *, verified: bool = True):
+        """Put `person`'s session, made once by `world_build`, on the test client (a login
+        per cell costs more than the cell's requests)."""
+        from django.conf import settings
+
+        client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[(person.username, verified)]
+        return client
+
+
+def _session_key(person, *, verified: bool) -> str:
+    """A real session: password login (force_login), and the second factor when `verified`."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.factories import login_verified
+
+    client = Client()
+    if verified:
+        login_verified(client, person)
+    else:
+        client.force_login(person)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def _member(project, username: str, organisation, role: Role):
@@ -119,11 +143,20 @@ def world_build(hooks) -> World:
         for hook in hooks:
             hook(mp)
     own.extra["twin"], other.extra["twin"] = other, own
+    # Check the deferred foreign keys of everything built now, once: left pending, PostgreSQL
+    # would check them again at the end of every cell (Django's TestCase teardown).
+    connection.check_constraints()
+    sessions = {
+        (person.username, True): _session_key(person, verified=True)
+        for person in (*people.values(), projectleider_b)
+    }
+    sessions[(projectleider_a.username, False)] = _session_key(projectleider_a, verified=False)
     return World(
         people=people,
         own=own,
         other=other,
         organisations={"gemeente_a": gemeente_a, "uwv": uwv, "vng": vng},
+        sessions=sessions,
     )
 
 

@@ -439,6 +439,11 @@ def _store_accepted(
         address_keys=records.column("address_key") if delivery.source == Source.BAG else None,
     )
     vault_count = 0 if vault is None else vault.num_rows
+    # Physical order does not matter to anyone (row_number is stored), but rows in address_key
+    # order make every (…, address_key) index insertion land on the index's rightmost page,
+    # which PostgreSQL does far faster than random insertions (about a quarter of COPY time).
+    records = _in_address_order(records)
+    vault = None if vault is None else _in_address_order(vault)
     with transaction.atomic():
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status != DeliveryStatus.VERWERKEN:
@@ -504,6 +509,12 @@ def _bag_nummeraanduiding_map(delivery: Delivery) -> dict[str, str]:
 
 
 COPY_BATCH_ROWS = 100_000
+
+
+def _in_address_order(table: pa.Table) -> pa.Table:
+    if "address_key" not in table.column_names or table.num_rows < 2:
+        return table
+    return table.sort_by("address_key")
 
 
 def _csv_ready(table: pa.Table) -> pa.Table:

@@ -23,7 +23,6 @@ import pytest
 
 from tests import access_matrix as matrix
 from tests.access_setup import REVOCATIONS, revoke, world_build, world_transaction
-from tests.factories import login_verified
 from wijkaanpak.core.models import ProcessingLogEntry
 
 pytestmark = pytest.mark.django_db
@@ -183,7 +182,7 @@ def _cells():
 
 @pytest.mark.parametrize(("row", "role"), list(_cells()))
 def test_access_matrix(row, role, client, world):
-    login_verified(client, world.people[role])
+    world.log_in(client, world.people[role])
     send = getattr(client, row.method)
 
     if row.other is not None:
@@ -212,7 +211,7 @@ def test_outsiders_on_real_objects(row, outsider, client, world):
     url = _url(row, world.own)
     send = getattr(client, row.method)
     if outsider == "other_project_member":  # project B's projectleider: every perm, on B
-        login_verified(client, world.other.extra["cast"]["projectleider"])
+        world.log_in(client, world.other.extra["cast"]["projectleider"])
         response = send(url, matrix.row_data(row, world.own))
         assert response.status_code == 404
     elif outsider == "anonymous":
@@ -220,7 +219,7 @@ def test_outsiders_on_real_objects(row, outsider, client, world):
         assert response.status_code == 302
         assert response.url.startswith(reverse("login") + "?next=")
     else:  # password only: the projectleider of A, second factor not given
-        client.force_login(world.people["projectleider"])
+        world.log_in(client, world.people["projectleider"], verified=False)
         response = send(url, matrix.row_data(row, world.own))
         assert response.status_code == 302 and response.url == reverse("otp-verify")
 
@@ -251,7 +250,7 @@ def test_revocation_rows_exist():
 @pytest.mark.parametrize(("row", "role", "kind"), list(_revocation_cells()))
 def test_revocation_gives_404_at_once(row, role, kind, client, world):
     person = world.people[role]
-    login_verified(client, person)
+    world.log_in(client, person)
     url = _url(row, world.own)
     assert client.get(url).status_code == 200
     revoke(kind, project=world.own.project, person=person, actor=world.people["projectleider"])
@@ -279,7 +278,7 @@ def _subject_cells():
 @pytest.mark.parametrize(("row", "role"), list(_subject_cells()))
 def test_rows_returning_data_subjects_log_one_record_per_subject(row, role, client, world):
     person = world.people[role]
-    login_verified(client, person)
+    world.log_in(client, person)
     subjects = matrix.SUBJECT_ROWS[row.name](world.own)
     assert subjects
     last = ProcessingLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0

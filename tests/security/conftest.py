@@ -87,11 +87,16 @@ def build_world(text="Gewone tekst", *, filename: str = "levering.csv") -> World
     from projects import services
     from projects.constants import Phase
 
-    municipality = OrganisationFactory(name=t("organisation.name (gemeente)"), kind="gemeente", gemeentecode="0001")
+    municipality = OrganisationFactory(
+        name=t("organisation.name (gemeente)"), kind="gemeente", gemeentecode="0001"
+    )
     partner = OrganisationFactory(name=t("organisation.name (partner)"), kind="uwv")
     ConvenantFactory(organisation=municipality, reference=t("convenant.reference (gemeente)"))
     projectleider = UserFactory(
-        username="pl_sec", organisation=municipality, first_name=t("user.first_name"), last_name=t("user.last_name")
+        username="pl_sec",
+        organisation=municipality,
+        first_name=t("user.first_name"),
+        last_name=t("user.last_name"),
     )
     partner_user = UserFactory(username="partner_sec", organisation=partner)
     project = services.project_create(
@@ -118,27 +123,52 @@ def build_world(text="Gewone tekst", *, filename: str = "levering.csv") -> World
         actor=projectleider, project=project, target=Phase.COLLEGEBESLUIT
     )
     services.collegebesluit_register(
-        actor=projectleider, project=project, date=date(2026, 1, 15), reference=t("collegebesluit.reference"),
-        document=pdf_file(), capacity_settled=True, data_permission=True,
+        actor=projectleider,
+        project=project,
+        date=date(2026, 1, 15),
+        reference=t("collegebesluit.reference"),
+        document=pdf_file(),
+        capacity_settled=True,
+        data_permission=True,
     )
-    project = services.project_advance(actor=projectleider, project=project, target=Phase.PROJECTPLAN)
+    project = services.project_advance(
+        actor=projectleider, project=project, target=Phase.PROJECTPLAN
+    )
     services.projectvoorstel_save(
-        actor=projectleider, project=project, submitted_on=date(2026, 1, 20),
-        lsi_instemming_date=date(2026, 2, 1), lsi_instemming_reference=t("projectvoorstel.lsi_instemming_reference"),
+        actor=projectleider,
+        project=project,
+        submitted_on=date(2026, 1, 20),
+        lsi_instemming_date=date(2026, 2, 1),
+        lsi_instemming_reference=t("projectvoorstel.lsi_instemming_reference"),
     )
     plan = services.projectplan_version_create(
-        actor=projectleider, project=project, **{
+        actor=projectleider,
+        project=project,
+        **{
             name: t(f"projectplan.{name}")
             for name in (
-                "goals", "approach", "indicators_rationale", "data_per_partner", "planning",
-                "communication", "retention",
+                "goals",
+                "approach",
+                "indicators_rationale",
+                "data_per_partner",
+                "planning",
+                "communication",
+                "retention",
             )
         },
     )
     services.projectplan_adopt(actor=projectleider, plan=plan)
     project = services.project_advance(actor=projectleider, project=project, target=Phase.PARTNERS)
-    services.dpia_save(actor=projectleider, project=project, vastgesteld=True, date=date(2026, 2, 10), reference=t("dpia.reference"))
-    project = services.project_advance(actor=projectleider, project=project, target=Phase.DATA_UITVRAAG)
+    services.dpia_save(
+        actor=projectleider,
+        project=project,
+        vastgesteld=True,
+        date=date(2026, 2, 10),
+        reference=t("dpia.reference"),
+    )
+    project = services.project_advance(
+        actor=projectleider, project=project, target=Phase.DATA_UITVRAAG
+    )
     data_request = data_request_create(
         actor=projectleider,
         project=project,
@@ -148,7 +178,9 @@ def build_world(text="Gewone tekst", *, filename: str = "levering.csv") -> World
         deadline=timezone.localdate() + timedelta(days=30),
     )
     upload = SimpleUploadedFile(filename, BAG_CSV.encode(), content_type="text/csv")
-    delivery = delivery_upload(actor=projectleider, data_request=data_request, file=upload, queue=False)
+    delivery = delivery_upload(
+        actor=projectleider, data_request=data_request, file=upload, queue=False
+    )
     delivery_process(delivery_id=delivery.pk)
     return World(
         projectleider=projectleider,

@@ -48,7 +48,9 @@ def _boom(*args, **kwargs):
         ("datasharing.views.selectors.delivery_issue_list", "levering"),
     ],
 )
-def test_forced_exception_shows_generic_page_with_trace_id_only(client, world, monkeypatch, target, page):
+def test_forced_exception_shows_generic_page_with_trace_id_only(
+    client, world, monkeypatch, target, page
+):
     login_verified(client, world.projectleider)
     client.raise_request_exception = False
     monkeypatch.setattr(target, _boom)
@@ -61,10 +63,23 @@ def test_forced_exception_shows_generic_page_with_trace_id_only(client, world, m
     trace_id = response["X-Trace-Id"]
     assert len(trace_id) == 32 and trace_id in body
     for leak in (
-        "Traceback", "RuntimeError", "SELECT", "datasharing_brprecord", 'File "', ".py",
-        "_boom", "geheim", settings.SECRET_KEY, settings.WIJKAANPAK_MASTER_KEY,
-        "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DATABASE", "wijkaanpak.settings", "postgres",
-        world.project.name, str(settings.BASE_DIR),
+        "Traceback",
+        "RuntimeError",
+        "SELECT",
+        "datasharing_brprecord",
+        'File "',
+        ".py",
+        "_boom",
+        "geheim",
+        settings.SECRET_KEY,
+        settings.WIJKAANPAK_MASTER_KEY,
+        "DJANGO_SETTINGS_MODULE",
+        "SECRET_KEY",
+        "DATABASE",
+        "wijkaanpak.settings",
+        "postgres",
+        world.project.name,
+        str(settings.BASE_DIR),
     ):
         assert leak not in body, leak
     assert "Er ging iets mis" in body
@@ -89,7 +104,9 @@ def test_not_found_page_is_generic(client, world):
 def test_authenticated_responses_are_never_cached(client, world):
     login_verified(client, world.projectleider)
     urls = dict(world.pages())
-    urls["validatierapport (csv)"] = reverse("datasharing:delivery-report-csv", args=[world.delivery.pk])
+    urls["validatierapport (csv)"] = reverse(
+        "datasharing:delivery-report-csv", args=[world.delivery.pk]
+    )
     urls["voortgang (htmx)"] = reverse("datasharing:delivery-progress", args=[world.delivery.pk])
     urls["projectpaneel (htmx)"] = reverse("datasharing:project-panel", args=[world.project.slug])
     besluit = world.project.collegebesluiten.get()

@@ -26,8 +26,21 @@ TRIGGERED = st.builds(lambda t, rest: t + rest, st.sampled_from(TRIGGERS), st.te
 CELL_TEXT = st.one_of(
     TRIGGERED,
     st.text(max_size=40),
-    st.sampled_from(['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
-                     "\t=1", "\r=1", '"=1"', "'=1", ";=1", "a\r\n=1", "=1;=2"]),
+    st.sampled_from(
+        [
+            '=HYPERLINK("http://evil.example","x")',
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            '"=1"',
+            "'=1",
+            ";=1",
+            "a\r\n=1",
+            "=1;=2",
+        ]
+    ),
 )
 EXPORTED = {"count": 0, "triggered": 0}
 
@@ -53,7 +66,9 @@ def test_detector_sees_a_live_formula():
     fatal=st.lists(CELL_TEXT, max_size=3),
     unknown=st.lists(CELL_TEXT, max_size=3),
     issues=st.lists(st.tuples(st.integers(2, 10**6), CELL_TEXT, CELL_TEXT, CELL_TEXT), max_size=6),
-    warnings=st.lists(st.tuples(st.integers(2, 10**6), CELL_TEXT, CELL_TEXT, CELL_TEXT), max_size=3),
+    warnings=st.lists(
+        st.tuples(st.integers(2, 10**6), CELL_TEXT, CELL_TEXT, CELL_TEXT), max_size=3
+    ),
 )
 def test_report_csv_never_exports_a_live_formula(fatal, unknown, issues, warnings):
     result = ValidationResult(
@@ -95,8 +110,13 @@ def test_report_download_view_never_exports_a_live_formula(client, world, issues
     login_verified(client, world.projectleider)
     DeliveryIssue.objects.filter(delivery=world.delivery).delete()
     DeliveryIssue.objects.bulk_create(
-        DeliveryIssue(delivery=world.delivery, row_number=row, column=column[:200],
-                      masked_value=value[:200], reason=reason[:500] or "x")
+        DeliveryIssue(
+            delivery=world.delivery,
+            row_number=row,
+            column=column[:200],
+            masked_value=value[:200],
+            reason=reason[:500] or "x",
+        )
         for row, column, value, reason in issues
     )
     response = client.get(reverse("datasharing:delivery-report-csv", args=[world.delivery.pk]))
@@ -105,13 +125,13 @@ def test_report_download_view_never_exports_a_live_formula(client, world, issues
     assert response["X-Content-Type-Options"] == "nosniff"
     assert_no_live_formula(response.content, len(issues))
     EXPORTED["count"] += 3 * len(issues)
-    EXPORTED["triggered"] += sum(
-        str(c).startswith(TRIGGERS) for _, *cells in issues for c in cells
-    )
+    EXPORTED["triggered"] += sum(str(c).startswith(TRIGGERS) for _, *cells in issues for c in cells)
 
 
 def test_zz_report_figures(capsys):
     """Prints how many cells the two properties exported (the report's figure)."""
     with capsys.disabled():
-        print(f"\nR15: exported cells {EXPORTED['count']}, of which trigger-led "
-              f"{EXPORTED['triggered']}; live formulas 0")
+        print(
+            f"\nR15: exported cells {EXPORTED['count']}, of which trigger-led "
+            f"{EXPORTED['triggered']}; live formulas 0"
+        )

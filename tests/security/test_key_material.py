@@ -45,7 +45,9 @@ def test_master_key_never_in_pages_errors_logs_or_database(
 ):
     caplog.set_level(logging.DEBUG)
     login_verified(client, world.projectleider)
-    upload_url = reverse("datasharing:delivery-upload", args=[world.project.slug, world.data_request.pk])
+    upload_url = reverse(
+        "datasharing:delivery-upload", args=[world.project.slug, world.data_request.pk]
+    )
     seen: list[tuple[str, str]] = []
 
     def fetch(name, url, **kwargs):
@@ -73,8 +75,13 @@ def test_master_key_never_in_pages_errors_logs_or_database(
         fetch("report csv", reverse("datasharing:delivery-report-csv", args=[delivery.pk]))
         fetch("404", "/gegevens/leveringen/999999/")
         client.raise_request_exception = False
-        monkeypatch.setattr("datasharing.views.selectors.delivery_issue_list", _boom_without_secrets)
-        assert fetch("500", reverse("datasharing:delivery-detail", args=[delivery.pk])).status_code == 500
+        monkeypatch.setattr(
+            "datasharing.views.selectors.delivery_issue_list", _boom_without_secrets
+        )
+        assert (
+            fetch("500", reverse("datasharing:delivery-detail", args=[delivery.pk])).status_code
+            == 500
+        )
 
     for name, text in seen:
         assert_no_key(text, f"page {name}")

@@ -46,7 +46,9 @@ class ActiveContent(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         names = {name for name, _ in attrs}
-        if tag == "script" and not any(n == "src" and (v or "").startswith("/static/") for n, v in attrs):
+        if tag == "script" and not any(
+            n == "src" and (v or "").startswith("/static/") for n, v in attrs
+        ):
             self.found.append(f"<script> {attrs}")
         if tag in INJECTED_TAGS or (tag == "img" and ("src", "x") in attrs):
             self.found.append(f"<{tag}> {attrs}")
@@ -80,7 +82,10 @@ def assert_security_headers(response, name: str) -> None:
     assert response.get("X-Frame-Options") == "DENY", name
     assert response.get("X-Content-Type-Options") == "nosniff", name
     assert response.get("Referrer-Policy") in {
-        "same-origin", "strict-origin", "strict-origin-when-cross-origin", "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+        "no-referrer",
     }, (name, response.get("Referrer-Policy"))
 
 

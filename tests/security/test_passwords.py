@@ -21,7 +21,9 @@ PASSPHRASE_64 = "de paarse fiets staat al sinds dinsdag tegen de lantaarnpaal bi
 
 @pytest.fixture
 def person(gemeente_a):
-    return UserFactory(username="wachtwoord", first_name="Anna", last_name="Jansen", organisation=gemeente_a)
+    return UserFactory(
+        username="wachtwoord", first_name="Anna", last_name="Jansen", organisation=gemeente_a
+    )
 
 
 def refusals(password, user) -> list[str]:
@@ -50,7 +52,9 @@ def test_long_passphrases_accepted_and_usable_for_login(client, person):
     assert response.status_code == 302 and "_auth_user_id" in client.session
 
 
-@pytest.mark.parametrize("common", ["qwerty123456", "123456qwerty", "1q2w3e4r5t6y", "telechargement"])
+@pytest.mark.parametrize(
+    "common", ["qwerty123456", "123456qwerty", "1q2w3e4r5t6y", "telechargement"]
+)
 def test_common_passwords_refused(person, common):
     assert len(common) >= 12  # refused for being common, not for being short
     assert refusals(common, person) == ["password_too_common"]

@@ -51,7 +51,12 @@ def _production_env(**overrides) -> dict:
 
 def _probe(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
-        [sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -93,8 +93,23 @@ HASH_ALLOWLIST: dict[tuple[str, str], str] = {
     ),
 }
 HASH_MODULES = {"hashlib", "hmac"}
-HASH_FUNCTIONS = {"blake2b", "blake2s", "md5", "new", "sha1", "sha224", "sha256", "sha384",
-                  "sha3_256", "sha3_512", "sha512", "file_digest", "pbkdf2_hmac", "scrypt", "digest"}
+HASH_FUNCTIONS = {
+    "blake2b",
+    "blake2s",
+    "md5",
+    "new",
+    "sha1",
+    "sha224",
+    "sha256",
+    "sha384",
+    "sha3_256",
+    "sha3_512",
+    "sha512",
+    "file_digest",
+    "pbkdf2_hmac",
+    "scrypt",
+    "digest",
+}
 
 
 class _HashUses(ast.NodeVisitor):
@@ -115,12 +130,14 @@ class _HashUses(ast.NodeVisitor):
         self.generic_visit(node)
         self.scope.pop()
 
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _scoped
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _scoped  # noqa: N815 (ast API)
 
     def visit_Call(self, node):
         func = ast.unparse(node.func)
-        if func in {"hmac.new", "hmac.digest", "hmac.HMAC"} and node.args and PROJECT_KEYED.match(
-            ast.unparse(node.args[0])
+        if (
+            func in {"hmac.new", "hmac.digest", "hmac.HMAC"}
+            and node.args
+            and PROJECT_KEYED.match(ast.unparse(node.args[0]))
         ):
             self.project_keyed.append((".".join(self.scope), node.lineno))
             return  # the digestmod inside is part of the sanctioned keyed HMAC
@@ -156,13 +173,19 @@ def test_hash_scanner_finds_attribute_and_imported_uses(tmp_path):
         "    def h(self, bsn):\n        return hmac.new(b'public', bsn, 'sha256')\n"
     )
     assert hash_uses(sample) == [
-        ("pseudonym", 5, "hashlib.sha256"), ("A.f", 9, "m"), ("A.h", 13, "hmac.new")
+        ("pseudonym", 5, "hashlib.sha256"),
+        ("A.f", 9, "m"),
+        ("A.h", 13, "hmac.new"),
     ]
     assert _visit(sample).project_keyed == [("A.g", 11)]
 
 
 def test_hashlib_never_applied_to_bsn_or_address_in_datasharing():
-    files = [path for path in sorted((ROOT / "datasharing").rglob("*.py")) if "migrations" not in path.parts]
+    files = [
+        path
+        for path in sorted((ROOT / "datasharing").rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
     found: dict[tuple[str, str], list] = {}
     for path in files:
         relative = str(path.relative_to(ROOT))
@@ -188,7 +211,8 @@ def test_allowlisted_hash_sites_take_no_identifier_input(site):
     node = tree
     for part in parts:
         node = next(
-            child for child in ast.walk(node)
+            child
+            for child in ast.walk(node)
             if isinstance(child, (ast.FunctionDef, ast.ClassDef)) and child.name == part
         )
     names = {arg.arg for arg in node.args.args} if isinstance(node, ast.FunctionDef) else set()

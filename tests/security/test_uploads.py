@@ -6,7 +6,6 @@ server; uploaded files are never reachable under /media/.
 
 import io
 import zipfile
-from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -30,16 +29,25 @@ pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56 + b"\x90" * 200
-WINDOWS_EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 50 + b"This program cannot be run in DOS mode"
+WINDOWS_EXE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 50 + b"This program cannot be run in DOS mode"
+)
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
-SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+    b"<script>alert(1)</script></svg>"
+)
 OLE2_XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
 TALLY = {"tried": 0, "accepted": 0}
 
 
 def private_files() -> set[str]:
     root = Path(default_storage.location)
-    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+    return (
+        {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+        if root.exists()
+        else set()
+    )
 
 
 def zip_bomb_xlsx(uncompressed_bytes: int) -> bytes:
@@ -94,17 +102,39 @@ def delivery_corpus(huge_bomb):
         ("old .xls renamed .xlsx", "levering.xlsx", OLE2_XLS, deliveries.DELIVERY_NOT_XLSX),
         ("CSV text as .xlsx", "levering.xlsx", BAG_CSV.encode(), deliveries.DELIVERY_NOT_XLSX),
         ("plain zip as .xlsx", "levering.xlsx", plain_zip_as_xlsx(), deliveries.DELIVERY_NOT_XLSX),
-        ("truncated zip as .xlsx", "levering.xlsx", b"PK\x03\x04" + b"\x00" * 40, deliveries.DELIVERY_NOT_XLSX),
-        ("zip bomb > 1 GiB uncompressed", "levering.xlsx", huge_bomb, deliveries.DELIVERY_XLSX_BOMB),
-        ("zip bomb by ratio (64 MiB)", "levering.xlsx", zip_bomb_xlsx(64 * 1024 * 1024), deliveries.DELIVERY_XLSX_BOMB),
-        ("zip with 2001 entries", "levering.xlsx", many_entries_xlsx(2001), deliveries.DELIVERY_XLSX_BOMB),
+        (
+            "truncated zip as .xlsx",
+            "levering.xlsx",
+            b"PK\x03\x04" + b"\x00" * 40,
+            deliveries.DELIVERY_NOT_XLSX,
+        ),
+        (
+            "zip bomb > 1 GiB uncompressed",
+            "levering.xlsx",
+            huge_bomb,
+            deliveries.DELIVERY_XLSX_BOMB,
+        ),
+        (
+            "zip bomb by ratio (64 MiB)",
+            "levering.xlsx",
+            zip_bomb_xlsx(64 * 1024 * 1024),
+            deliveries.DELIVERY_XLSX_BOMB,
+        ),
+        (
+            "zip with 2001 entries",
+            "levering.xlsx",
+            many_entries_xlsx(2001),
+            deliveries.DELIVERY_XLSX_BOMB,
+        ),
         ("traversal name, binary", "../../etc/passwd.csv", ELF, deliveries.DELIVERY_NOT_CSV),
     ]
 
 
 def test_delivery_upload_refuses_the_bad_file_corpus(client, world, huge_bomb):
     assert len(huge_bomb) < 2 * 1024 * 1024  # a small file…
-    assert sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(huge_bomb)).infolist()) > 2**30  # …huge inside
+    assert (
+        sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(huge_bomb)).infolist()) > 2**30
+    )  # …huge inside
     login_verified(client, world.projectleider)
     url = reverse("datasharing:delivery-upload", args=[world.project.slug, world.data_request.pk])
     deliveries_before, files_before = Delivery.objects.count(), private_files()
@@ -136,7 +166,9 @@ def test_oversized_delivery_is_refused(client, world, monkeypatch):
     assert Delivery.objects.count() == before and private_files() == files_before
 
 
-def test_delivery_name_is_generated_on_the_server(client, world, django_capture_on_commit_callbacks):
+def test_delivery_name_is_generated_on_the_server(
+    client, world, django_capture_on_commit_callbacks
+):
     """A traversal name with good content is received, but stored under a generated name."""
     login_verified(client, world.projectleider)
     url = reverse("datasharing:delivery-upload", args=[world.project.slug, world.data_request.pk])
@@ -158,9 +190,24 @@ def test_delivery_name_is_generated_on_the_server(client, world, django_capture_
 PDF_CORPUS = [
     ("HTML as .pdf", "besluit.pdf", HTML, project_forms.PDF_NOT_PDF),
     ("SVG as .pdf", "besluit.pdf", SVG, project_forms.PDF_NOT_PDF),
-    ("polyglot: HTML first, PDF after", "besluit.pdf", b"<html><script>alert(1)</script>" + PDF, project_forms.PDF_NOT_PDF),
-    ("polyglot: GIF header, PDF after", "besluit.pdf", b"GIF89a\x01\x00\x01\x00" + PDF, project_forms.PDF_NOT_PDF),
-    ("polyglot: BOM and whitespace before %PDF", "besluit.pdf", b"\xef\xbb\xbf \n" + PDF, project_forms.PDF_NOT_PDF),
+    (
+        "polyglot: HTML first, PDF after",
+        "besluit.pdf",
+        b"<html><script>alert(1)</script>" + PDF,
+        project_forms.PDF_NOT_PDF,
+    ),
+    (
+        "polyglot: GIF header, PDF after",
+        "besluit.pdf",
+        b"GIF89a\x01\x00\x01\x00" + PDF,
+        project_forms.PDF_NOT_PDF,
+    ),
+    (
+        "polyglot: BOM and whitespace before %PDF",
+        "besluit.pdf",
+        b"\xef\xbb\xbf \n" + PDF,
+        project_forms.PDF_NOT_PDF,
+    ),
     ("renamed ELF executable", "besluit.pdf", ELF, project_forms.PDF_NOT_PDF),
     ("renamed Windows executable", "besluit.pdf", WINDOWS_EXE, project_forms.PDF_NOT_PDF),
     ("PDF content, .exe name", "besluit.exe", PDF, project_forms.PDF_WRONG_EXTENSION),
@@ -180,13 +227,23 @@ def _pdf_pages(world):
         (
             "collegebesluit",
             reverse("projects:collegebesluit", args=[world.project.slug]),
-            {"date": "2026-03-01", "reference": "CB-2", "capacity_settled": "on", "data_permission": "on"},
+            {
+                "date": "2026-03-01",
+                "reference": "CB-2",
+                "capacity_settled": "on",
+                "data_permission": "on",
+            },
             Collegebesluit,
         ),
         (
             "convenant",
             reverse("partners:convenant_create", args=[world.project.slug]),
-            {"organisation": world.partner.pk, "kind": "lsi", "reference": "CONV-9", "valid_from": "2026-01-01"},
+            {
+                "organisation": world.partner.pk,
+                "kind": "lsi",
+                "reference": "CONV-9",
+                "valid_from": "2026-01-01",
+            },
             Convenant,
         ),
     ]
@@ -196,9 +253,16 @@ def _pdf_pages(world):
 def test_pdf_uploads_refuse_the_bad_file_corpus(client, world, page_index):
     login_verified(client, world.projectleider)
     name, url, data, model = _pdf_pages(world)[page_index]
-    corpus = [*PDF_CORPUS, ("oversized (10 MB + 1 byte)", "groot.pdf", _oversized_pdf(),
-                            project_forms.PDF_TOO_LARGE.format(mb=project_forms.PDF_MAX_BYTES // 2**20)),
-              ("empty", "leeg.pdf", b"", None)]
+    corpus = [
+        *PDF_CORPUS,
+        (
+            "oversized (10 MB + 1 byte)",
+            "groot.pdf",
+            _oversized_pdf(),
+            project_forms.PDF_TOO_LARGE.format(mb=project_forms.PDF_MAX_BYTES // 2**20),
+        ),
+        ("empty", "leeg.pdf", b"", None),
+    ]
     rows_before, files_before = model.objects.count(), private_files()
     for label, filename, content, message in corpus:
         TALLY["tried"] += 1
@@ -217,7 +281,9 @@ def test_pdf_uploads_refuse_the_bad_file_corpus(client, world, page_index):
         assert private_files() == files_before, (name, label)
 
     # The same page takes a real PDF, even under a traversal name, and names it itself.
-    response = client.post(url, {**data, "document": SimpleUploadedFile("../../etc/passwd.pdf", PDF)})
+    response = client.post(
+        url, {**data, "document": SimpleUploadedFile("../../etc/passwd.pdf", PDF)}
+    )
     assert response.status_code == 302, (name, response.content.decode()[-2000:])
     stored = model.objects.order_by("-id").first().document.name
     assert "passwd" not in stored and ".." not in stored and stored.endswith(".pdf")
@@ -232,14 +298,23 @@ def test_uploaded_files_are_not_under_media(client, world):
     root = Path(default_storage.location).resolve()
     assert root != (Path(settings.BASE_DIR) / "static").resolve()
     assert not getattr(settings, "MEDIA_URL", "") or settings.MEDIA_URL in ("", "/")
-    probes = [f"/media/{name}" for name in stored] + [f"/{name}" for name in stored] + [
-        "/media/", f"/static/{stored[0]}", f"/private/{stored[0]}", f"/var/private/{stored[0]}",
-    ]
+    probes = (
+        [f"/media/{name}" for name in stored]
+        + [f"/{name}" for name in stored]
+        + [
+            "/media/",
+            f"/static/{stored[0]}",
+            f"/private/{stored[0]}",
+            f"/var/private/{stored[0]}",
+        ]
+    )
     for url in probes:
         response = client.get(url)
         assert response.status_code == 404, (url, response.status_code)
     # The authorising view is the only way in, as an attachment that the browser may not sniff.
-    response = client.get(reverse("projects:document", args=[world.project.slug, "collegebesluit", besluit.pk]))
+    response = client.get(
+        reverse("projects:document", args=[world.project.slug, "collegebesluit", besluit.pk])
+    )
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -248,9 +323,13 @@ def test_uploaded_files_are_not_under_media(client, world):
     client.logout()
     from tests.factories import UserFactory
 
-    outsider = UserFactory(username="buitenstaander", organisation=OrganisationFactory(name="Elders"))
+    outsider = UserFactory(
+        username="buitenstaander", organisation=OrganisationFactory(name="Elders")
+    )
     login_verified(client, outsider)
-    response = client.get(reverse("projects:document", args=[world.project.slug, "collegebesluit", besluit.pk]))
+    response = client.get(
+        reverse("projects:document", args=[world.project.slug, "collegebesluit", besluit.pk])
+    )
     assert response.status_code == 404
 
 
