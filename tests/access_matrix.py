@@ -87,7 +87,9 @@ def object_kwargs(key: str, *, slug: bool = True) -> None:
     """Register "key" and "key@twin" for the object `mp.extra[key]` (see the module docstring)."""
 
     def own(mp: MatrixProject) -> dict:
-        return {"slug": mp.project.slug, "pk": mp.extra[key].pk} if slug else {"pk": mp.extra[key].pk}
+        return (
+            {"slug": mp.project.slug, "pk": mp.extra[key].pk} if slug else {"pk": mp.extra[key].pk}
+        )
 
     def twin(mp: MatrixProject) -> dict:
         return {"slug": mp.project.slug, "pk": mp.extra["twin"].extra[key].pk}
@@ -176,7 +178,7 @@ def only(status: int, *roles: str) -> dict[str, int]:
 
 
 def leader_only(status: int) -> dict[str, int]:
-    """The projectleider gets `status`; every other role 404 (the project is not theirs to manage)."""
+    """The projectleider gets `status`; every other role 404 (not theirs to manage)."""
     return only(status, "projectleider")
 
 

@@ -13,6 +13,7 @@ import logging
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+from psycopg.copy import QueuedLibpqWriter
 
 from datasharing.constants import DataRequestStatus, DeliveryStatus, Source
 from datasharing.models import (
@@ -431,24 +433,29 @@ def _store_accepted(
         nummeraanduiding_map=lambda: _bag_nummeraanduiding_map(delivery),
     )
     report(70)
-    vault = vault_entries(
-        source=delivery.source,
-        frame=outcome.rows,
-        pseudonymiser=pseudonymiser,
-        delivery=delivery,
-        address_keys=records.column("address_key") if delivery.source == Source.BAG else None,
-    )
-    vault_count = 0 if vault is None else vault.num_rows
+    unsorted_address_keys = records.column("address_key") if delivery.source == Source.BAG else None
     # Physical order does not matter to anyone (row_number is stored), but rows in address_key
     # order make every (…, address_key) index insertion land on the index's rightmost page,
     # which PostgreSQL does far faster than random insertions (about a quarter of COPY time).
     records = _in_address_order(records)
-    vault = None if vault is None else _in_address_order(vault)
+
+    def seal_vault() -> pa.Table | None:
+        vault = vault_entries(
+            source=delivery.source,
+            frame=outcome.rows,
+            pseudonymiser=pseudonymiser,
+            delivery=delivery,
+            address_keys=unsorted_address_keys,
+        )
+        return None if vault is None else _in_address_order(vault)
+
     with transaction.atomic():
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status != DeliveryStatus.VERWERKEN:
             return
-        _bulk_insert(model, records)
+        # The vault is sealed (AES-GCM, CPU-bound here) while PostgreSQL ingests the records.
+        vault = _bulk_insert(model, records, meanwhile=seal_vault)
+        vault_count = 0 if vault is None else vault.num_rows
         if vault is not None:
             _bulk_insert(AddressVaultEntry, vault)
         DeliveryIssue.objects.bulk_create(_issue_rows(delivery, outcome), batch_size=2000)
@@ -509,6 +516,7 @@ def _bag_nummeraanduiding_map(delivery: Delivery) -> dict[str, str]:
 
 
 COPY_BATCH_ROWS = 100_000
+T = TypeVar("T")
 
 
 def _in_address_order(table: pa.Table) -> pa.Table:
@@ -529,28 +537,31 @@ def _csv_ready(table: pa.Table) -> pa.Table:
     return table
 
 
-def _bulk_insert(model, table: pa.Table) -> None:
+def _bulk_insert(model, table: pa.Table, *, meanwhile: Callable[[], T] | None = None) -> T | None:
     """COPY on PostgreSQL (psycopg 3), bulk_create elsewhere; inside the caller's transaction.
 
     The table is written as CSV by pyarrow (C++) in batches and streamed to COPY: every string
     value is quoted, so '' stays an empty string and only a missing (null) value becomes NULL.
+    A queued writer sends the data from a worker thread, so this thread formats the next batch,
+    and then runs `meanwhile()` (returned), while the server is still loading.
     """
-    if not table.num_rows:
-        return
     columns = table.column_names
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and table.num_rows:
         connection.ensure_connection()
         db_table = connection.ops.quote_name(model._meta.db_table)
         column_sql = ", ".join(connection.ops.quote_name(c) for c in columns)
         options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
         sql = f"COPY {db_table} ({column_sql}) FROM STDIN WITH (FORMAT csv)"
         with connection.connection.cursor() as cursor:
-            with cursor.copy(sql) as copy:
+            with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
                 for batch in table.to_batches(max_chunksize=COPY_BATCH_ROWS):
                     sink = pa.BufferOutputStream()
                     pa_csv.write_csv(
                         _csv_ready(pa.Table.from_batches([batch])), sink, write_options=options
                     )
                     copy.write(sink.getvalue())
-        return
-    model.objects.bulk_create([model(**row) for row in table.to_pylist()], batch_size=2000)
+                result = meanwhile() if meanwhile else None
+        return result
+    if table.num_rows:
+        model.objects.bulk_create([model(**row) for row in table.to_pylist()], batch_size=2000)
+    return meanwhile() if meanwhile else None

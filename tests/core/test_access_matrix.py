@@ -28,6 +28,21 @@ from wijkaanpak.core.models import ProcessingLogEntry
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_raw_upload_left_behind():
+    """An upload POST in a cell stores the raw file and queues its processing on commit; the
+    cell is rolled back, so nothing would delete the file. Remove it (R17: no raw upload stays
+    in media; later tests check that)."""
+    from pathlib import Path
+
+    folder = Path(settings.STORAGES["default"]["OPTIONS"]["location"]) / "leveringen"
+    before = set(folder.glob("*")) if folder.exists() else set()
+    yield
+    if folder.exists():
+        for path in set(folder.glob("*")) - before:
+            path.unlink()
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """Projects A and B with everything SETUP_HOOKS make, once per module (rolled back after)."""
@@ -35,6 +50,7 @@ def world(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock():
             built = world_build(matrix.SETUP_HOOKS)
         yield built
+
 
 CONVERTER_SAMPLES = {
     "int": "1",
