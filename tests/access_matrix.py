@@ -235,14 +235,6 @@ def _settings_data(mp: MatrixProject) -> dict:
     return data
 
 
-_REIDENTIFY_ONLY_APPROVED = (
-    "BUG (R20, R2): matching:reidentify serves a proposal that is not approved; "
-    "selectors.proposal_get does not filter on status, so a role with view_addresses sees the "
-    "page of an open proposal (its pseudonym; POST answers 400 'Alleen goedgekeurde adressen') "
-    "instead of 404"
-)
-
-
 ROWS: list[Row] = [
     # --- projects ---
     Row("projects:list", everyone(200), other=None, kwargs="none"),
@@ -406,7 +398,6 @@ ROWS: list[Row] = [
         "matching:reidentify",
         everyone(404),  # only approved addresses are re-identified
         kwargs="proposed",
-        xfail={role: _REIDENTIFY_ONLY_APPROVED for role in ADDRESSES},
     ),
     Row(
         "matching:reidentify",
@@ -414,7 +405,6 @@ ROWS: list[Row] = [
         method="post",
         kwargs="proposed",
         data={"reason": "Planning controleavond"},
-        xfail={role: _REIDENTIFY_ONLY_APPROVED for role in ADDRESSES},
     ),
     Row("matching:reidentify", everyone(404), kwargs="approved@twin"),
     Row(
@@ -450,13 +440,4 @@ SUBJECT_ROWS: dict[str, Callable[[MatrixProject], list[str]]] = {
     "matching:risk": lambda mp: [mp.extra["risk"].address_key],
 }
 # Subject rows that are known not to log (row name -> reason); their cells are xfail(strict=True).
-SUBJECT_ROWS_XFAIL: dict[str, str] = {
-    "matching:risks": (
-        "BUG (R21): matching.views.RiskListView shows k pseudonymised risk addresses and writes "
-        "no processing-log record (expected k, one per address pseudonym, ground risk_selection)"
-    ),
-    "matching:risk": (
-        "BUG (R21): matching.views.RiskAddressView shows one pseudonymised risk address with its "
-        "indicator figures and writes no processing-log record (expected 1)"
-    ),
-}
+SUBJECT_ROWS_XFAIL: dict[str, str] = {}

@@ -105,6 +105,18 @@ def proposal_get(*, project, pk: int) -> SelectionProposal:
     return proposal
 
 
+def approved_proposal_get(*, project, pk: int) -> SelectionProposal:
+    """An approved proposal of the project, or Http404: nothing else may be re-identified (R20)."""
+    proposal = (
+        SelectionProposal.objects.filter(project=project, pk=pk, status=ProposalStatus.APPROVED)
+        .select_related("project")
+        .first()
+    )
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
 def proposals_by_address(*, project, address_keys) -> dict[str, SelectionProposal]:
     """Open or approved proposal per address key (for marking rows in the risk list)."""
     qs = SelectionProposal.objects.filter(

@@ -16,6 +16,7 @@ from django.views import View
 from partners.constants import ProjectPerm
 from projects.selectors import project_get_for_user, user_has_project_perm
 from wijkaanpak.core.exceptions import ApplicationError
+from wijkaanpak.core.processing_log import processing_log_write
 
 from . import selectors, services
 from .constants import NEVER_USED, ProposalStatus
@@ -34,6 +35,19 @@ SOURCE_LABELS = {
     "energie": "jaarlijks elektriciteitsverbruik (netbeheerder, via de gemeente)",
     "signaal": "eigen signalen van partners (verwonderadressen)",
 }
+
+
+def _log_shown(request, project, name: str, address_keys) -> None:
+    """One LDV record per pseudonymised address a page shows (R21), before it is rendered."""
+    processing_log_write(
+        actor=request.user,
+        action="view",
+        name=name,
+        ground="risk_selection",
+        project=project,
+        data_subject_ids=address_keys,
+        data_subject_id_type="adrespseudoniem",
+    )
 
 
 class ProjectView(View):
@@ -150,6 +164,7 @@ class RiskListView(ProjectView):
             qs = selectors.risk_address_list(run=run, only_risk=only_risk, **filters)
             page = Paginator(qs, RISK_PAGE_SIZE).get_page(request.GET.get("pagina"))
             addresses = list(page.object_list)
+            _log_shown(request, self.project, "risicolijst inzien", [a.address_key for a in addresses])
             proposals = selectors.proposals_by_address(
                 project=self.project, address_keys=[a.address_key for a in addresses]
             )
@@ -199,7 +214,9 @@ class RiskAddressView(ProjectView):
         }
 
     def get(self, request, slug, pk):
-        return render(request, self.template_name, self._context(pk))
+        context = self._context(pk)
+        _log_shown(request, self.project, "risicoadres inzien", [context["address"].address_key])
+        return render(request, self.template_name, context)
 
     def post(self, request, slug, pk):
         context = self._context(pk, ProposeForm(request.POST))
@@ -226,7 +243,10 @@ class ProposalListView(ProjectView):
     template_name = "matching/proposal_list.html"
 
     def get(self, request, slug):
-        return render(request, self.template_name, self._context())
+        context = self._context()
+        shown = [p.address_key for p in context["open"] + context["decided"]]
+        _log_shown(request, self.project, "voordrachten inzien", shown)
+        return render(request, self.template_name, context)
 
     def _context(self, **extra):
         proposals = list(selectors.proposal_list(project=self.project))
@@ -278,14 +298,14 @@ class SelectionView(ProjectView):
     template_name = "matching/selection.html"
 
     def get(self, request, slug):
+        approved = list(selectors.proposal_list(project=self.project, status=ProposalStatus.APPROVED))
+        _log_shown(request, self.project, "goedgekeurde selectie inzien", [p.address_key for p in approved])
         return render(
             request,
             self.template_name,
             {
                 "project": self.project,
-                "approved": selectors.proposal_list(
-                    project=self.project, status=ProposalStatus.APPROVED
-                ),
+                "approved": approved,
                 "closed_at": selectors.selection_closed_at(self.project),
                 "can_close": self.can(ProjectPerm.APPROVE_SELECTION),
                 "form": ReidentifyForm(),
@@ -298,7 +318,7 @@ class ReidentifyView(ProjectView):
     template_name = "matching/reidentify.html"
 
     def get(self, request, slug, pk):
-        proposal = selectors.proposal_get(project=self.project, pk=pk)
+        proposal = selectors.approved_proposal_get(project=self.project, pk=pk)
         return render(
             request,
             self.template_name,
@@ -306,7 +326,7 @@ class ReidentifyView(ProjectView):
         )
 
     def post(self, request, slug, pk):
-        proposal = selectors.proposal_get(project=self.project, pk=pk)
+        proposal = selectors.approved_proposal_get(project=self.project, pk=pk)
         form = ReidentifyForm(request.POST)
         address = None
         if form.is_valid():
