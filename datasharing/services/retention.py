@@ -108,10 +108,10 @@ def _matching_hook(name: str, project: Project, now: datetime) -> dict:
     """Let datasharing.matching destroy its own personal data (risk list, selections), if it
     offers `<name>(*, project, now) -> dict[str, int]`; counts only."""
     try:
-        from datasharing.matching import services
+        from datasharing.matching import retention
     except ImportError:
         return {}
-    hook = getattr(services, name, None)
+    hook = getattr(retention, name, None)
     return dict(hook(project=project, now=now) or {}) if hook else {}
 
 
