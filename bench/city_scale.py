@@ -163,7 +163,8 @@ def matching(project, analist, *, concurrency: int, chunks: int | None, memory: 
         raise SystemExit(f"run {run.pk} {run.status}: {run.error}")
     return {"seconds": seconds, "run": run.pk, "chunks": run.chunk_count, "addresses": run.address_count,
             "risk_addresses": run.risk_address_count,
-            "per_indicator": {code: c["fired"] for code, c in run.counts.items()}}
+            "per_indicator": {code: c["fired"] for code, c in run.counts.items()},
+            "chunk_seconds": [round(c, 2) for c in run.chunks.order_by("index").values_list("seconds", flat=True)]}
 
 
 def profile_inline(project, analist, *, chunks) -> None:
@@ -235,9 +236,11 @@ def main() -> None:
             profile_inline(project, analist, chunks=args.chunks)
             return
         figures["matching_1_worker"] = matching(project, analist, concurrency=1, chunks=args.chunks, memory=memory)
-        print(f"  matching 1 worker: {figures['matching_1_worker']['seconds']:.1f} s", flush=True)
+        print(f"  matching 1 worker: {figures['matching_1_worker']['seconds']:.1f} s "
+              f"(chunks {figures['matching_1_worker']['chunk_seconds']} s)", flush=True)
         figures["matching_2_workers"] = matching(project, analist, concurrency=2, chunks=args.chunks, memory=memory)
-        print(f"  matching 2 workers: {figures['matching_2_workers']['seconds']:.1f} s", flush=True)
+        print(f"  matching 2 workers: {figures['matching_2_workers']['seconds']:.1f} s "
+              f"(chunks {figures['matching_2_workers']['chunk_seconds']} s)", flush=True)
         figures["baseline"] = baseline(folder, memory)
 
     figures["peak_rss_mb_per_process"] = sorted(

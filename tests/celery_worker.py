@@ -28,9 +28,10 @@ CELERY = ROOT / ".venv" / "bin" / "celery"
 
 
 class Worker:
-    def __init__(self, *, concurrency: int = 2) -> None:
+    def __init__(self, *, concurrency: int = 2, env: dict[str, str] | None = None) -> None:
         from django.db import connection
 
+        self.extra_env = dict(env or {})
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         self.concurrency = concurrency
         url = urlsplit(os.environ["DATABASE_URL"])
@@ -47,6 +48,7 @@ class Worker:
             "DJANGO_SETTINGS_MODULE": "wijkaanpak.settings.test",
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "DATABASE_URL": self.database_url,
+            **self.extra_env,
         }
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own binary

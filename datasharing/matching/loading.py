@@ -152,7 +152,8 @@ def _read(sql: str, params: list | None = None) -> pd.DataFrame:
                 dtype={c: _DTYPES[c] for c in head if c in _DTYPES},
                 keep_default_na=False,
                 na_values=[""],
-                engine="c",
+                # Multithreaded Arrow parser; same NULL/"" handling and dtypes as the C parser.
+                engine="pyarrow",
             )
         cursor.execute(sql, params or None)
         names = [d[0] for d in cursor.description]
@@ -180,10 +181,15 @@ def _range_sql(column: str, bounds: tuple[str | None, str | None] | None) -> tup
     return sql, params
 
 
-def _direct(source: str, deliveries: DeliverySet, bounds) -> tuple[str, list]:
-    """SELECT of the rows of a source that carry their address key, within `bounds`."""
+def _direct(
+    source: str, deliveries: DeliverySet, bounds, jaar: int | None = None
+) -> tuple[str, list]:
+    """SELECT of the rows of a source that carry their address key, within `bounds`
+    (energie: only the rows of `jaar`, the only year LEEG_MAAR_VERBRUIK looks at)."""
     select = ", ".join(f"r.{c}" for c in _columns(source))
     where, params = _range_sql("r.address_key", bounds)
+    if source == Source.ENERGIE:
+        where, params = where + " AND r.jaar = %s", [*params, jaar if jaar is not None else -1]
     return (
         f"SELECT {select} FROM {_table(source)} r "  # noqa: S608  # nosec B608 - our own names
         f"WHERE r.delivery_id IN {_ids_sql(deliveries.ids(source))} AND r.address_key <> ''{where}",
@@ -237,13 +243,22 @@ def _in_range(frame: pd.DataFrame, bounds) -> pd.DataFrame:
     return frame[keep.to_numpy()]
 
 
-def _address_rows(source: str, deliveries: DeliverySet, bounds) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(rows of `source` within bounds, every resolved nummeraanduiding row of `source`)."""
-    direct = _read(*_direct(source, deliveries, bounds))
+def _address_rows(
+    source: str, deliveries: DeliverySet, bounds
+) -> tuple[pd.DataFrame, int | None, bool]:
+    """The rows of `source` within bounds (resolved ones included); for energie only those of
+    the delivery's latest jaar, which is returned too (None for other sources); and whether
+    any row named only by nummeraanduiding was resolved into `bounds`."""
     extra = _unresolved(source, deliveries)
+    jaar = None
+    if source == Source.ENERGIE:
+        jaar = _latest_jaar(deliveries, extra)
+        extra = extra[(extra["jaar"] == jaar).to_numpy()] if jaar is not None else extra.iloc[0:0]
+    direct = _read(*_direct(source, deliveries, bounds, jaar))
+    extra = _in_range(extra, bounds)
     if extra.empty:
-        return direct, extra
-    return pd.concat([direct, _in_range(extra, bounds)], ignore_index=True), extra
+        return direct, jaar, False
+    return pd.concat([direct, extra], ignore_index=True), jaar, True
 
 
 def _bag_order(bag: pd.DataFrame) -> pd.DataFrame:
@@ -286,18 +301,21 @@ def _latest_jaar(deliveries: DeliverySet, extra: pd.DataFrame) -> int | None:
 def frames_load_all(deliveries: DeliverySet) -> Frames:
     """Every row of every delivered source (the single-chunk and SQLite path)."""
     frames: dict[str, pd.DataFrame | None] = {}
+    latest_jaar = None
     for source in _COLUMNS:
         if not deliveries.ids(source):
             frames[source] = None
         elif source in _ADDRESS_SOURCES:
-            frames[source] = _address_rows(source, deliveries, None)[0]
+            frames[source], jaar, _ = _address_rows(source, deliveries, None)
+            if source == Source.ENERGIE:
+                latest_jaar = jaar
         else:
             select = ", ".join(f"r.{c}" for c in _columns(source))
             frames[source] = _read(
                 f"SELECT {select} FROM {_table(source)} r "  # noqa: S608  # nosec B608
                 f"WHERE r.delivery_id IN {_ids_sql(deliveries.ids(source))}"
             )
-    return _finish(frames, deliveries)
+    return _finish(frames, deliveries, latest_jaar)
 
 
 def _chunk_keys(bag: pd.DataFrame, index: int, chunk_count: int) -> list[str]:
@@ -331,23 +349,26 @@ def frames_load_chunk(
         if not deliveries.ids(source):
             loaded[source] = None
             continue
-        loaded[source], extra = _address_rows(source, deliveries, bounds)
+        loaded[source], jaar, _ = _address_rows(source, deliveries, bounds)
         if source == Source.ENERGIE:
-            latest_jaar = _latest_jaar(deliveries, extra)
+            latest_jaar = jaar
 
     if not deliveries.ids(Source.BRP):
         loaded[Source.BRP] = None
         for source in _PERSON_SOURCES:
             # Nobody is registered anywhere: a delivered source contributes no rows to a chunk.
-            loaded[source] = _read(*_persons_sql(source, deliveries, None)) if deliveries.ids(source) else None
+            loaded[source] = (
+                _read(*_persons_sql(source, deliveries, None)) if deliveries.ids(source) else None
+            )
         loaded[Source.BAG] = bag
         return _finish(loaded, deliveries, latest_jaar), keys
 
-    brp, brp_extra = _address_rows(Source.BRP, deliveries, bounds)
+    # Residents registered by nummeraanduiding only are not in the database semi-join below.
+    brp, _, resolved_residents = _address_rows(Source.BRP, deliveries, bounds)
     for source in _PERSON_SOURCES:
         if not deliveries.ids(source):
             loaded[source] = None
-        elif brp_extra.empty:
+        elif not resolved_residents:
             # The residents' rows, selected in the database by a semi-join on the chunk's BRP.
             loaded[source] = _read(*_persons_sql(source, deliveries, bounds))
         else:

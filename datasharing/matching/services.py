@@ -16,12 +16,13 @@ import hmac
 import io
 import json
 import time
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 import structlog
@@ -45,7 +46,7 @@ from .constants import (
 )
 from .indicators.engine import evaluate
 from .indicators.registry import ALL_CODES, INDICATORS, IndicatorSettings
-from .loading import DeliverySet, frames_load_chunk
+from .loading import DeliverySet, chunk_range, frames_load_chunk
 from .models import (
     IndicatorResult,
     IndicatorSettingsRecord,
@@ -199,7 +200,7 @@ def delivery_set_for(run: MatchingRun) -> DeliverySet:
 
 def display_pseudonym(address_key: str) -> str:
     """Short, stable display name of an address pseudonym; reveals nothing of the address."""
-    mac = hmac.digest(_PSEUDONYM_LABEL, address_key.encode(), "sha256").hex()[:10].upper()
+    mac = hmac.digest(_PSEUDONYM_LABEL, address_key.encode(), "sha256")[:5].hex().upper()
     return f"{mac[:5]}-{mac[5:]}"
 
 
@@ -408,7 +409,11 @@ def matching_run_cancel(*, actor, run: MatchingRun) -> MatchingRun:
 
 
 def _chunk_checkpoint(run: MatchingRun, index: int) -> None:
-    """Hook between evaluation and writing; tests inject failures here."""
+    """Hook between evaluation and writing; tests inject failures here, and the crash test
+    slows chunks down through MATCHING_CHUNK_DELAY_SECONDS (test settings only; 0 elsewhere)."""
+    delay = float(getattr(settings, "MATCHING_CHUNK_DELAY_SECONDS", 0) or 0)
+    if delay:
+        time.sleep(delay)
 
 
 def _run_status_shared(run_id: int) -> str | None:
@@ -416,109 +421,155 @@ def _run_status_shared(run_id: int) -> str | None:
     with connection.cursor() as cursor:
         lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
         cursor.execute(
-            f"SELECT status FROM {MatchingRun._meta.db_table} WHERE id = %s{lock}", [run_id]  # noqa: S608  # nosec B608
-        )  # noqa: S608
+            f"SELECT status FROM {MatchingRun._meta.db_table} WHERE id = %s{lock}",  # noqa: S608  # nosec B608
+            [run_id],
+        )
         row = cursor.fetchone()
     return row[0] if row else None
 
 
-_COPY_BLOCK = 1 << 20
+# Rows per block when streaming a chunk's results into COPY: PostgreSQL parses and indexes one
+# block while this process renders the next, so client and server work overlap.
+_BLOCK_ROWS = 10_000
+
+ADDRESS_COLUMNS = [
+    "run_id",
+    "chunk",
+    "address_key",
+    "pseudonym",
+    "buurtcode",
+    "score",
+    "is_risk",
+    "fired",
+    "results",
+]
+RESULT_COLUMNS = ["run_id", "chunk", "address_key", "indicator", "status", "figures", "explanation"]
 
 
-def _copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """Insert rows whose JSON columns are already rendered: one COPY on PostgreSQL (the CSV is
-    rendered once by the C csv writer and sent in 1 MB blocks), bulk_create elsewhere."""
-    if not rows:
-        return
+def _copy_rows(model, columns: list[str], blocks: Iterable[list[tuple]]) -> int:
+    """Insert blocks of rows whose JSON columns are already rendered; returns the row count.
+
+    PostgreSQL: one COPY; each block is rendered by the C csv writer and written as it is made.
+    Elsewhere (the SQLite demo): bulk_create.
+    """
+    count = 0
     if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
-        data = buffer.getvalue()
-        table = model._meta.db_table
         with connection.cursor() as cursor:
             with cursor.cursor.copy(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+                f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
             ) as copy:
-                for start in range(0, len(data), _COPY_BLOCK):
-                    copy.write(data[start : start + _COPY_BLOCK])
-        return
-    fields = [c.removesuffix("_id") if c.endswith("_id") else c for c in columns]
+                for rows in blocks:
+                    buffer = io.StringIO()
+                    csv.writer(buffer, lineterminator="\n").writerows(rows)
+                    copy.write(buffer.getvalue())
+                    count += len(rows)
+        return count
+    fields = columns  # attnames such as "run_id": model kwargs accept them as they are
     json_fields = {
-        f for f in fields if model._meta.get_field(f).get_internal_type() == "JSONField"
+        f
+        for f in fields
+        if model._meta.get_field(f.removesuffix("_id")).get_internal_type() == "JSONField"
     }
-    model.objects.bulk_create(
-        [
-            model(
-                **{
-                    f: json.loads(v) if f in json_fields else v
-                    for f, v in zip(fields, row, strict=True)
-                }
-            )
-            for row in rows
-        ],
-        batch_size=2000,
-    )
+    for rows in blocks:
+        model.objects.bulk_create(
+            [
+                model(
+                    **{
+                        f: json.loads(v) if f in json_fields else v
+                        for f, v in zip(fields, row, strict=True)
+                    }
+                )
+                for row in rows
+            ],
+            batch_size=2000,
+        )
+        count += len(rows)
+    return count
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 _json = _ENCODER.encode
 
 
-def _chunk_rows(run_id: int, index: int, outcome, run_level: set[str]) -> tuple[list, list]:
-    """The chunk's RiskAddress and IndicatorResult rows, JSON pre-rendered, no ORM objects.
+def _chunk_write(run_id: int, index: int, outcome, run_level: set[str]) -> int:
+    """Write the chunk's IndicatorResult and RiskAddress rows; no ORM object per address.
 
     Only fired and not-evaluated results are kept (an absent row means "not fired");
-    indicators not evaluated for the whole run are recorded once on the run.
+    indicators not evaluated for the whole run are recorded once on the run. Each address's
+    `results` JSON is assembled from the already rendered figures. Returns the address count.
     """
     results = outcome.results
     kept = results[
         (results["status"] != ResultStatus.NOT_FIRED) & ~results["indicator"].isin(run_level)
     ]
     pieces: dict[str, list[str]] = {}
-    result_rows = []
-    for key, code, status, figures, explanation in zip(
-        kept["address_key"].tolist(),
-        kept["indicator"].tolist(),
-        kept["status"].tolist(),
-        kept["figures"].tolist(),
-        kept["explanation"].tolist(),
-        strict=True,
-    ):
-        figures_json = _json(figures)
-        result_rows.append((run_id, index, key, code, status, figures_json, explanation or ""))
-        pieces.setdefault(key, []).append(
-            f'"{code}":{{"explanation":{_json(explanation)},"figures":{figures_json},'
-            f'"status":{_json(status)}}}'
-        )
-    summary = outcome.summary
-    fired_json: dict[tuple, str] = {}
-    address_rows = []
-    for key, buurt, score, is_risk, fired in zip(
-        summary["address_key"].tolist(),
-        summary["buurtcode"].tolist(),
-        summary["score"].tolist(),
-        summary["is_risk"].tolist(),
-        summary["fired"].tolist(),
-        strict=True,
-    ):
-        rendered = fired_json.get(fired)
-        if rendered is None:
-            rendered = fired_json[fired] = _json(list(fired))
-        own = pieces.get(key)
-        address_rows.append(
-            (
-                run_id,
-                index,
-                key,
-                display_pseudonym(key),
-                buurt or "",
-                score,
-                is_risk,
-                rendered,
-                "{" + ",".join(own) + "}" if own else "{}",
+
+    def result_blocks():
+        rows = []
+        for key, code, status, figures, explanation in zip(
+            kept["address_key"].tolist(),
+            kept["indicator"].tolist(),
+            kept["status"].tolist(),
+            kept["figures"].tolist(),
+            kept["explanation"].tolist(),
+            strict=True,
+        ):
+            figures_json = _json(figures)
+            rows.append((run_id, index, key, code, status, figures_json, explanation or ""))
+            pieces.setdefault(key, []).append(
+                f'"{code}":{{"explanation":{_json(explanation)},"figures":{figures_json},'
+                f'"status":{_json(status)}}}'
             )
-        )
-    return address_rows, result_rows
+            if len(rows) == _BLOCK_ROWS:
+                yield rows
+                rows = []
+        if rows:
+            yield rows
+
+    summary = outcome.summary
+    columns = [
+        summary[name].tolist() for name in ("address_key", "buurtcode", "score", "is_risk", "fired")
+    ]
+    fired_json: dict[tuple, str] = {}
+
+    def address_blocks():
+        for start in range(0, len(summary), _BLOCK_ROWS):
+            rows = []
+            for key, buurt, score, is_risk, fired in zip(
+                *(column[start : start + _BLOCK_ROWS] for column in columns), strict=True
+            ):
+                rendered = fired_json.get(fired)
+                if rendered is None:
+                    rendered = fired_json[fired] = _json(list(fired))
+                own = pieces.get(key)
+                rows.append(
+                    (
+                        run_id,
+                        index,
+                        key,
+                        display_pseudonym(key),
+                        buurt or "",
+                        score,
+                        is_risk,
+                        rendered,
+                        "{" + ",".join(own) + "}" if own else "{}",
+                    )
+                )
+            yield rows
+
+    # Results first: they fill `pieces`, which the address rows use.
+    _copy_rows(IndicatorResult, RESULT_COLUMNS, result_blocks())
+    return _copy_rows(RiskAddress, ADDRESS_COLUMNS, address_blocks())
+
+
+def _chunk_filter(index: int, chunk_count: int) -> Q:
+    lo, hi = chunk_range(index, chunk_count)
+    condition = Q()
+    if lo is not None:
+        condition &= Q(address_key__gte=lo)
+    if hi is not None:
+        condition &= Q(address_key__lt=hi)
+    return condition
 
 
 def matching_chunk_process(*, run_id: int, index: int) -> dict:
@@ -549,7 +600,6 @@ def matching_chunk_process(*, run_id: int, index: int) -> dict:
     outcome = evaluate(frames, engine_settings, address_keys=keys)
     evaluated = time.monotonic()
     _chunk_checkpoint(run, index)
-    address_rows, result_rows = _chunk_rows(run_id, index, outcome, set(run.not_evaluated))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -561,32 +611,15 @@ def matching_chunk_process(*, run_id: int, index: int) -> dict:
         if MatchingChunk.objects.filter(run_id=run_id, index=index).exists():
             return {"index": index, "skipped": "done"}
         # Delete-then-insert: whatever a crashed attempt might have left is replaced whole.
-        IndicatorResult.objects.filter(run_id=run_id, chunk=index).delete()
-        RiskAddress.objects.filter(run_id=run_id, chunk=index).delete()
-        _copy_rows(
-            RiskAddress,
-            [
-                "run_id",
-                "chunk",
-                "address_key",
-                "pseudonym",
-                "buurtcode",
-                "score",
-                "is_risk",
-                "fired",
-                "results",
-            ],
-            address_rows,
-        )
-        _copy_rows(
-            IndicatorResult,
-            ["run_id", "chunk", "address_key", "indicator", "status", "figures", "explanation"],
-            result_rows,
-        )
+        # A chunk is a range of address keys: the unique (run, address_key…) indexes serve it.
+        in_chunk = _chunk_filter(index, run.chunk_count)
+        IndicatorResult.objects.filter(in_chunk, run_id=run_id).delete()
+        RiskAddress.objects.filter(in_chunk, run_id=run_id).delete()
+        address_count = _chunk_write(run_id, index, outcome, set(run.not_evaluated))
         MatchingChunk.objects.create(
             run_id=run_id,
             index=index,
-            address_count=len(address_rows),
+            address_count=address_count,
             seconds=time.monotonic() - started,
         )
     # Progress is written after commit: chunks share a FOR SHARE lock on the run row while they
@@ -599,12 +632,12 @@ def matching_chunk_process(*, run_id: int, index: int) -> dict:
         "matching_chunk_done",
         run_id=run_id,
         index=index,
-        addresses=len(address_rows),
+        addresses=address_count,
         load_s=round(loaded - started, 2),
         evaluate_s=round(evaluated - loaded, 2),
         write_s=round(time.monotonic() - evaluated, 2),
     )
-    return {"index": index, "addresses": len(address_rows)}
+    return {"index": index, "addresses": address_count}
 
 
 @transaction.atomic

@@ -182,3 +182,30 @@ def test_run_matching_command_prints_counts(signal_project, analist_a):
     assert MatchingRun.objects.filter(project=signal_project, status="succeeded").count() == 2
     with pytest.raises(CommandError):
         call_command("run_matching", project="bestaat-niet")
+
+
+def test_rows_named_only_by_nummeraanduiding_resolve_the_same_whole_and_chunked(
+    sample_project, analist_a
+):
+    """Rows the intake could not give an address key are resolved through the bag, in every
+    chunk exactly as in a whole run (loading.py), and give the same results as keyed rows."""
+    from django.db import connection
+
+    from datasharing.models import BagRecord, BrpRecord, EnergieRecord
+
+    keyed = run_inline(actor=analist_a, project=sample_project, chunk_count=1)
+    bag = BagRecord._meta.db_table
+    with connection.cursor() as cursor:
+        for model in (BrpRecord, EnergieRecord):
+            # Every third row loses its address key and keeps only its nummeraanduiding.
+            cursor.execute(
+                f"UPDATE {model._meta.db_table} r SET address_key = '', "  # noqa: S608
+                f"nummeraanduiding_key = b.nummeraanduiding_key FROM {bag} b "
+                "WHERE b.address_key = r.address_key AND b.nummeraanduiding_key <> '' "
+                "AND r.project_id = %s AND b.project_id = %s AND r.id %% 3 = 0",
+                [sample_project.pk, sample_project.pk],
+            )
+            assert cursor.rowcount > 0
+    whole = run_inline(actor=analist_a, project=sample_project, chunk_count=1)
+    chunked = run_inline(actor=analist_a, project=sample_project, chunk_count=4)
+    assert result_set(keyed) == result_set(whole) == result_set(chunked)

@@ -16,6 +16,7 @@ from django.utils.html import escape
 
 import pytest
 
+from datasharing.constants import DeliveryStatus
 from datasharing.models import Delivery
 from datasharing.services import deliveries
 from partners.models import Convenant
@@ -175,7 +176,8 @@ def test_delivery_name_is_generated_on_the_server(
     content = BAG_CSV.replace(";41\n", ";47\n").encode()
     files_before = private_files()
     outside = Path(default_storage.location).parent / "etc" / "passwd.csv"
-    response = client.post(url, {"file": SimpleUploadedFile("../../etc/passwd.csv", content)})
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(url, {"file": SimpleUploadedFile("../../etc/passwd.csv", content)})
     assert response.status_code == 302
     delivery = Delivery.objects.latest("id")
     assert ".." not in delivery.original_filename and "/" not in delivery.original_filename
@@ -185,6 +187,12 @@ def test_delivery_name_is_generated_on_the_server(
     assert "passwd" not in stored and ".." not in stored
     assert not outside.exists()
     assert delivery.raw_file.name == stored
+    # Processing (the queued task) accepts it and deletes the raw upload (R17).
+    for callback in callbacks:
+        callback()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.GEACCEPTEERD and not delivery.raw_file
+    assert private_files() == files_before
 
 
 PDF_CORPUS = [

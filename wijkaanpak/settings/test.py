@@ -20,3 +20,14 @@ from .base import *  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 AXES_ENABLED = True
+
+# Crash tests with a real worker (R27, tests/matching/test_worker_crash.py): the restarted worker
+# gets a short visibility timeout so it restores the killed worker's unacked tasks within
+# seconds instead of hours, and chunks are slowed down so the kill lands halfway.
+if env("CELERY_TEST_VISIBILITY_TIMEOUT", default=""):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_TEST_VISIBILITY_TIMEOUT"),
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
+MATCHING_CHUNK_DELAY_SECONDS = env.float("MATCHING_CHUNK_DELAY_SECONDS", default=0)
