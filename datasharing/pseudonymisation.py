@@ -36,6 +36,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,7 @@ class Kind(StrEnum):
 # --- master key and wrapping ---------------------------------------------------------------------
 
 
+@sensitive_variables()
 def _master_key() -> bytes:
     raw = getattr(settings, "WIJKAANPAK_MASTER_KEY", "") or ""
     key_file = getattr(settings, "WIJKAANPAK_MASTER_KEY_FILE", "") or ""
@@ -107,11 +109,13 @@ def _wrap_aad(project_id: int, version: int) -> bytes:
     return f"wijkaanpak/project-key/{project_id}/{version}".encode()
 
 
+@sensitive_variables()
 def _wrap(project_id: int, version: int, key: bytes) -> bytes:
     nonce = secrets.token_bytes(NONCE_BYTES)
     return nonce + AESGCM(_master_key()).encrypt(nonce, key, _wrap_aad(project_id, version))
 
 
+@sensitive_variables()
 def _unwrap(project_key: ProjectKey) -> bytes:
     if project_key.destroyed_at is not None or not project_key.wrapped_key:
         raise ApplicationError(PROJECT_KEY_DESTROYED)
@@ -131,6 +135,7 @@ def _unwrap(project_key: ProjectKey) -> bytes:
         raise
 
 
+@sensitive_variables()
 def _derive(key: bytes, info: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info.encode()).derive(
         key
@@ -151,6 +156,7 @@ def project_key_current(*, project) -> ProjectKey | None:
     )
 
 
+@sensitive_variables()
 @transaction.atomic
 def project_key_ensure(*, project) -> ProjectKey:
     """The project's current key, creating version 1 on first use.
@@ -274,6 +280,7 @@ class Pseudonymiser:
         return json.loads(plaintext)
 
 
+@sensitive_variables()
 def _pseudonymiser_from(project_key: ProjectKey) -> Pseudonymiser:
     key = _unwrap(project_key)
     return Pseudonymiser(
@@ -284,6 +291,7 @@ def _pseudonymiser_from(project_key: ProjectKey) -> Pseudonymiser:
     )
 
 
+@sensitive_variables()
 def pseudonymiser_for(*, project, version: int | None = None) -> Pseudonymiser:
     """The pseudonymiser of the project's current key (created on first use) or of `version`."""
     if version is None:

@@ -130,12 +130,6 @@ def test_error_report_settings_dump_hides_the_keys(rf: RequestFactory):
     assert "WIJKAANPAK_MASTER_KEY" in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP (reported, not ours to fix): datasharing/pseudonymisation.py has no "
-    "@sensitive_variables, so an error report of a failure while a project key is created "
-    "shows the raw project key among the frame's local variables.",
-)
 def test_error_report_of_a_key_failure_hides_key_material(world, rf, monkeypatch):
     from django.db import IntegrityError
 
