@@ -189,7 +189,7 @@ def _project(
             "bewoners met schulden worden slecht bereikt.",
             buurtcodes=["BU99990101", "BU99990102"],
             postcodes=["9999AA", "9999AB"],
-            peildatum=date(2026, 3, 1),
+            peildatum=date(2026, 10, 1),  # the peildatum of the wijk-300 sample deliveries
             period_start=date(2026, 1, 1),
             period_end=date(2026, 12, 31),
         )
