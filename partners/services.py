@@ -11,9 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from projects.selectors import project_partner_organisation_ids, user_has_project_perm
+from projects.selectors import (
+    PROJECTLEIDER_ONLY,
+    project_partner_organisation_ids,
+    project_perm_require,
+)
 from wijkaanpak.core.events import event_record
-from wijkaanpak.core.exceptions import ApplicationError, NotPermitted
+from wijkaanpak.core.exceptions import ApplicationError
 
 from .constants import LSI_PARTIES, ROLE_PERMISSIONS, ConvenantKind, ProjectPerm, Role
 from .models import Convenant, Organisation, ProjectRole, User
@@ -26,16 +30,11 @@ ROLE_PERSON_WITHOUT_ORGANISATION = "{persoon} is niet aan een organisatie gekopp
 ROLE_ADVISEUR_ONLY_VNG = "Alleen medewerkers van VNG Naleving kunnen adviseur zijn."
 CONVENANT_PROJECT_ONLY_AANVULLEND = "Alleen een aanvullend convenant kan voor één project gelden."
 CONVENANT_PERIOD_INVALID = "De einddatum ligt vóór de begindatum."
-NOT_PROJECTLEIDER = "Alleen de projectleider van dit project mag dit doen."
+NOT_PROJECTLEIDER = PROJECTLEIDER_ONLY
 CONVENANT_LSI_NOT_PARTY = (
     "{organisatie} is geen partij bij het LSI-convenant; registreer een aanvullend convenant."
 )
 CONVENANT_ORGANISATION_NOT_PARTNER = "{organisatie} neemt niet deel aan dit project."
-
-
-def _require_manage(*, actor: User, project) -> None:
-    if not user_has_project_perm(user=actor, project=project, perm=ProjectPerm.MANAGE):
-        raise NotPermitted(NOT_PROJECTLEIDER)
 
 
 @transaction.atomic
@@ -46,7 +45,7 @@ def role_grant(*, actor: User | None, project, person: User, role: Role) -> Proj
     (demo data, the project's creator becoming its projectleider).
     """
     if actor is not None:
-        _require_manage(actor=actor, project=project)
+        project_perm_require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
     if person.organisation_id is None:
         raise ApplicationError(ROLE_PERSON_WITHOUT_ORGANISATION.format(persoon=person))
     if person.organisation_id not in project_partner_organisation_ids(project=project):
@@ -55,9 +54,13 @@ def role_grant(*, actor: User | None, project, person: User, role: Role) -> Proj
         )
     if role == Role.ADVISEUR and person.organisation.kind != "vng_naleving":
         raise ApplicationError(ROLE_ADVISEUR_ONLY_VNG)
-    if ProjectRole.objects.filter(project=project, person=person, role=role, ended_at__isnull=True).exists():
+    if ProjectRole.objects.filter(
+        project=project, person=person, role=role, ended_at__isnull=True
+    ).exists():
         raise ApplicationError(ROLE_ALREADY_ACTIVE.format(persoon=person))
-    project_role = ProjectRole.objects.create(project=project, person=person, role=role, granted_by=actor)
+    project_role = ProjectRole.objects.create(
+        project=project, person=person, role=role, granted_by=actor
+    )
     for perm in sorted(ROLE_PERMISSIONS[Role(role)]):
         assign_perm(f"projects.{perm.value}", person, project)
     event_record(
@@ -66,7 +69,10 @@ def role_grant(*, actor: User | None, project, person: User, role: Role) -> Proj
         project=project,
         obj=project_role,
         to_state=role,
-        data={"person": person.pk, "permissions": sorted(p.value for p in ROLE_PERMISSIONS[Role(role)])},
+        data={
+            "person": person.pk,
+            "permissions": sorted(p.value for p in ROLE_PERMISSIONS[Role(role)]),
+        },
     )
     return project_role
 
@@ -76,7 +82,7 @@ def role_end(*, actor: User | None, project_role: ProjectRole, reason: str = "")
     """End a role at once and revoke the permissions no other active role still gives."""
     project_role = ProjectRole.objects.select_for_update().get(pk=project_role.pk)
     if actor is not None:
-        _require_manage(actor=actor, project=project_role.project)
+        project_perm_require(actor=actor, project=project_role.project, perm=ProjectPerm.MANAGE)
     if project_role.ended_at is not None:
         return project_role
     project_role.ended_at = timezone.now()
@@ -96,9 +102,9 @@ def role_end(*, actor: User | None, project_role: ProjectRole, reason: str = "")
 
 def _revoke_unneeded(*, project, person: User) -> None:
     still_needed: set[ProjectPerm] = set()
-    for role in ProjectRole.objects.filter(project=project, person=person, ended_at__isnull=True).values_list(
-        "role", flat=True
-    ):
+    for role in ProjectRole.objects.filter(
+        project=project, person=person, ended_at__isnull=True
+    ).values_list("role", flat=True):
         still_needed |= ROLE_PERMISSIONS[Role(role)]
     for perm in ProjectPerm:
         if perm not in still_needed:
@@ -106,9 +112,13 @@ def _revoke_unneeded(*, project, person: User) -> None:
 
 
 @transaction.atomic
-def roles_end_for_organisation(*, actor: User | None, project, organisation: Organisation, reason: str) -> int:
+def roles_end_for_organisation(
+    *, actor: User | None, project, organisation: Organisation, reason: str
+) -> int:
     """End every active role of an organisation's people in a project (partner leaves)."""
-    roles = ProjectRole.objects.filter(project=project, person__organisation=organisation, ended_at__isnull=True)
+    roles = ProjectRole.objects.filter(
+        project=project, person__organisation=organisation, ended_at__isnull=True
+    )
     count = 0
     for project_role in roles:
         role_end(actor=actor, project_role=project_role, reason=reason)
@@ -130,11 +140,13 @@ def convenant_register(
 ) -> Convenant:
     """Record a signed convenant. A project-bound convenant needs the project's projectleider."""
     if project is not None:
-        _require_manage(actor=actor, project=project)
+        project_perm_require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
         if kind != ConvenantKind.AANVULLEND:
             raise ApplicationError(CONVENANT_PROJECT_ONLY_AANVULLEND, {"field": "kind"})
     if kind == ConvenantKind.LSI and organisation.kind not in LSI_PARTIES:
-        raise ApplicationError(CONVENANT_LSI_NOT_PARTY.format(organisatie=organisation), {"field": "kind"})
+        raise ApplicationError(
+            CONVENANT_LSI_NOT_PARTY.format(organisatie=organisation), {"field": "kind"}
+        )
     if valid_until is not None and valid_until < valid_from:
         raise ApplicationError(CONVENANT_PERIOD_INVALID, {"field": "valid_until"})
     convenant = Convenant(
@@ -165,7 +177,7 @@ def convenant_end(*, actor: User, convenant: Convenant, valid_until: date) -> Co
     """Shorten a convenant's validity; access to personal data stops on the next request (R5)."""
     convenant = Convenant.objects.select_for_update().get(pk=convenant.pk)
     if convenant.project_id is not None:
-        _require_manage(actor=actor, project=convenant.project)
+        project_perm_require(actor=actor, project=convenant.project, perm=ProjectPerm.MANAGE)
     if valid_until < convenant.valid_from:
         raise ApplicationError(CONVENANT_PERIOD_INVALID, {"field": "valid_until"})
     previous = convenant.valid_until
@@ -200,10 +212,11 @@ def project_convenant_register(
     aanvullend convenant registered here holds for this project only; an LSI-convenant is the
     organisation's general one.
     """
-    _require_manage(actor=actor, project=project)
+    project_perm_require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
     if organisation.pk not in project_partner_organisation_ids(project=project):
         raise ApplicationError(
-            CONVENANT_ORGANISATION_NOT_PARTNER.format(organisatie=organisation), {"field": "organisation"}
+            CONVENANT_ORGANISATION_NOT_PARTNER.format(organisatie=organisation),
+            {"field": "organisation"},
         )
     return convenant_register(
         actor=actor,

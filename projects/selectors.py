@@ -12,6 +12,8 @@ from guardian.shortcuts import get_objects_for_user
 from partners.constants import ProjectPerm
 from partners.selectors import organisation_has_valid_convenant
 
+from wijkaanpak.core.exceptions import NotPermitted
+
 from .models import Project, ProjectPartner
 
 # Permissions that reach personal data and therefore need a valid convenant (design.md §4).
@@ -54,6 +56,20 @@ def user_has_project_perm(*, user, project: Project, perm: ProjectPerm) -> bool:
     return True
 
 
+PROJECTLEIDER_ONLY = "Alleen de projectleider van dit project mag dit doen."
+
+
+def project_perm_require(
+    *, actor, project: Project, perm: ProjectPerm, message: str = PROJECTLEIDER_ONLY
+) -> None:
+    """Raise NotPermitted (with the Dutch `message`) unless `actor` holds `perm` on `project`.
+
+    The one permission check of the services; the same rule as `user_has_project_perm`.
+    """
+    if not user_has_project_perm(user=actor, project=project, perm=perm):
+        raise NotPermitted(message)
+
+
 def project_get_for_user(*, user, slug: str, perm: ProjectPerm = ProjectPerm.VIEW) -> Project:
     """The project, or Http404 for both 'absent' and 'not yours' (no enumeration)."""
     project = Project.objects.select_related("municipality").filter(slug=slug).first()
@@ -79,7 +95,9 @@ def project_transitions(*, project: Project):
     """The phase history of a project, oldest first, with who moved it."""
     from .models import PhaseTransition
 
-    return PhaseTransition.objects.filter(project=project).select_related("actor").order_by("at", "id")
+    return (
+        PhaseTransition.objects.filter(project=project).select_related("actor").order_by("at", "id")
+    )
 
 
 def project_partners_overview(*, project: Project) -> list[dict]:
@@ -89,11 +107,19 @@ def project_partners_overview(*, project: Project) -> list[dict]:
     from partners.selectors import convenants_valid_on
 
     valid = {}
-    for convenant in convenants_valid_on(day=timezone.localdate(), project=project).order_by("valid_from"):
+    for convenant in convenants_valid_on(day=timezone.localdate(), project=project).order_by(
+        "valid_from"
+    ):
         valid.setdefault(convenant.organisation_id, convenant)
-    partners = ProjectPartner.objects.filter(project=project, left_at__isnull=True).select_related("organisation")
+    partners = ProjectPartner.objects.filter(project=project, left_at__isnull=True).select_related(
+        "organisation"
+    )
     return [
-        {"partner": partner, "organisation": partner.organisation, "convenant": valid.get(partner.organisation_id)}
+        {
+            "partner": partner,
+            "organisation": partner.organisation,
+            "convenant": valid.get(partner.organisation_id),
+        }
         for partner in partners
     ]
 
@@ -110,7 +136,9 @@ def project_plan_versions(*, project: Project):
         .prefetch_related(
             Prefetch(
                 "acknowledgements",
-                queryset=PlanAcknowledgement.objects.select_related("organisation").order_by("organisation__name"),
+                queryset=PlanAcknowledgement.objects.select_related("organisation").order_by(
+                    "organisation__name"
+                ),
             )
         )
         .order_by("-version")
@@ -134,20 +162,44 @@ def project_documents(*, project: Project) -> list[dict]:
     documents: list[dict] = []
     for besluit in Collegebesluit.objects.filter(project=project).exclude(document=""):
         documents.append(
-            {"kind": "collegebesluit", "pk": besluit.pk, "title": f"Collegebesluit {besluit.reference}",
-             "date": besluit.date}
+            {
+                "kind": "collegebesluit",
+                "pk": besluit.pk,
+                "title": f"Collegebesluit {besluit.reference}",
+                "date": besluit.date,
+            }
         )
     for voorstel in Projectvoorstel.objects.filter(project=project).exclude(document=""):
-        documents.append({"kind": "projectvoorstel", "pk": voorstel.pk, "title": "Projectvoorstel",
-                          "date": voorstel.submitted_on})
+        documents.append(
+            {
+                "kind": "projectvoorstel",
+                "pk": voorstel.pk,
+                "title": "Projectvoorstel",
+                "date": voorstel.submitted_on,
+            }
+        )
     for plan in ProjectplanVersion.objects.filter(project=project).exclude(document=""):
-        documents.append({"kind": "projectplan", "pk": plan.pk, "title": f"Projectplan versie {plan.version}",
-                          "date": plan.created_at.date()})
+        documents.append(
+            {
+                "kind": "projectplan",
+                "pk": plan.pk,
+                "title": f"Projectplan versie {plan.version}",
+                "date": plan.created_at.date(),
+            }
+        )
     for dpia in Dpia.objects.filter(project=project).exclude(document=""):
         documents.append({"kind": "dpia", "pk": dpia.pk, "title": "DPIA", "date": dpia.date})
-    for convenant in _project_convenants(project=project).exclude(document="").select_related("organisation"):
-        documents.append({"kind": "convenant", "pk": convenant.pk, "title": str(convenant),
-                          "date": convenant.valid_from})
+    for convenant in (
+        _project_convenants(project=project).exclude(document="").select_related("organisation")
+    ):
+        documents.append(
+            {
+                "kind": "convenant",
+                "pk": convenant.pk,
+                "title": str(convenant),
+                "date": convenant.valid_from,
+            }
+        )
     return documents
 
 
@@ -157,7 +209,9 @@ def _project_convenants(*, project: Project):
 
     from partners.models import Convenant
 
-    organisations = ProjectPartner.objects.filter(project=project, left_at__isnull=True).values("organisation_id")
+    organisations = ProjectPartner.objects.filter(project=project, left_at__isnull=True).values(
+        "organisation_id"
+    )
     return Convenant.objects.filter(
         Q(project__isnull=True) | Q(project=project), organisation_id__in=organisations
     )

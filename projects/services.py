@@ -10,17 +10,12 @@ from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotP
 from .constants import PHASE_ORDER, PROJECT_TRANSITIONS, Phase
 from .gates import gate_missing
 from .models import PhaseTransition, Project, ProjectPartner
-from .selectors import user_has_project_perm
+from .selectors import PROJECTLEIDER_ONLY, project_perm_require
 
 TRANSITION_NOT_ALLOWED = "Een project kan niet van fase '{van}' naar fase '{naar}'."
 TRANSITION_GATE_CLOSED = "Het project kan nog niet naar fase '{naar}': {ontbreekt}"
-NOT_PROJECTLEIDER = "Alleen de projectleider van dit project mag dit doen."
+NOT_PROJECTLEIDER = PROJECTLEIDER_ONLY
 CREATOR_NOT_MUNICIPALITY = "Alleen een medewerker van een gemeente kan een project starten."
-
-
-def _require(*, actor, project: Project, perm: ProjectPerm, message: str = NOT_PROJECTLEIDER) -> None:
-    if not user_has_project_perm(user=actor, project=project, perm=perm):
-        raise NotPermitted(message)
 
 
 # Slugs that are path segments of their own under /projecten/ (projects.urls).
@@ -43,11 +38,15 @@ def project_create(*, actor, name: str, **fields) -> Project:
     municipality = actor.organisation
     if municipality is None or municipality.kind != OrganisationKind.GEMEENTE:
         raise NotPermitted(CREATOR_NOT_MUNICIPALITY)
-    project = Project(municipality=municipality, name=name, slug=_unique_slug(name), created_by=actor, **fields)
+    project = Project(
+        municipality=municipality, name=name, slug=_unique_slug(name), created_by=actor, **fields
+    )
     project.full_clean()
     project.save()
     ProjectPartner.objects.create(project=project, organisation=municipality, added_by=actor)
-    event_record(actor=actor, kind="project_created", project=project, obj=project, to_state=project.phase)
+    event_record(
+        actor=actor, kind="project_created", project=project, obj=project, to_state=project.phase
+    )
     role_grant(actor=None, project=project, person=actor, role=Role.PROJECTLEIDER)
     return project
 
@@ -58,14 +57,16 @@ def project_next_phase(project: Project) -> Phase | None:
 
 
 @transaction.atomic
-def project_advance(*, actor, project: Project, target: Phase | None = None, note: str = "") -> Project:
+def project_advance(
+    *, actor, project: Project, target: Phase | None = None, note: str = ""
+) -> Project:
     """Move a project to its next phase, if the transition exists and its gate is open.
 
     Locks the project row, so two concurrent advances cannot both pass (R29).
     Raises InvalidTransition with the Dutch reason, NotPermitted for non-projectleiders.
     """
     project = Project.objects.select_for_update().get(pk=project.pk)
-    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    project_perm_require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
     current = Phase(project.phase)
     target = Phase(target) if target else project_next_phase(project)
     if target is None or target not in PROJECT_TRANSITIONS[current]:
@@ -85,9 +86,16 @@ def project_advance(*, actor, project: Project, target: Phase | None = None, not
 
         project.closed_at = timezone.now()
     project.save(update_fields=["phase", "closed_at"])
-    PhaseTransition.objects.create(project=project, from_phase=current, to_phase=target, actor=actor, note=note)
+    PhaseTransition.objects.create(
+        project=project, from_phase=current, to_phase=target, actor=actor, note=note
+    )
     event_record(
-        actor=actor, kind="phase_changed", project=project, obj=project, from_state=current, to_state=target,
+        actor=actor,
+        kind="phase_changed",
+        project=project,
+        obj=project,
+        from_state=current,
+        to_state=target,
         reason=note,
     )
     return project
@@ -99,8 +107,6 @@ def project_missing_for_next_phase(project: Project) -> list[str]:
     return gate_missing(project, target) if target else []
 
 
-
-
 PARTNER_ALREADY_IN_PROJECT = "{organisatie} neemt al deel aan dit project."
 PARTNER_MUNICIPALITY_STAYS = "De gemeente voert de regie en kan het project niet verlaten."
 
@@ -108,11 +114,23 @@ PARTNER_MUNICIPALITY_STAYS = "De gemeente voert de regie en kan het project niet
 @transaction.atomic
 def project_partner_add(*, actor, project: Project, organisation) -> ProjectPartner:
     """Let an organisation take part. Its data access still waits for a valid convenant."""
-    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
-    if ProjectPartner.objects.filter(project=project, organisation=organisation, left_at__isnull=True).exists():
-        raise ApplicationError(PARTNER_ALREADY_IN_PROJECT.format(organisatie=organisation), {"field": "organisation"})
-    partner = ProjectPartner.objects.create(project=project, organisation=organisation, added_by=actor)
-    event_record(actor=actor, kind="partner_added", project=project, obj=partner, data={"organisation": organisation.pk})
+    project_perm_require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    if ProjectPartner.objects.filter(
+        project=project, organisation=organisation, left_at__isnull=True
+    ).exists():
+        raise ApplicationError(
+            PARTNER_ALREADY_IN_PROJECT.format(organisatie=organisation), {"field": "organisation"}
+        )
+    partner = ProjectPartner.objects.create(
+        project=project, organisation=organisation, added_by=actor
+    )
+    event_record(
+        actor=actor,
+        kind="partner_added",
+        project=project,
+        obj=partner,
+        data={"organisation": organisation.pk},
+    )
     return partner
 
 
@@ -124,15 +142,21 @@ def project_partner_remove(*, actor, partner: ProjectPartner, reason: str = "") 
     from partners.services import roles_end_for_organisation
 
     partner = ProjectPartner.objects.select_for_update().get(pk=partner.pk)
-    _require(actor=actor, project=partner.project, perm=ProjectPerm.MANAGE)
+    project_perm_require(actor=actor, project=partner.project, perm=ProjectPerm.MANAGE)
     if partner.organisation_id == partner.project.municipality_id:
         raise ApplicationError(PARTNER_MUNICIPALITY_STAYS)
     if partner.left_at is None:
         partner.left_at = timezone.now()
         partner.save(update_fields=["left_at"])
-        roles_end_for_organisation(actor=actor, project=partner.project, organisation=partner.organisation, reason=reason)
+        roles_end_for_organisation(
+            actor=actor, project=partner.project, organisation=partner.organisation, reason=reason
+        )
         event_record(
-            actor=actor, kind="partner_removed", project=partner.project, obj=partner, reason=reason,
+            actor=actor,
+            kind="partner_removed",
+            project=partner.project,
+            obj=partner,
+            reason=reason,
             data={"organisation": partner.organisation_id},
         )
     return partner
@@ -158,7 +182,9 @@ PLAN_NEEDS_INSTEMMING = (
 PLAN_ALREADY_ADOPTED = "Deze versie van het projectplan is al vastgesteld."
 PLAN_ACK_NOT_PARTNER = "Uw organisatie neemt niet deel aan dit project."
 PLAN_ACK_NOT_ADOPTED = "Alleen een vastgestelde versie van het projectplan kan worden bevestigd."
-DPIA_VASTGESTELD_NEEDS_DATE = "Een vastgestelde DPIA heeft een datum van vaststelling en een kenmerk."
+DPIA_VASTGESTELD_NEEDS_DATE = (
+    "Een vastgestelde DPIA heeft een datum van vaststelling en een kenmerk."
+)
 INSTEMMING_INCOMPLETE = "Vul bij instemming van de LSI zowel de datum als het kenmerk in."
 
 
@@ -171,9 +197,13 @@ def _require_open(project: Project) -> None:
 def project_update(*, actor, project: Project, data: dict) -> Project:
     """Change the project's own fields (whitelisted), validated with full_clean()."""
     project = Project.objects.select_for_update().get(pk=project.pk)
-    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    project_perm_require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
     _require_open(project)
-    changed = [name for name in PROJECT_EDITABLE_FIELDS if name in data and getattr(project, name) != data[name]]
+    changed = [
+        name
+        for name in PROJECT_EDITABLE_FIELDS
+        if name in data and getattr(project, name) != data[name]
+    ]
     for name in changed:
         setattr(project, name, data[name])
     if project.period_start and project.period_end and project.period_end < project.period_start:
@@ -181,18 +211,31 @@ def project_update(*, actor, project: Project, data: dict) -> Project:
     project.full_clean()
     project.save(update_fields=changed or None)
     if changed:
-        event_record(actor=actor, kind="project_updated", project=project, obj=project, data={"fields": changed})
+        event_record(
+            actor=actor,
+            kind="project_updated",
+            project=project,
+            obj=project,
+            data={"fields": changed},
+        )
     return project
 
 
 @transaction.atomic
 def collegebesluit_register(
-    *, actor, project: Project, date, reference: str, document, capacity_settled: bool, data_permission: bool
+    *,
+    actor,
+    project: Project,
+    date,
+    reference: str,
+    document,
+    capacity_settled: bool,
+    data_permission: bool,
 ):
     """Register the college's decision. A newer besluit replaces the older one in the gates."""
     from .models import Collegebesluit
 
-    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    project_perm_require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
     _require_open(project)
     besluit = Collegebesluit(
         project=project,
@@ -206,7 +249,10 @@ def collegebesluit_register(
     besluit.full_clean()
     besluit.save()
     event_record(
-        actor=actor, kind="collegebesluit_registered", project=project, obj=besluit,
+        actor=actor,
+        kind="collegebesluit_registered",
+        project=project,
+        obj=besluit,
         data={"capacity_settled": capacity_settled, "data_permission": data_permission},
     )
     return besluit
@@ -225,7 +271,7 @@ def projectvoorstel_save(
     """Record the proposal's submission to the LSI and, once given, the LSI's instemming."""
     from .models import Projectvoorstel
 
-    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    project_perm_require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
     _require_open(project)
     if bool(lsi_instemming_date) != bool(lsi_instemming_reference.strip()):
         raise ApplicationError(INSTEMMING_INCOMPLETE, {"field": "lsi_instemming_reference"})
@@ -241,7 +287,10 @@ def projectvoorstel_save(
     voorstel.full_clean()
     voorstel.save()
     event_record(
-        actor=actor, kind="projectvoorstel_saved", project=project, obj=voorstel,
+        actor=actor,
+        kind="projectvoorstel_saved",
+        project=project,
+        obj=voorstel,
         data={"instemming": voorstel.has_instemming},
     )
     return voorstel
@@ -252,7 +301,7 @@ def projectplan_version_create(*, actor, project: Project, document=None, **cont
     """Add a new version of the projectplan (versions are never edited in place)."""
     from .models import ProjectplanVersion
 
-    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    project_perm_require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
     _require_open(project)
     Project.objects.select_for_update().filter(pk=project.pk).first()
     last = project.plan_versions.order_by("-version").values_list("version", flat=True).first() or 0
@@ -261,7 +310,13 @@ def projectplan_version_create(*, actor, project: Project, document=None, **cont
         plan.document = document
     plan.full_clean()
     plan.save()
-    event_record(actor=actor, kind="projectplan_version_created", project=project, obj=plan, to_state=str(plan.version))
+    event_record(
+        actor=actor,
+        kind="projectplan_version_created",
+        project=project,
+        obj=plan,
+        to_state=str(plan.version),
+    )
     return plan
 
 
@@ -272,7 +327,7 @@ def projectplan_adopt(*, actor, plan):
 
     plan = ProjectplanVersion.objects.select_for_update().select_related("project").get(pk=plan.pk)
     project = plan.project
-    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    project_perm_require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
     _require_open(project)
     if plan.adopted_at is not None:
         raise InvalidTransition(PLAN_ALREADY_ADOPTED)
@@ -285,7 +340,11 @@ def projectplan_adopt(*, actor, plan):
     plan.adopted_at = timezone.now()
     plan.save(update_fields=["adopted_by", "adopted_at"])
     event_record(
-        actor=actor, kind="projectplan_adopted", project=project, obj=plan, to_state=str(plan.version)
+        actor=actor,
+        kind="projectplan_adopted",
+        project=project,
+        obj=plan,
+        to_state=str(plan.version),
     )
     return plan
 
@@ -296,7 +355,7 @@ def projectplan_acknowledge(*, actor, plan):
     from .models import PlanAcknowledgement
 
     project = plan.project
-    _require(actor=actor, project=project, perm=ProjectPerm.VIEW)
+    project_perm_require(actor=actor, project=project, perm=ProjectPerm.VIEW)
     if plan.adopted_at is None:
         raise InvalidTransition(PLAN_ACK_NOT_ADOPTED)
     if not ProjectPartner.objects.filter(
@@ -304,7 +363,9 @@ def projectplan_acknowledge(*, actor, plan):
     ).exists():
         raise NotPermitted(PLAN_ACK_NOT_PARTNER)
     ack, created = PlanAcknowledgement.objects.get_or_create(
-        plan_version=plan, organisation_id=actor.organisation_id, defaults={"acknowledged_by": actor}
+        plan_version=plan,
+        organisation_id=actor.organisation_id,
+        defaults={"acknowledged_by": actor},
     )
     if created:
         event_record(actor=actor, kind="projectplan_acknowledged", project=project, obj=plan)
@@ -312,19 +373,36 @@ def projectplan_acknowledge(*, actor, plan):
 
 
 @transaction.atomic
-def dpia_save(*, actor, project: Project, vastgesteld: bool, date=None, reference: str = "", document=None):
+def dpia_save(
+    *, actor, project: Project, vastgesteld: bool, date=None, reference: str = "", document=None
+):
     """Record the DPIA; no data may be requested before it is vastgesteld."""
     from .models import Dpia
 
-    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
+    project_perm_require(actor=actor, project=project, perm=ProjectPerm.MANAGE)
     _require_open(project)
     if vastgesteld and not (date and reference.strip()):
-        raise ApplicationError(DPIA_VASTGESTELD_NEEDS_DATE, {"field": "date" if not date else "reference"})
-    dpia, _ = Dpia.objects.select_for_update().get_or_create(project=project, defaults={"updated_by": actor})
-    dpia.vastgesteld, dpia.date, dpia.reference, dpia.updated_by = vastgesteld, date, reference.strip(), actor
+        raise ApplicationError(
+            DPIA_VASTGESTELD_NEEDS_DATE, {"field": "date" if not date else "reference"}
+        )
+    dpia, _ = Dpia.objects.select_for_update().get_or_create(
+        project=project, defaults={"updated_by": actor}
+    )
+    dpia.vastgesteld, dpia.date, dpia.reference, dpia.updated_by = (
+        vastgesteld,
+        date,
+        reference.strip(),
+        actor,
+    )
     if document is not None:
         dpia.document = document
     dpia.full_clean()
     dpia.save()
-    event_record(actor=actor, kind="dpia_saved", project=project, obj=dpia, to_state="vastgesteld" if vastgesteld else "concept")
+    event_record(
+        actor=actor,
+        kind="dpia_saved",
+        project=project,
+        obj=dpia,
+        to_state="vastgesteld" if vastgesteld else "concept",
+    )
     return dpia

@@ -32,7 +32,7 @@ from datasharing.models import Delivery
 from partners.constants import ProjectPerm
 from projects.constants import Phase, phase_reached
 from projects.models import Project
-from projects.selectors import user_has_project_perm
+from projects.selectors import project_perm_require
 from wijkaanpak.core.events import event_record
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 from wijkaanpak.core.processing_log import processing_log_write
@@ -98,11 +98,6 @@ _PSEUDONYM_LABEL = b"wijkaanpak/weergavepseudoniem/v1"
 # Settings and provenance
 
 
-def _require(*, actor, project: Project, perm: ProjectPerm, message: str) -> None:
-    if not user_has_project_perm(user=actor, project=project, perm=perm):
-        raise NotPermitted(message)
-
-
 def indicator_settings_for(*, project: Project, peildatum: date | None = None) -> IndicatorSettings:
     """The project's settings as the engine's IndicatorSettings (defaults from the engine)."""
     record = IndicatorSettingsRecord.objects.filter(project=project).first()
@@ -141,7 +136,9 @@ def indicator_settings_update(
     *, actor, project: Project, values: dict, weights: dict[str, int], enabled: list[str]
 ) -> IndicatorSettingsRecord:
     """Set the project's thresholds and weights. Only the engine's knobs exist (by construction)."""
-    _require(actor=actor, project=project, perm=ProjectPerm.MANAGE, message=NOT_ALLOWED_SETTINGS)
+    project_perm_require(
+        actor=actor, project=project, perm=ProjectPerm.MANAGE, message=NOT_ALLOWED_SETTINGS
+    )
     clean = {name: values[name] for name in SETTING_FIELDS}
     try:
         # The engine validates (positive numbers, known codes) before anything is stored.
@@ -226,7 +223,9 @@ def default_chunk_count(address_count: int = 0) -> int:
 @transaction.atomic
 def matching_run_create(*, actor, project: Project, chunk_count: int | None = None) -> MatchingRun:
     """Record a new queued run with everything it will use. Caller queues it (see start)."""
-    _require(actor=actor, project=project, perm=ProjectPerm.RUN_MATCHING, message=NOT_ALLOWED_RUN)
+    project_perm_require(
+        actor=actor, project=project, perm=ProjectPerm.RUN_MATCHING, message=NOT_ALLOWED_RUN
+    )
     project = Project.objects.select_for_update().get(pk=project.pk)
     if project.phase == Phase.AFGESLOTEN:
         raise InvalidTransition(PROJECT_CLOSED)
@@ -382,7 +381,7 @@ def matching_run_fail(*, run_id: int, error: str) -> bool:
 @transaction.atomic
 def matching_run_cancel(*, actor, run: MatchingRun) -> MatchingRun:
     """Cancel a queued or running run. Chunks check the status and stop writing (revoke is best effort)."""
-    _require(
+    project_perm_require(
         actor=actor, project=run.project, perm=ProjectPerm.RUN_MATCHING, message=NOT_ALLOWED_RUN
     )
     run = MatchingRun.objects.select_for_update().get(pk=run.pk)
@@ -740,7 +739,7 @@ def selection_propose(*, actor, risk_address: RiskAddress, reason: str) -> Selec
     """An analyst proposes a risk address of the current run, with a reason."""
     run = risk_address.run
     project = run.project
-    _require(
+    project_perm_require(
         actor=actor,
         project=project,
         perm=ProjectPerm.PROPOSE_SELECTION,
@@ -821,7 +820,7 @@ def selection_decide(
 ) -> SelectionProposal:
     """The projectleider, another person than the proposer, approves or rejects (R6, R29)."""
     project = proposal.project
-    _require(
+    project_perm_require(
         actor=actor, project=project, perm=ProjectPerm.APPROVE_SELECTION, message=NOT_ALLOWED_DECIDE
     )
     reason = _reason(reason, "decision_reason")
@@ -861,7 +860,7 @@ def selection_reject(*, actor, proposal: SelectionProposal, reason: str) -> Sele
 @transaction.atomic
 def selection_close(*, actor, project: Project) -> SelectionClosure:
     """Close the selection; from then the retention periods of non-selected addresses run."""
-    _require(
+    project_perm_require(
         actor=actor, project=project, perm=ProjectPerm.APPROVE_SELECTION, message=NOT_ALLOWED_CLOSE
     )
     Project.objects.select_for_update().filter(pk=project.pk).first()
@@ -900,7 +899,7 @@ def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> st
     from datasharing.pseudonymisation import vault_lookup
 
     project = proposal.project
-    _require(
+    project_perm_require(
         actor=actor,
         project=project,
         perm=ProjectPerm.VIEW_ADDRESSES,
