@@ -160,10 +160,24 @@ class DeliveryIssue(models.Model):
         verbose_name_plural = "validatiemeldingen"
 
 
+def bulk_rows_delivery(*, db_index: bool = True) -> models.ForeignKey:
+    """The delivery of bulk-loaded rows (records, vault entries), without a database constraint.
+
+    PostgreSQL checks a foreign key with one lookup per inserted row, at commit: seconds per
+    million rows, the largest single cost of a city's intake (bench/README.md). Integrity holds
+    without it: these rows are written only by the intake's transaction, which keeps the delivery
+    row locked (select_for_update), and deleting a delivery through the ORM deletes its rows
+    (Django cascades itself; the database never did).
+    """
+    return models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="+", db_index=db_index, db_constraint=False
+    )
+
+
 class PseudonymisedRecord(models.Model):
     """Common columns of every source's records. Deleting a delivery deletes its rows."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="+")
+    delivery = bulk_rows_delivery()
     # Denormalised for project-wide retention; integrity comes through `delivery`. No index and
     # no constraint: both cost seconds per million rows at intake (bench/README.md).
     project = models.ForeignKey(
@@ -178,7 +192,7 @@ class PseudonymisedRecord(models.Model):
 
 def _delivery_covered_by_composite_index():
     """The delivery FK of tables whose (delivery, key) indexes already serve it."""
-    return models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="+", db_index=False)
+    return bulk_rows_delivery(db_index=False)
 
 
 class BagRecord(PseudonymisedRecord):
@@ -274,11 +288,15 @@ class AddressVaultEntry(models.Model):
     the project key is destroyed.
     """
 
-    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
+    # Both references without a database constraint, for the reason given at bulk_rows_delivery;
+    # the (project, address_key) index serves the project and the unique one the delivery.
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     address_key = models.CharField(max_length=KEY_LENGTH)
     key_version = models.PositiveSmallIntegerField()
     ciphertext = models.BinaryField()
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="+")
+    delivery = bulk_rows_delivery(db_index=False)
 
     class Meta:
         verbose_name = "adreskluisregel"

@@ -137,7 +137,15 @@ class RiskAddress(models.Model):
     ({code: {"status", "figures", "explanation"}}) so the risk list needs one query per page.
     """
 
-    run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="addresses")
+    run = models.ForeignKey(
+        MatchingRun,
+        on_delete=models.CASCADE,
+        related_name="addresses",
+        # Served by the unique (run, address_key) index; no database constraint, for the reason
+        # given at datasharing.models.bulk_rows_delivery: the chunk's transaction holds the run.
+        db_index=False,
+        db_constraint=False,
+    )
     chunk = models.PositiveSmallIntegerField()
     address_key = models.CharField(max_length=KEY_LENGTH)
     pseudonym = models.CharField("pseudoniem", max_length=16)
@@ -174,7 +182,13 @@ class IndicatorResult(models.Model):
     once on the run (`MatchingRun.not_evaluated`); an absent row otherwise means "not fired".
     """
 
-    run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="results")
+    run = models.ForeignKey(
+        MatchingRun,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_index=False,  # as RiskAddress.run
+        db_constraint=False,
+    )
     chunk = models.PositiveSmallIntegerField()
     address_key = models.CharField(max_length=KEY_LENGTH)
     indicator = models.CharField(max_length=40)

@@ -253,3 +253,19 @@ def test_withdrawn_request_takes_no_delivery(projectleider_a, request_for):
             actor=projectleider_a, data_request=data_request, file=csv_file(brp_csv(make_bsns(2)))
         )
     assert error.value.message == delivery_services.DELIVERY_REQUEST_WITHDRAWN
+
+
+def test_deleting_a_delivery_deletes_its_rows_without_a_database_constraint(
+    projectleider_a, request_for, deliver
+):
+    """Records and vault entries carry no FK constraint (bulk_rows_delivery): the ORM cascade is
+    what removes them, and nothing is left behind."""
+    bag = deliver(projectleider_a, request_for("bag"), csv_file(bag_csv(5)))
+    brp = deliver(projectleider_a, request_for("brp"), csv_file(brp_csv(make_bsns(4))))
+    assert RECORD_MODELS["bag"].objects.filter(delivery=bag).count() == 5
+    assert AddressVaultEntry.objects.filter(delivery=bag).count() == 5
+    bag.delete()
+    brp.delete()
+    assert not RECORD_MODELS["bag"].objects.filter(delivery_id=bag.pk).exists()
+    assert not BrpRecord.objects.filter(delivery_id=brp.pk).exists()
+    assert not AddressVaultEntry.objects.filter(delivery_id=bag.pk).exists()
