@@ -7,11 +7,12 @@ valid rows or nothing. Log lines carry ids and counts only, never values.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -422,42 +423,27 @@ def _delete_raw_file(delivery_id: int) -> None:
 def _store_accepted(
     *, delivery: Delivery, outcome: IntakeOutcome, pseudonymiser: Pseudonymiser, report
 ) -> None:
-    from .records import build_records, vault_entries
+    from .records import PseudonymisedRows
 
     model = RECORD_MODELS[delivery.source]
-    records = build_records(
+    rows = PseudonymisedRows(
         source=delivery.source,
         frame=outcome.rows,
         pseudonymiser=pseudonymiser,
         delivery=delivery,
         nummeraanduiding_map=lambda: _bag_nummeraanduiding_map(delivery),
     )
-    report(70)
-    unsorted_address_keys = records.column("address_key") if delivery.source == Source.BAG else None
-    # Physical order does not matter to anyone (row_number is stored), but rows in address_key
-    # order make every (…, address_key) index insertion land on the index's rightmost page,
-    # which PostgreSQL does far faster than random insertions (about a quarter of COPY time).
-    records = _in_address_order(records)
-
-    def seal_vault() -> pa.Table | None:
-        vault = vault_entries(
-            source=delivery.source,
-            frame=outcome.rows,
-            pseudonymiser=pseudonymiser,
-            delivery=delivery,
-            address_keys=unsorted_address_keys,
-        )
-        return None if vault is None else _in_address_order(vault)
-
+    report(60)
     with transaction.atomic():
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status != DeliveryStatus.VERWERKEN:
             return
-        # The vault is sealed (AES-GCM, CPU-bound here) while PostgreSQL ingests the records.
-        vault = _bulk_insert(model, records, meanwhile=seal_vault)
+        # Each batch is pseudonymised while PostgreSQL ingests the previous one, and the vault
+        # is sealed (AES-GCM) while it ingests the last.
+        vault = _bulk_insert(model, rows.batches(COPY_BATCH_ROWS), meanwhile=rows.vault)
         vault_count = 0 if vault is None else vault.num_rows
         if vault is not None:
-            _bulk_insert(AddressVaultEntry, vault)
+            _bulk_insert(AddressVaultEntry, [vault])
         DeliveryIssue.objects.bulk_create(_issue_rows(delivery, outcome), batch_size=2000)
         previous = Delivery.objects.filter(
             data_request_id=delivery.data_request_id, status=DeliveryStatus.GEACCEPTEERD
@@ -468,7 +454,7 @@ def _store_accepted(
             progress=100,
             key_version=pseudonymiser.key_version,
             total_rows=outcome.total_rows,
-            valid_rows=records.num_rows,
+            valid_rows=len(rows),
             invalid_rows=outcome.invalid_rows,
             report=_summary(outcome),
             error_message="",
@@ -489,7 +475,7 @@ def _store_accepted(
     logger.info(
         "delivery_accepted delivery_id=%s rows=%s issues=%s vault=%s",
         delivery.pk,
-        records.num_rows,
+        len(rows),
         len(outcome.issues),
         vault_count,
     )
@@ -519,12 +505,6 @@ COPY_BATCH_ROWS = 100_000
 T = TypeVar("T")
 
 
-def _in_address_order(table: pa.Table) -> pa.Table:
-    if "address_key" not in table.column_names or table.num_rows < 2:
-        return table
-    return table.sort_by("address_key")
-
-
 def _csv_ready(table: pa.Table) -> pa.Table:
     """Binary columns as PostgreSQL bytea hex text ('\\x…'); everything else as is."""
     for position, column in enumerate(table.schema):
@@ -537,31 +517,41 @@ def _csv_ready(table: pa.Table) -> pa.Table:
     return table
 
 
-def _bulk_insert(model, table: pa.Table, *, meanwhile: Callable[[], T] | None = None) -> T | None:
+def _bulk_insert(
+    model, tables: Iterable[pa.Table], *, meanwhile: Callable[[], T] | None = None
+) -> T | None:
     """COPY on PostgreSQL (psycopg 3), bulk_create elsewhere; inside the caller's transaction.
 
-    The table is written as CSV by pyarrow (C++) in batches and streamed to COPY: every string
-    value is quoted, so '' stays an empty string and only a missing (null) value becomes NULL.
-    A queued writer sends the data from a worker thread, so this thread formats the next batch,
-    and then runs `meanwhile()` (returned), while the server is still loading.
+    Each table is written as CSV by pyarrow (C++) and streamed to COPY: every string value is
+    quoted, so '' stays an empty string and only a missing (null) value becomes NULL. A queued
+    writer sends the data from a worker thread, so this thread produces the next table (the
+    iterator may build it lazily), and at the end runs `meanwhile()` (returned), while the
+    server is still loading.
     """
-    columns = table.column_names
-    if connection.vendor == "postgresql" and table.num_rows:
-        connection.ensure_connection()
-        db_table = connection.ops.quote_name(model._meta.db_table)
-        column_sql = ", ".join(connection.ops.quote_name(c) for c in columns)
-        options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
-        sql = f"COPY {db_table} ({column_sql}) FROM STDIN WITH (FORMAT csv)"
-        with connection.connection.cursor() as cursor:
-            with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
-                for batch in table.to_batches(max_chunksize=COPY_BATCH_ROWS):
-                    sink = pa.BufferOutputStream()
-                    pa_csv.write_csv(
-                        _csv_ready(pa.Table.from_batches([batch])), sink, write_options=options
+    if connection.vendor != "postgresql":
+        for table in tables:
+            if table.num_rows:
+                objects = [model(**row) for row in table.to_pylist()]
+                model.objects.bulk_create(objects, batch_size=2000)
+        return meanwhile() if meanwhile else None
+    connection.ensure_connection()
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    with connection.connection.cursor() as cursor:
+        copy = None
+        with contextlib.ExitStack() as stack:
+            for table in tables:
+                if not table.num_rows:
+                    continue
+                if copy is None:  # the first table's columns name the COPY's
+                    columns = ", ".join(connection.ops.quote_name(c) for c in table.column_names)
+                    sql = (
+                        f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) "
+                        "FROM STDIN WITH (FORMAT csv)"
                     )
-                    copy.write(sink.getvalue())
-                result = meanwhile() if meanwhile else None
-        return result
-    if table.num_rows:
-        model.objects.bulk_create([model(**row) for row in table.to_pylist()], batch_size=2000)
-    return meanwhile() if meanwhile else None
+                    copy = stack.enter_context(
+                        cursor.copy(sql, writer=QueuedLibpqWriter(cursor))
+                    )
+                sink = pa.BufferOutputStream()
+                pa_csv.write_csv(_csv_ready(table), sink, write_options=options)
+                copy.write(sink.getvalue())
+            return meanwhile() if meanwhile else None

@@ -1,8 +1,9 @@
 """Turning validated rows into pseudonymised record rows (formats.md §2–3, R17/R18).
 
-`build_records` returns the rows of the source's record model as one pyarrow Table (columns named
-as the model's fields), ready for COPY or bulk_create. Columns are built vectorised: no Python
-per row except one HMAC per *distinct* identifier and one AES-GCM seal per vault address.
+`PseudonymisedRows` puts a delivery's rows in address-key order and yields them as pyarrow Tables
+of the source's record model (columns named as the model's fields), batch by batch, ready for
+COPY or bulk_create; `build_records` builds one such Table. Columns are built vectorised: no
+Python per row except one HMAC per *distinct* identifier and one AES-GCM seal per vault address.
 Every BSN, address, BAG id and KvK number becomes an HMAC pseudonym here; nothing raw leaves
 this module except, for BAG addresses, the AES-GCM sealed vault entries (`vault_entries`).
 """
@@ -10,12 +11,13 @@ this module except, for BAG addresses, the AES-GCM sealed vault entries (`vault_
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from datasharing.constants import Source
 from datasharing.intake import formats
@@ -109,26 +111,29 @@ def _address_keys(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.Serie
     return pseudonymiser.series(Kind.ADDRESS, _text(frame, formats.ADDRESS_KEY_COLUMN))
 
 
-def _location(
+def _nummeraanduiding_keys(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.Series:
+    return pseudonymiser.series(Kind.NUMMERAANDUIDING, _text(frame, formats.NUMMERAANDUIDING_ID))
+
+
+def _resolved_address_keys(
     frame: pd.DataFrame,
     pseudonymiser: Pseudonymiser,
     nummeraanduiding_map: NummeraanduidingMap | None,
-) -> tuple[pd.Series, pd.Series]:
-    """address_key and nummeraanduiding_key per row; a row given only by its BAG id gets the
-    address_key of that BAG id from the project's accepted BAG delivery (when known). The map
-    (or the callable that loads it) is only consulted when such rows exist."""
+) -> pd.Series:
+    """address_key per row; a row given only by its BAG id gets the address_key of that BAG id
+    from the project's accepted BAG delivery (when known). The map (or the callable that loads
+    it) is only consulted when such rows exist."""
     address_keys = _address_keys(frame, pseudonymiser)
-    nad_keys = pseudonymiser.series(
-        Kind.NUMMERAANDUIDING, _text(frame, formats.NUMMERAANDUIDING_ID)
-    )
-    only_nad = ((address_keys == "") & (nad_keys != "")).to_numpy(dtype=bool)
+    nads = _text(frame, formats.NUMMERAANDUIDING_ID)
+    only_nad = ((address_keys == "") & (nads != "")).to_numpy(dtype=bool)
     if nummeraanduiding_map is not None and only_nad.any():
         mapping = nummeraanduiding_map() if callable(nummeraanduiding_map) else nummeraanduiding_map
         if mapping:
-            resolved = nad_keys[only_nad].map(mapping).fillna("").astype("str")
+            nad_keys = pseudonymiser.series(Kind.NUMMERAANDUIDING, nads[only_nad])
+            resolved = nad_keys.map(mapping).fillna("").astype("str")
             address_keys = address_keys.copy()
             address_keys[only_nad] = resolved.to_numpy()
-    return address_keys, nad_keys
+    return address_keys
 
 
 def _woonfunctie(gebruiksdoel: pd.Series) -> pd.Series:
@@ -142,6 +147,88 @@ def _woonfunctie(gebruiksdoel: pd.Series) -> pd.Series:
     return padded.str.contains(sep + formats.WOONFUNCTIE + sep, regex=False).fillna(False)
 
 
+LOCATED_SOURCES = frozenset(
+    {Source.BAG, Source.BRP, Source.HUUR, Source.KVK, Source.ENERGIE, Source.SIGNAAL}
+)
+
+
+def address_keys_of(
+    *,
+    source: str,
+    frame: pd.DataFrame,
+    pseudonymiser: Pseudonymiser,
+    nummeraanduiding_map: NummeraanduidingMap | None = None,
+) -> pd.Series:
+    """The address_key of every row (positionally indexed); a BAG row is its own address."""
+    if source == Source.BAG:
+        return _address_keys(frame, pseudonymiser)
+    return _resolved_address_keys(frame, pseudonymiser, nummeraanduiding_map)
+
+
+class PseudonymisedRows:
+    """The record rows of one accepted delivery in address-key order, built batch by batch.
+
+    Rows in address-key order make every (…, address_key) index insertion land on the index's
+    rightmost page, which PostgreSQL does far faster than random insertions. Building batch by
+    batch lets the caller stream one batch into COPY while the next one is pseudonymised: the
+    database indexes on one core while this process hashes on the other. The address keys are
+    computed once, up front, to find the order; the stable sort keeps the file's order among
+    rows of one address (the first row of an address stays first).
+    """
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        frame: pd.DataFrame,
+        pseudonymiser: Pseudonymiser,
+        delivery: Delivery,
+        nummeraanduiding_map: NummeraanduidingMap | None = None,
+    ) -> None:
+        self.source = source
+        self.pseudonymiser = pseudonymiser
+        self.delivery = delivery
+        self.address_keys: pd.Series | None = None
+        if source in LOCATED_SOURCES and len(frame) > 1:
+            keys = address_keys_of(
+                source=source,
+                frame=frame,
+                pseudonymiser=pseudonymiser,
+                nummeraanduiding_map=nummeraanduiding_map,
+            )
+            order = pc.sort_indices(pa.array(keys, type=pa.string())).to_numpy()
+            frame = frame.iloc[order]
+            self.address_keys = keys.iloc[order].reset_index(drop=True)
+        self.frame = frame
+        self.nummeraanduiding_map = nummeraanduiding_map
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def batches(self, rows: int) -> Iterator[pa.Table]:
+        for start in range(0, max(len(self.frame), 1), rows):
+            part = slice(start, start + rows)
+            keys = self.address_keys
+            yield build_records(
+                source=self.source,
+                frame=self.frame.iloc[part],
+                pseudonymiser=self.pseudonymiser,
+                delivery=self.delivery,
+                nummeraanduiding_map=self.nummeraanduiding_map,
+                address_keys=None if keys is None else keys.iloc[part].reset_index(drop=True),
+            )
+
+    def vault(self) -> pa.Table | None:
+        """Sealed real addresses (BAG only), in address-key order."""
+        return vault_entries(
+            source=self.source,
+            frame=self.frame,
+            pseudonymiser=self.pseudonymiser,
+            delivery=self.delivery,
+            address_keys=self.address_keys,
+        )
+
+
 def build_records(
     *,
     source: str,
@@ -149,8 +236,10 @@ def build_records(
     pseudonymiser: Pseudonymiser,
     delivery: Delivery,
     nummeraanduiding_map: NummeraanduidingMap | None = None,
+    address_keys: pd.Series | None = None,
 ) -> pa.Table:
-    """The pseudonymised record rows of one accepted delivery, as a Table of model columns."""
+    """The pseudonymised record rows of (part of) one accepted delivery, as a Table of model
+    columns. `address_keys`: the rows' address keys when already computed."""
     n = len(frame)
     if formats.ROW_NUMBER_COLUMN in frame.columns:
         row_numbers = frame[formats.ROW_NUMBER_COLUMN].to_numpy(dtype=np.int64)
@@ -170,17 +259,21 @@ def build_records(
     def text(column: str) -> pa.Array:
         return _string_array(_text(frame, column))
 
-    def location() -> None:
-        address_keys, nad_keys = _location(frame, p, nummeraanduiding_map)
-        columns["address_key"] = _string_array(address_keys)
-        columns["nummeraanduiding_key"] = _string_array(nad_keys)
+    def add_location() -> None:
+        keys = address_keys
+        if keys is None:
+            keys = address_keys_of(
+                source=source,
+                frame=frame,
+                pseudonymiser=p,
+                nummeraanduiding_map=nummeraanduiding_map,
+            )
+        columns["address_key"] = _string_array(keys)
+        columns["nummeraanduiding_key"] = _string_array(_nummeraanduiding_keys(frame, p))
 
     if source == Source.BAG:
         gebruiksdoel = _text(frame, "gebruiksdoel")
-        columns["address_key"] = _string_array(_address_keys(frame, p))
-        columns["nummeraanduiding_key"] = _string_array(
-            p.series(Kind.NUMMERAANDUIDING, _text(frame, formats.NUMMERAANDUIDING_ID))
-        )
+        add_location()
         columns["gebruiksdoel"] = _string_array(gebruiksdoel)
         columns["woonfunctie"] = pa.array(_woonfunctie(gebruiksdoel).to_numpy(dtype=bool))
         columns["oppervlakte_m2"] = _int_array(frame, "oppervlakte_m2")
@@ -189,7 +282,7 @@ def build_records(
         columns["buurtcode"] = text("buurtcode")
     elif source == Source.BRP:
         columns["person_key"] = person("bsn")
-        location()
+        add_location()
         columns["geboortedatum"] = _date_array(frame, "geboortedatum")
         columns["datum_inschrijving_adres"] = _date_array(frame, "datum_inschrijving_adres")
     elif source == Source.UITKERING:
@@ -202,7 +295,7 @@ def build_records(
         columns["toeslag"] = text("toeslag")
         columns["partner_key"] = person("toeslagpartner_bsn")
     elif source == Source.HUUR:
-        location()
+        add_location()
         columns["huurder_key"] = person("huurder_bsn")
         columns["ingangsdatum_huur"] = _date_array(frame, "ingangsdatum_huur")
         raw = _text(frame, "sociale_huur")
@@ -212,16 +305,16 @@ def build_records(
         )
     elif source == Source.KVK:
         columns["kvk_key"] = _string_array(p.series(Kind.KVK, _text(frame, "kvk_nummer")))
-        location()
+        add_location()
         columns["sbi_code"] = text("sbi_code")
         columns["datum_inschrijving"] = _date_array(frame, "datum_inschrijving")
     elif source == Source.ENERGIE:
-        location()
+        add_location()
         columns["jaar"] = _int_array(frame, "jaar")
         columns["elektriciteit_kwh"] = _int_array(frame, "elektriciteit_kwh")
         columns["gas_m3"] = _int_array(frame, "gas_m3")
     elif source == Source.SIGNAAL:
-        location()
+        add_location()
         columns["signaal"] = text("signaal")
         columns["datum"] = _date_array(frame, "datum")
     else:  # pragma: no cover - Source is closed
@@ -267,16 +360,15 @@ def vault_entries(
     frame: pd.DataFrame,
     pseudonymiser: Pseudonymiser,
     delivery: Delivery,
-    address_keys: pa.Array | None = None,
+    address_keys: pd.Series | None = None,
 ) -> pa.Table | None:
     """Sealed real addresses of a BAG delivery, one per distinct address (its first row), as a
-    Table of AddressVaultEntry columns; None when there is nothing to seal."""
+    Table of AddressVaultEntry columns; None when there is nothing to seal. `address_keys`: the
+    rows' keys when already computed (positionally indexed)."""
     if source != Source.BAG or not len(frame):
         return None
     keys = (
-        address_keys.to_pandas().astype("str")
-        if address_keys is not None
-        else _address_keys(frame, pseudonymiser)
+        address_keys if address_keys is not None else _address_keys(frame, pseudonymiser)
     ).reset_index(drop=True)
     first = (~keys.duplicated() & (keys != "")).to_numpy(dtype=bool)
     if not first.any():

@@ -269,3 +269,23 @@ def test_deleting_a_delivery_deletes_its_rows_without_a_database_constraint(
     assert not RECORD_MODELS["bag"].objects.filter(delivery_id=bag.pk).exists()
     assert not BrpRecord.objects.filter(delivery_id=brp.pk).exists()
     assert not AddressVaultEntry.objects.filter(delivery_id=bag.pk).exists()
+
+
+def test_rows_streamed_in_batches_are_stored_whole_and_in_address_order(
+    projectleider_a, request_for, deliver, intake_project, monkeypatch
+):
+    """A delivery larger than one COPY batch: every row once, with its own row number and keys,
+    the vault complete, and the records in address-key order (the fast index path)."""
+    monkeypatch.setattr(delivery_services, "COPY_BATCH_ROWS", 3)
+    bag = deliver(projectleider_a, request_for("bag"), csv_file(bag_csv(8)))
+    assert bag.status == DeliveryStatus.GEACCEPTEERD, reasons(bag)
+    assert AddressVaultEntry.objects.filter(delivery=bag).count() == 8
+    bsns = make_bsns(10)
+    brp = deliver(projectleider_a, request_for("brp"), csv_file(brp_csv(bsns)))
+    assert brp.status == DeliveryStatus.GEACCEPTEERD, reasons(brp)
+    stored = list(BrpRecord.objects.filter(delivery=brp).order_by("id"))
+    assert sorted(r.row_number for r in stored) == list(range(2, 12))
+    assert {r.person_key for r in stored} == set(
+        pseudonymise(project=intake_project, kind=Kind.BSN, values=bsns)
+    )
+    assert [r.address_key for r in stored] == sorted(r.address_key for r in stored)
