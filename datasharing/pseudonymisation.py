@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 import secrets
 from base64 import b64decode
 from collections.abc import Iterable, Sequence
@@ -40,6 +39,7 @@ from django.views.decorators.debug import sensitive_variables
 
 import numpy as np
 import pandas as pd
+import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -49,7 +49,7 @@ from wijkaanpak.core.exceptions import ApplicationError
 
 from .models import AddressVaultEntry, ProjectKey
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger(__name__)
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -128,9 +128,9 @@ def _unwrap(project_key: ProjectKey) -> bytes:
         )
     except InvalidTag:
         logger.error(
-            "project_key_unwrap_failed project_id=%s version=%s",
-            project_key.project_id,
-            project_key.version,
+            "project_key_unwrap_failed",
+            project_id=project_key.project_id,
+            version=project_key.version,
         )
         raise
 
@@ -183,7 +183,7 @@ def project_key_ensure(*, project) -> ProjectKey:
     project_key = ProjectKey.objects.create(
         project=project, version=version, wrapped_key=_wrap(project.pk, version, key)
     )
-    logger.info("project_key_created project_id=%s version=%s", project.pk, version)
+    logger.info("project_key_created", project_id=project.pk, version=version)
     return project_key
 
 
@@ -197,7 +197,7 @@ def project_key_destroy(*, project) -> int:
     count = ProjectKey.objects.filter(project=project, destroyed_at__isnull=True).update(
         wrapped_key=b"", destroyed_at=now, retired_at=now
     )
-    logger.info("project_key_destroyed project_id=%s keys=%s", project.pk, count)
+    logger.info("project_key_destroyed", project_id=project.pk, keys=count)
     return count
 
 

@@ -1,13 +1,12 @@
 """Celery tasks of data sharing. They take ids only — never row data (security R17) — and call
 one service each."""
 
-import logging
-
 from django.db import OperationalError
 
+import structlog
 from celery import shared_task
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger(__name__)
 
 
 @shared_task(
@@ -31,5 +30,5 @@ def retention_enforce_task() -> int:
     from datasharing.services import retention_enforce
 
     records = retention_enforce()
-    logger.info("retention_enforce_finished destructions=%s", len(records))
+    logger.info("retention_enforce_finished", destructions=len(records))
     return len(records)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import logging
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from django.utils import timezone
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import structlog
 from psycopg.copy import QueuedLibpqWriter
 
 from datasharing.constants import DataRequestStatus, DeliveryStatus, Source
@@ -41,7 +41,7 @@ from projects.selectors import user_has_project_perm
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 from wijkaanpak.core.processing_log import processing_log_write
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger(__name__)
 
 MAX_DELIVERY_BYTES = 200 * 1024 * 1024
 XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
@@ -224,10 +224,7 @@ def _delivery_create(*, actor, data_request: DataRequest, name: str, content: by
         obj=delivery,
     )
     logger.info(
-        "delivery_received delivery_id=%s project_id=%s bytes=%s",
-        delivery.pk,
-        project.pk,
-        len(content),
+        "delivery_received", delivery_id=delivery.pk, project_id=project.pk, bytes=len(content)
     )
     return delivery
 
@@ -292,9 +289,7 @@ def delivery_process(
     except Exception as error:  # noqa: BLE001 - any failure must leave nothing but a message
         # Only the type is logged: messages of parsing errors can quote cell values (R17).
         logger.error(
-            "delivery_processing_failed delivery_id=%s error_type=%s",
-            delivery_id,
-            type(error).__name__,
+            "delivery_processing_failed", delivery_id=delivery_id, error_type=type(error).__name__
         )
         message = (
             DELIVERY_KEY_GONE if isinstance(error, ApplicationError) else DELIVERY_PROCESSING_FAILED
@@ -391,7 +386,7 @@ def _store_rejected(*, delivery: Delivery, outcome: IntakeOutcome) -> None:
         error_message=" ".join(outcome.fatal_errors)[:2000] if outcome.fatal_errors else "",
         processed_at=timezone.now(),
     )
-    logger.info("delivery_rejected delivery_id=%s issues=%s", delivery.pk, len(outcome.issues))
+    logger.info("delivery_rejected", delivery_id=delivery.pk, issues=len(outcome.issues))
 
 
 @transaction.atomic
@@ -473,11 +468,11 @@ def _store_accepted(
         )
         report(90)
     logger.info(
-        "delivery_accepted delivery_id=%s rows=%s issues=%s vault=%s",
-        delivery.pk,
-        len(rows),
-        len(outcome.issues),
-        vault_count,
+        "delivery_accepted",
+        delivery_id=delivery.pk,
+        rows=len(rows),
+        issues=len(outcome.issues),
+        vault=vault_count,
     )
 
 
@@ -548,9 +543,7 @@ def _bulk_insert(
                         f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) "
                         "FROM STDIN WITH (FORMAT csv)"
                     )
-                    copy = stack.enter_context(
-                        cursor.copy(sql, writer=QueuedLibpqWriter(cursor))
-                    )
+                    copy = stack.enter_context(cursor.copy(sql, writer=QueuedLibpqWriter(cursor)))
                 sink = pa.BufferOutputStream()
                 pa_csv.write_csv(_csv_ready(table), sink, write_options=options)
                 copy.write(sink.getvalue())

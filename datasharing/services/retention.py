@@ -17,13 +17,13 @@ data. The rules are idempotent: a second run finds nothing and records nothing.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+import structlog
 from dateutil.relativedelta import relativedelta
 
 from datasharing.constants import DeliveryStatus, DestructionRule, Source
@@ -43,7 +43,7 @@ from projects.constants import Phase
 from projects.models import PhaseTransition, Project
 from wijkaanpak.core.processing_log import processing_log_write
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger(__name__)
 
 DESCRIPTION_NOT_SELECTED = "Gepseudonimiseerde gegevens van niet-geselecteerde adressen vernietigd"
 DESCRIPTION_SELECTION_EXPIRED = (
@@ -138,9 +138,7 @@ def _record(
         project=project,
         obj=record,
     )
-    logger.info(
-        "retention_destroyed project_id=%s rule=%s rows=%s", project.pk, rule, record.rows_destroyed
-    )
+    logger.info("retention_destroyed", project_id=project.pk, rule=rule, rows=record.rows_destroyed)
     return record
 
 

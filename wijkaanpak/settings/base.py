@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import structlog
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -239,6 +240,20 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Application code logs through structlog (style.md: event keys and ids only, never personal
+# data); its lines are rendered as logfmt and handed to the standard logging above, so the
+# level, the trace id and the handlers apply to every line alike.
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        structlog.processors.format_exc_info,
+        structlog.processors.LogfmtRenderer(key_order=["event"], drop_missing=True),
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
 
 WIJKAANPAK_VERSION = "0.1.0"
 WIJKAANPAK_PROCESSING_REGISTER_URI = env(
