@@ -33,6 +33,7 @@ from partners.constants import ProjectPerm
 from projects.constants import Phase, phase_reached
 from projects.models import Project
 from projects.selectors import project_perm_require
+from wijkaanpak.core.bulk import copy_csv
 from wijkaanpak.core.events import event_record
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 from wijkaanpak.core.processing_log import processing_log_write
@@ -448,20 +449,21 @@ RESULT_COLUMNS = ["run_id", "chunk", "address_key", "indicator", "status", "figu
 def _copy_rows(model, columns: list[str], blocks: Iterable[list[tuple]]) -> int:
     """Insert blocks of rows whose JSON columns are already rendered; returns the row count.
 
-    PostgreSQL: one COPY; each block is rendered by the C csv writer and written as it is made.
-    Elsewhere (the SQLite demo): bulk_create.
+    PostgreSQL: one COPY; each block is rendered by the C csv writer and sent while the next
+    block is made. Elsewhere (the SQLite demo): bulk_create.
     """
     count = 0
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(
-                f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-            ) as copy:
-                for rows in blocks:
-                    buffer = io.StringIO()
-                    csv.writer(buffer, lineterminator="\n").writerows(rows)
-                    copy.write(buffer.getvalue())
-                    count += len(rows)
+
+        def rendered():
+            nonlocal count
+            for rows in blocks:
+                buffer = io.StringIO()
+                csv.writer(buffer, lineterminator="\n").writerows(rows)
+                count += len(rows)
+                yield buffer.getvalue()
+
+        copy_csv(model, columns, rendered())
         return count
     fields = columns  # attnames such as "run_id": model kwargs accept them as they are
     json_fields = {

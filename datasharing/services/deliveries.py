@@ -7,9 +7,9 @@ valid rows or nothing. Log lines carry ids and counts only, never values.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
+import itertools
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,7 +22,6 @@ from django.utils import timezone
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import structlog
-from psycopg.copy import QueuedLibpqWriter
 
 from datasharing.constants import DataRequestStatus, DeliveryStatus, Source
 from datasharing.models import (
@@ -38,6 +37,7 @@ from datasharing.pseudonymisation import Pseudonymiser, pseudonymiser_for
 from partners.constants import ProjectPerm
 from projects.constants import Phase, phase_reached
 from projects.selectors import user_has_project_perm
+from wijkaanpak.core.bulk import copy_csv
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 from wijkaanpak.core.processing_log import processing_log_write
 
@@ -515,36 +515,27 @@ def _csv_ready(table: pa.Table) -> pa.Table:
 def _bulk_insert(
     model, tables: Iterable[pa.Table], *, meanwhile: Callable[[], T] | None = None
 ) -> T | None:
-    """COPY on PostgreSQL (psycopg 3), bulk_create elsewhere; inside the caller's transaction.
+    """COPY on PostgreSQL, bulk_create elsewhere; inside the caller's transaction.
 
-    Each table is written as CSV by pyarrow (C++) and streamed to COPY: every string value is
-    quoted, so '' stays an empty string and only a missing (null) value becomes NULL. A queued
-    writer sends the data from a worker thread, so this thread produces the next table (the
-    iterator may build it lazily), and at the end runs `meanwhile()` (returned), while the
-    server is still loading.
+    Each table is rendered as CSV by pyarrow (C++): every string value is quoted, so '' stays an
+    empty string and only a missing (null) value becomes NULL. The tables may be built lazily:
+    `copy_csv` sends one while the next is built, and runs `meanwhile()` (returned) at the end.
     """
+    tables = (table for table in tables if table.num_rows)
     if connection.vendor != "postgresql":
         for table in tables:
-            if table.num_rows:
-                objects = [model(**row) for row in table.to_pylist()]
-                model.objects.bulk_create(objects, batch_size=2000)
+            objects = [model(**row) for row in table.to_pylist()]
+            model.objects.bulk_create(objects, batch_size=2000)
         return meanwhile() if meanwhile else None
-    connection.ensure_connection()
+    first = next(tables, None)
+    if first is None:
+        return meanwhile() if meanwhile else None
     options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
-    with connection.connection.cursor() as cursor:
-        copy = None
-        with contextlib.ExitStack() as stack:
-            for table in tables:
-                if not table.num_rows:
-                    continue
-                if copy is None:  # the first table's columns name the COPY's
-                    columns = ", ".join(connection.ops.quote_name(c) for c in table.column_names)
-                    sql = (
-                        f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) "
-                        "FROM STDIN WITH (FORMAT csv)"
-                    )
-                    copy = stack.enter_context(cursor.copy(sql, writer=QueuedLibpqWriter(cursor)))
-                sink = pa.BufferOutputStream()
-                pa_csv.write_csv(_csv_ready(table), sink, write_options=options)
-                copy.write(sink.getvalue())
-            return meanwhile() if meanwhile else None
+
+    def rendered():
+        for table in itertools.chain([first], tables):
+            sink = pa.BufferOutputStream()
+            pa_csv.write_csv(_csv_ready(table), sink, write_options=options)
+            yield sink.getvalue()
+
+    return copy_csv(model, first.column_names, rendered(), meanwhile=meanwhile)
