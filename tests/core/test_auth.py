@@ -145,3 +145,18 @@ def test_deactivated_person_is_logged_out(client, person, verified_client):
     person.save()
     response = client.get(reverse("projects:list"))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_password_rules_speak_dutch():
+    from django.contrib.auth.password_validation import (
+        password_validators_help_texts,
+        validate_password,
+    )
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        validate_password("kort-1")
+    assert error.value.messages == [
+        "Dit wachtwoord is te kort: het moet ten minste 12 tekens bevatten."
+    ]
+    assert "Uw wachtwoord moet ten minste 12 tekens bevatten." in password_validators_help_texts()
