@@ -86,22 +86,34 @@ class PeakMemory:
 
 def setup_project():
     """A project in the data-uitvraag through the services, with every partner and a data request each."""
+    from django.utils import timezone
+
     from datasharing.services.requests import data_request_create
     from partners.constants import Role
     from partners.services import role_grant
     from projects.services import project_partner_add
-    from tests.factories import ConvenantFactory, OrganisationFactory, ProjectFactory, UserFactory, project_to_phase
-
-    from django.utils import timezone
+    from tests.factories import (
+        ConvenantFactory,
+        OrganisationFactory,
+        ProjectFactory,
+        UserFactory,
+        project_to_phase,
+    )
 
     suffix = str(int(time.time()))
     kinds = ["gemeente", "uwv", "svb", "belastingdienst", "woningcorporatie", "politie"]
     orgs = {k: OrganisationFactory(name=f"{k.title()} bench {suffix}", kind=k) for k in kinds}
     for kind, org in orgs.items():
-        ConvenantFactory(organisation=org, kind="aanvullend" if kind == "woningcorporatie" else "lsi")
+        ConvenantFactory(
+            organisation=org, kind="aanvullend" if kind == "woningcorporatie" else "lsi"
+        )
     leader = UserFactory(username=f"pl_bench_{suffix}", organisation=orgs["gemeente"])
-    project = ProjectFactory(created_by=leader, partners=[orgs["uwv"]], peildatum=date(2026, 10, 1),
-                             name=f"Stadsbrede benchmark {suffix}")
+    project = ProjectFactory(
+        created_by=leader,
+        partners=[orgs["uwv"]],
+        peildatum=date(2026, 10, 1),
+        name=f"Stadsbrede benchmark {suffix}",
+    )
     for kind in ("svb", "belastingdienst", "woningcorporatie", "politie"):
         project_partner_add(actor=leader, project=project, organisation=orgs[kind])
     project = project_to_phase(project, "data_uitvraag", actor=leader)
@@ -126,16 +138,31 @@ def intake(folder: Path, project, orgs, people, leader, data_request_create, tim
         start = time.monotonic()
         if (kind, source) not in requests:
             requests[(kind, source)] = data_request_create(
-                actor=leader, project=project, organisation=orgs[kind], source=source,
-                legal_ground="Art. 64 Wet SUWI", deadline=timezone.localdate() + timedelta(days=30))
-        upload = SimpleUploadedFile(filename, (folder / filename).read_bytes(), content_type="text/csv")
-        delivery = delivery_upload(actor=people[kind], data_request=requests[(kind, source)], file=upload, queue=False)
+                actor=leader,
+                project=project,
+                organisation=orgs[kind],
+                source=source,
+                legal_ground="Art. 64 Wet SUWI",
+                deadline=timezone.localdate() + timedelta(days=30),
+            )
+        upload = SimpleUploadedFile(
+            filename, (folder / filename).read_bytes(), content_type="text/csv"
+        )
+        delivery = delivery_upload(
+            actor=people[kind], data_request=requests[(kind, source)], file=upload, queue=False
+        )
         delivery = delivery_process(delivery_id=delivery.pk)
         if delivery.status != "geaccepteerd":
             raise SystemExit(f"{filename} not accepted: {delivery.error_message} {delivery.report}")
-        timings[filename] = {"seconds": time.monotonic() - start, "rows": delivery.valid_rows,
-                             "invalid": delivery.invalid_rows}
-        print(f"  intake {filename:<22} {timings[filename]['seconds']:6.1f} s  {delivery.valid_rows:>8} rijen", flush=True)
+        timings[filename] = {
+            "seconds": time.monotonic() - start,
+            "rows": delivery.valid_rows,
+            "invalid": delivery.invalid_rows,
+        }
+        print(
+            f"  intake {filename:<22} {timings[filename]['seconds']:6.1f} s  {delivery.valid_rows:>8} rijen",
+            flush=True,
+        )
     return timings
 
 
@@ -161,10 +188,17 @@ def matching(project, analist, *, concurrency: int, chunks: int | None, memory: 
         worker.stop()
     if run.status != "succeeded":
         raise SystemExit(f"run {run.pk} {run.status}: {run.error}")
-    return {"seconds": seconds, "run": run.pk, "chunks": run.chunk_count, "addresses": run.address_count,
-            "risk_addresses": run.risk_address_count,
-            "per_indicator": {code: c["fired"] for code, c in run.counts.items()},
-            "chunk_seconds": [round(c, 2) for c in run.chunks.order_by("index").values_list("seconds", flat=True)]}
+    return {
+        "seconds": seconds,
+        "run": run.pk,
+        "chunks": run.chunk_count,
+        "addresses": run.address_count,
+        "risk_addresses": run.risk_address_count,
+        "per_indicator": {code: c["fired"] for code, c in run.counts.items()},
+        "chunk_seconds": [
+            round(c, 2) for c in run.chunks.order_by("index").values_list("seconds", flat=True)
+        ],
+    }
 
 
 def profile_inline(project, analist, *, chunks) -> None:
@@ -188,8 +222,11 @@ def profile_inline(project, analist, *, chunks) -> None:
 
 def baseline(folder: Path, memory: PeakMemory) -> dict:
     start = time.monotonic()
-    process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "baseline_pandas.py"), str(folder), "2026-10-01"],
-                               stdout=subprocess.PIPE, cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "baseline_pandas.py"), str(folder), "2026-10-01"],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+    )
     memory.watch(process.pid)
     out, _ = process.communicate()
     seconds = time.monotonic() - start
@@ -205,7 +242,9 @@ def main() -> None:
     parser.add_argument("--addresses", type=int, default=250_000)
     parser.add_argument("--persons", type=int, default=600_000)
     parser.add_argument("--chunks", type=int, default=None)
-    parser.add_argument("--profile", action="store_true", help="profile one in-process run (cProfile) and stop")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile one in-process run (cProfile) and stop"
+    )
     args = parser.parse_args()
 
     import django
@@ -225,7 +264,10 @@ def main() -> None:
         start = time.monotonic()
         figures["rows"] = generate(folder, addresses=args.addresses, persons=args.persons)
         figures["generate_seconds"] = time.monotonic() - start
-        print(f"gegenereerd: {sum(figures['rows'].values())} rijen in {figures['generate_seconds']:.1f} s", flush=True)
+        print(
+            f"gegenereerd: {sum(figures['rows'].values())} rijen in {figures['generate_seconds']:.1f} s",
+            flush=True,
+        )
         call_command("migrate", verbosity=0)
         project, orgs, people, analist, leader, create_request, tz = setup_project()
 
@@ -235,19 +277,35 @@ def main() -> None:
         if args.profile:
             profile_inline(project, analist, chunks=args.chunks)
             return
-        figures["matching_1_worker"] = matching(project, analist, concurrency=1, chunks=args.chunks, memory=memory)
-        print(f"  matching 1 worker: {figures['matching_1_worker']['seconds']:.1f} s "
-              f"(chunks {figures['matching_1_worker']['chunk_seconds']} s)", flush=True)
-        figures["matching_2_workers"] = matching(project, analist, concurrency=2, chunks=args.chunks, memory=memory)
-        print(f"  matching 2 workers: {figures['matching_2_workers']['seconds']:.1f} s "
-              f"(chunks {figures['matching_2_workers']['chunk_seconds']} s)", flush=True)
+        figures["matching_1_worker"] = matching(
+            project, analist, concurrency=1, chunks=args.chunks, memory=memory
+        )
+        print(
+            f"  matching 1 worker: {figures['matching_1_worker']['seconds']:.1f} s "
+            f"(chunks {figures['matching_1_worker']['chunk_seconds']} s)",
+            flush=True,
+        )
+        figures["matching_2_workers"] = matching(
+            project, analist, concurrency=2, chunks=args.chunks, memory=memory
+        )
+        print(
+            f"  matching 2 workers: {figures['matching_2_workers']['seconds']:.1f} s "
+            f"(chunks {figures['matching_2_workers']['chunk_seconds']} s)",
+            flush=True,
+        )
         figures["baseline"] = baseline(folder, memory)
 
     figures["peak_rss_mb_per_process"] = sorted(
-        ({"pid": pid, "name": name, "mb": round(mb, 1)} for pid, (name, mb) in memory.peaks.items()),
-        key=lambda p: -p["mb"])
+        (
+            {"pid": pid, "name": name, "mb": round(mb, 1)}
+            for pid, (name, mb) in memory.peaks.items()
+        ),
+        key=lambda p: -p["mb"],
+    )
     figures["peak_rss_mb"] = memory.stop()
-    figures["peak_rss_mb_self_getrusage"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["peak_rss_mb_self_getrusage"] = (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )
     app_total = figures["intake_seconds"] + figures["matching_2_workers"]["seconds"]
     figures["app_total_seconds"] = app_total
     figures["ratio_vs_baseline"] = app_total / figures["baseline"]["total"]
@@ -266,11 +324,15 @@ def main() -> None:
     print(f"{'intake + matching (2 workers)':<40} {app_total:>10.1f}   doel < 120")
     print(f"{'pandas-baseline (zelfde engine)':<40} {figures['baseline']['total']:>10.1f}")
     print(f"{'verhouding app / baseline':<40} {figures['ratio_vs_baseline']:>10.2f}   doel < 3")
-    print(f"{'piekgeheugen grootste proces (MB)':<40} {figures['peak_rss_mb']:>10.0f}   doel < 2048")
+    print(
+        f"{'piekgeheugen grootste proces (MB)':<40} {figures['peak_rss_mb']:>10.0f}   doel < 2048"
+    )
     for p in figures["peak_rss_mb_per_process"][:6]:
         print(f"   {p['name']:<20} pid {p['pid']:<8} {p['mb']:>8.0f} MB")
     print(f"zelfde aantallen per indicator als de baseline: {'ja' if same else 'NEE'}")
-    print(f"risicoadressen: {figures['matching_2_workers']['risk_addresses']} van {figures['matching_2_workers']['addresses']}")
+    print(
+        f"risicoadressen: {figures['matching_2_workers']['risk_addresses']} van {figures['matching_2_workers']['addresses']}"
+    )
     print(f"JSON: {path}")
 
 

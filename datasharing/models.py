@@ -159,6 +159,13 @@ class DeliveryIssue(models.Model):
         verbose_name = "validatiemelding"
         verbose_name_plural = "validatiemeldingen"
 
+    def __str__(self) -> str:
+        return (
+            f"Rij {self.row_number}, {self.column}: {self.reason}"
+            if self.row_number
+            else self.reason
+        )
+
 
 def bulk_rows_delivery(*, db_index: bool = True) -> models.ForeignKey:
     """The delivery of bulk-loaded rows (records, vault entries), without a database constraint.
@@ -181,13 +188,20 @@ class PseudonymisedRecord(models.Model):
     # Denormalised for project-wide retention; integrity comes through `delivery`. No index and
     # no constraint: both cost seconds per million rows at intake (bench/README.md).
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+        "projects.Project",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     row_number = models.PositiveIntegerField()
     key_version = models.PositiveSmallIntegerField()
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:  # ids only: the row holds pseudonyms
+        return f"{self._meta.verbose_name} {self.pk} (levering {self.delivery_id}, rij {self.row_number})"
 
 
 def _delivery_covered_by_composite_index():
@@ -291,7 +305,11 @@ class AddressVaultEntry(models.Model):
     # Both references without a database constraint, for the reason given at bulk_rows_delivery;
     # the (project, address_key) index serves the project and the unique one the delivery.
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        "projects.Project",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     address_key = models.CharField(max_length=KEY_LENGTH)
     key_version = models.PositiveSmallIntegerField()
@@ -307,6 +325,9 @@ class AddressVaultEntry(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["project", "address_key"])]
+
+    def __str__(self) -> str:  # never the address
+        return f"Adreskluisregel {self.pk} (levering {self.delivery_id})"
 
 
 class DestructionRecord(models.Model):

@@ -84,7 +84,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[ProjectPerm]] = {
             ProjectPerm.PROPOSE_SELECTION,
         }
     ),
-    Role.INSPECTEUR: frozenset({ProjectPerm.VIEW, ProjectPerm.VIEW_ADDRESSES, ProjectPerm.RECORD_VISITS}),
+    Role.INSPECTEUR: frozenset(
+        {ProjectPerm.VIEW, ProjectPerm.VIEW_ADDRESSES, ProjectPerm.RECORD_VISITS}
+    ),
     Role.BEHANDELAAR: frozenset({ProjectPerm.VIEW, ProjectPerm.HANDLE_REFERRALS}),
     Role.ADVISEUR: frozenset({ProjectPerm.VIEW, ProjectPerm.VIEW_AGGREGATES}),
 }

@@ -56,7 +56,10 @@ class Convenant(models.Model):
     """
 
     organisation = models.ForeignKey(
-        Organisation, verbose_name="organisatie", on_delete=models.PROTECT, related_name="convenanten"
+        Organisation,
+        verbose_name="organisatie",
+        on_delete=models.PROTECT,
+        related_name="convenanten",
     )
     kind = models.CharField("soort", max_length=20, choices=ConvenantKind.choices)
     reference = models.CharField("kenmerk", max_length=100)
@@ -102,7 +105,10 @@ class ProjectRole(models.Model):
         "projects.Project", verbose_name="project", on_delete=models.PROTECT, related_name="roles"
     )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="persoon", on_delete=models.PROTECT, related_name="project_roles"
+        settings.AUTH_USER_MODEL,
+        verbose_name="persoon",
+        on_delete=models.PROTECT,
+        related_name="project_roles",
     )
     role = models.CharField("rol", max_length=20, choices=Role.choices)
     started_at = models.DateTimeField("gestart", auto_now_add=True)

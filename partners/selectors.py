@@ -18,7 +18,9 @@ def convenants_valid_on(*, day: date, project=None) -> QuerySet[Convenant]:
     )
 
 
-def organisation_has_valid_convenant(*, organisation: Organisation, project=None, day: date | None = None) -> bool:
+def organisation_has_valid_convenant(
+    *, organisation: Organisation, project=None, day: date | None = None
+) -> bool:
     """Whether an organisation may receive or deliver personal data today (R5: no caching)."""
     day = day or timezone.localdate()
     return convenants_valid_on(day=day, project=project).filter(organisation=organisation).exists()
@@ -26,7 +28,9 @@ def organisation_has_valid_convenant(*, organisation: Organisation, project=None
 
 def organisation_ids_with_valid_convenant(*, project=None, day: date | None = None) -> set[int]:
     day = day or timezone.localdate()
-    return set(convenants_valid_on(day=day, project=project).values_list("organisation_id", flat=True))
+    return set(
+        convenants_valid_on(day=day, project=project).values_list("organisation_id", flat=True)
+    )
 
 
 # --- Reads for the partner and role pages of one project (caller passed project_get_for_user). ---
@@ -36,10 +40,14 @@ def project_roles(*, project, active_only: bool = False) -> QuerySet:
     """The roles in a project with their people and organisations, active ones first."""
     from .models import ProjectRole
 
-    roles = ProjectRole.objects.filter(project=project).select_related("person__organisation", "granted_by")
+    roles = ProjectRole.objects.filter(project=project).select_related(
+        "person__organisation", "granted_by"
+    )
     if active_only:
         roles = roles.filter(ended_at__isnull=True)
-    return roles.order_by(F("ended_at").desc(nulls_first=True), "person__last_name", "person__first_name", "role")
+    return roles.order_by(
+        F("ended_at").desc(nulls_first=True), "person__last_name", "person__first_name", "role"
+    )
 
 
 def project_role_get(*, project, pk: int):
@@ -48,7 +56,11 @@ def project_role_get(*, project, pk: int):
 
     from .models import ProjectRole
 
-    role = ProjectRole.objects.select_related("person").filter(project=project, pk=pk, ended_at__isnull=True).first()
+    role = (
+        ProjectRole.objects.select_related("person")
+        .filter(project=project, pk=pk, ended_at__isnull=True)
+        .first()
+    )
     if role is None:
         raise Http404
     return role
@@ -60,7 +72,9 @@ def people_for_project(*, project) -> QuerySet:
 
     from .models import User
 
-    organisations = ProjectPartner.objects.filter(project=project, left_at__isnull=True).values("organisation_id")
+    organisations = ProjectPartner.objects.filter(project=project, left_at__isnull=True).values(
+        "organisation_id"
+    )
     return (
         User.objects.filter(is_active=True, organisation_id__in=organisations)
         .select_related("organisation")
@@ -72,7 +86,9 @@ def organisations_not_in_project(*, project) -> QuerySet[Organisation]:
     """Organisations that could still join a project."""
     from projects.models import ProjectPartner
 
-    active = ProjectPartner.objects.filter(project=project, left_at__isnull=True).values("organisation_id")
+    active = ProjectPartner.objects.filter(project=project, left_at__isnull=True).values(
+        "organisation_id"
+    )
     return Organisation.objects.exclude(pk__in=active).order_by("name")
 
 
@@ -96,5 +112,7 @@ def project_partner_organisations(*, project) -> QuerySet[Organisation]:
     """Organisations actively taking part in a project."""
     from projects.models import ProjectPartner
 
-    active = ProjectPartner.objects.filter(project=project, left_at__isnull=True).values("organisation_id")
+    active = ProjectPartner.objects.filter(project=project, left_at__isnull=True).values(
+        "organisation_id"
+    )
     return Organisation.objects.filter(pk__in=active).order_by("name")

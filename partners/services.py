@@ -9,6 +9,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+
 from guardian.shortcuts import assign_perm, remove_perm
 
 from projects.selectors import (

@@ -21,9 +21,13 @@ MISSING_PROBLEM_ANALYSIS = "De probleemanalyse ontbreekt."
 MISSING_PERIOD = "De beoogde looptijd (begin- en einddatum) ontbreekt."
 MISSING_COLLEGEBESLUIT = "Er is nog geen collegebesluit geregistreerd."
 MISSING_CAPACITY = "Het collegebesluit regelt de capaciteit en middelen niet."
-MISSING_DATA_PERMISSION = "Het collegebesluit geeft geen toestemming om gemeentelijke gegevens te verstrekken."
+MISSING_DATA_PERMISSION = (
+    "Het collegebesluit geeft geen toestemming om gemeentelijke gegevens te verstrekken."
+)
 MISSING_PROJECTVOORSTEL = "Het projectvoorstel is nog niet bij de LSI ingediend."
-MISSING_LSI_INSTEMMING = "De instemming van de LSI met het projectvoorstel (datum en kenmerk) ontbreekt."
+MISSING_LSI_INSTEMMING = (
+    "De instemming van de LSI met het projectvoorstel (datum en kenmerk) ontbreekt."
+)
 MISSING_ADOPTED_PLAN = "Er is nog geen vastgestelde versie van het projectplan."
 MISSING_MUNICIPALITY_CONVENANT = "De gemeente heeft geen geldig LSI-convenant."
 MISSING_OTHER_PARTNER = (

@@ -14,7 +14,10 @@ def document_upload_to(instance, filename: str) -> str:
 
 class Project(models.Model):
     municipality = models.ForeignKey(
-        "partners.Organisation", verbose_name="gemeente", on_delete=models.PROTECT, related_name="projects"
+        "partners.Organisation",
+        verbose_name="gemeente",
+        on_delete=models.PROTECT,
+        related_name="projects",
     )
     name = models.CharField("naam", max_length=200)
     slug = models.SlugField("korte naam", max_length=80, unique=True)
@@ -73,7 +76,9 @@ class Collegebesluit(models.Model):
     reference = models.CharField("kenmerk", max_length=100)
     document = models.FileField("besluit (pdf)", upload_to=document_upload_to)
     capacity_settled = models.BooleanField("capaciteit en middelen geregeld", default=False)
-    data_permission = models.BooleanField("toestemming gemeentelijke gegevens te verstrekken", default=False)
+    data_permission = models.BooleanField(
+        "toestemming gemeentelijke gegevens te verstrekken", default=False
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -89,11 +94,15 @@ class Collegebesluit(models.Model):
 
 
 class Projectvoorstel(models.Model):
-    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="projectvoorstel")
+    project = models.OneToOneField(
+        Project, on_delete=models.PROTECT, related_name="projectvoorstel"
+    )
     submitted_on = models.DateField("ingediend bij de LSI op")
     document = models.FileField("voorstel (pdf)", upload_to=document_upload_to, blank=True)
     lsi_instemming_date = models.DateField("datum instemming LSI", null=True, blank=True)
-    lsi_instemming_reference = models.CharField("kenmerk instemming LSI", max_length=100, blank=True)
+    lsi_instemming_reference = models.CharField(
+        "kenmerk instemming LSI", max_length=100, blank=True
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -148,16 +157,25 @@ class PlanAcknowledgement(models.Model):
     plan_version = models.ForeignKey(
         ProjectplanVersion, on_delete=models.PROTECT, related_name="acknowledgements"
     )
-    organisation = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="+")
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "partners.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     acknowledged_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "kennisname projectplan"
         verbose_name_plural = "kennisnames projectplan"
         constraints = [
-            models.UniqueConstraint(fields=["plan_version", "organisation"], name="one_ack_per_org"),
+            models.UniqueConstraint(
+                fields=["plan_version", "organisation"], name="one_ack_per_org"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"Kennisname van planversie {self.plan_version_id} door organisatie {self.organisation_id}"
 
 
 class Dpia(models.Model):
@@ -183,7 +201,10 @@ class ProjectPartner(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="partners")
     organisation = models.ForeignKey(
-        "partners.Organisation", verbose_name="organisatie", on_delete=models.PROTECT, related_name="participations"
+        "partners.Organisation",
+        verbose_name="organisatie",
+        on_delete=models.PROTECT,
+        related_name="participations",
     )
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
@@ -197,7 +218,9 @@ class ProjectPartner(models.Model):
         verbose_name_plural = "projectpartners"
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "organisation"], condition=Q(left_at__isnull=True), name="one_active_participation"
+                fields=["project", "organisation"],
+                condition=Q(left_at__isnull=True),
+                name="one_active_participation",
             ),
         ]
 

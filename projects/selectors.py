@@ -7,11 +7,11 @@ reach personal data also need the organisation's convenant to be valid today.
 
 from django.db.models import QuerySet
 from django.http import Http404
+
 from guardian.shortcuts import get_objects_for_user
 
 from partners.constants import ProjectPerm
 from partners.selectors import organisation_has_valid_convenant
-
 from wijkaanpak.core.exceptions import NotPermitted
 
 from .models import Project, ProjectPartner
@@ -157,7 +157,7 @@ def project_plan_get(*, project: Project, version: int):
 
 def project_documents(*, project: Project) -> list[dict]:
     """The uploaded documents of a project, as (kind, pk, title, date); never a file path."""
-    from .models import Collegebesluit, Dpia, Projectvoorstel, ProjectplanVersion
+    from .models import Collegebesluit, Dpia, ProjectplanVersion, Projectvoorstel
 
     documents: list[dict] = []
     for besluit in Collegebesluit.objects.filter(project=project).exclude(document=""):
@@ -219,7 +219,7 @@ def _project_convenants(*, project: Project):
 
 def project_document_get_for_user(*, user, slug: str, kind: str, pk: int):
     """The stored file of one project document, or Http404 (absent, not yours, other project)."""
-    from .models import Collegebesluit, Dpia, Projectvoorstel, ProjectplanVersion
+    from .models import Collegebesluit, Dpia, ProjectplanVersion, Projectvoorstel
 
     project = project_get_for_user(user=user, slug=slug, perm=ProjectPerm.VIEW)
     querysets = {

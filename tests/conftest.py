@@ -37,7 +37,10 @@ def vng(db):
 
 @pytest.fixture
 def convenants(gemeente_a, gemeente_b, uwv, belastingdienst, vng):
-    return [ConvenantFactory(organisation=org) for org in (gemeente_a, gemeente_b, uwv, belastingdienst, vng)]
+    return [
+        ConvenantFactory(organisation=org)
+        for org in (gemeente_a, gemeente_b, uwv, belastingdienst, vng)
+    ]
 
 
 @pytest.fixture

@@ -94,22 +94,42 @@ def project_to_phase(project, phase: str, *, actor=None):
     for step in PHASE_ORDER[1 : target + 1]:
         if step == Phase.PROJECTPLAN:
             services.collegebesluit_register(
-                actor=actor, project=project, date=date(2026, 1, 15), reference="CB-2026-001",
-                document=pdf_file(), capacity_settled=True, data_permission=True,
+                actor=actor,
+                project=project,
+                date=date(2026, 1, 15),
+                reference="CB-2026-001",
+                document=pdf_file(),
+                capacity_settled=True,
+                data_permission=True,
             )
         elif step == Phase.PARTNERS:
             services.projectvoorstel_save(
-                actor=actor, project=project, submitted_on=date(2026, 1, 20),
-                lsi_instemming_date=date(2026, 2, 1), lsi_instemming_reference="LSI-2026-07",
+                actor=actor,
+                project=project,
+                submitted_on=date(2026, 1, 20),
+                lsi_instemming_date=date(2026, 2, 1),
+                lsi_instemming_reference="LSI-2026-07",
             )
             plan = services.projectplan_version_create(
-                actor=actor, project=project, goals="Doelen", approach="Aanpak",
-                indicators_rationale="Indicatoren uit formats.md", data_per_partner="BAG, BRP",
-                planning="Q3", communication="Bewonersbrief", retention="4 weken / 2 jaar",
+                actor=actor,
+                project=project,
+                goals="Doelen",
+                approach="Aanpak",
+                indicators_rationale="Indicatoren uit formats.md",
+                data_per_partner="BAG, BRP",
+                planning="Q3",
+                communication="Bewonersbrief",
+                retention="4 weken / 2 jaar",
             )
             services.projectplan_adopt(actor=actor, plan=plan)
         elif step == Phase.DATA_UITVRAAG:
-            services.dpia_save(actor=actor, project=project, vastgesteld=True, date=date(2026, 2, 10), reference="DPIA-1")
+            services.dpia_save(
+                actor=actor,
+                project=project,
+                vastgesteld=True,
+                date=date(2026, 2, 10),
+                reference="DPIA-1",
+            )
         project = services.project_advance(actor=actor, project=project, target=step)
     return project
 
@@ -125,7 +145,9 @@ def totp_now(device) -> str:
     """The current token of a TOTP device, computed as an authenticator app would."""
     from django_otp.oath import totp
 
-    token = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    token = totp(
+        device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift
+    )
     return f"{token:0{device.digits}d}"
 
 

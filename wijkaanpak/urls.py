@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+
 from drf_spectacular.views import SpectacularAPIView
 
 from wijkaanpak.core import views as core_views

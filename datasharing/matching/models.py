@@ -129,6 +129,9 @@ class MatchingChunk(models.Model):
             models.UniqueConstraint(fields=["run", "index"], name="one_result_per_chunk")
         ]
 
+    def __str__(self) -> str:
+        return f"Deel {self.index} van run {self.run_id}"
+
 
 class RiskAddress(models.Model):
     """One address of the bag delivery in one run: its score and, compactly, its results.

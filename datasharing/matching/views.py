@@ -164,7 +164,9 @@ class RiskListView(ProjectView):
             qs = selectors.risk_address_list(run=run, only_risk=only_risk, **filters)
             page = Paginator(qs, RISK_PAGE_SIZE).get_page(request.GET.get("pagina"))
             addresses = list(page.object_list)
-            _log_shown(request, self.project, "risicolijst inzien", [a.address_key for a in addresses])
+            _log_shown(
+                request, self.project, "risicolijst inzien", [a.address_key for a in addresses]
+            )
             proposals = selectors.proposals_by_address(
                 project=self.project, address_keys=[a.address_key for a in addresses]
             )
@@ -298,8 +300,12 @@ class SelectionView(ProjectView):
     template_name = "matching/selection.html"
 
     def get(self, request, slug):
-        approved = list(selectors.proposal_list(project=self.project, status=ProposalStatus.APPROVED))
-        _log_shown(request, self.project, "goedgekeurde selectie inzien", [p.address_key for p in approved])
+        approved = list(
+            selectors.proposal_list(project=self.project, status=ProposalStatus.APPROVED)
+        )
+        _log_shown(
+            request, self.project, "goedgekeurde selectie inzien", [p.address_key for p in approved]
+        )
         return render(
             request,
             self.template_name,

@@ -2,8 +2,9 @@
 
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
+
+import pytest
 
 from partners.models import User
 from projects.constants import Phase

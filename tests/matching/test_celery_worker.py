@@ -19,10 +19,10 @@ def finished(run_id):
 
 
 def test_run_through_a_real_worker(
-    celery_worker,
+    celery_worker,  # noqa: F811 - the fixture imported above
     uitvraag_project,
     projectleider_a,
-    partner_orgs,  # noqa: F811
+    partner_orgs,
     analist_a,
 ):
     deliver(

@@ -2,8 +2,9 @@
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
+
+import pytest
 
 from datasharing.constants import DestructionRule
 from datasharing.matching import services
@@ -22,13 +23,19 @@ pytestmark = pytest.mark.django_db
 
 def _select_one(project, analist, projectleider):
     risk = RiskAddress.objects.filter(run__project=project, is_risk=True).order_by("id").first()
-    proposal = services.selection_propose(actor=analist, risk_address=risk, reason="Samenloop van signalen")
+    proposal = services.selection_propose(
+        actor=analist, risk_address=risk, reason="Samenloop van signalen"
+    )
     services.selection_approve(actor=projectleider, proposal=proposal, reason="Akkoord")
-    services.address_reidentify(actor=projectleider, proposal=proposal, reason="Route controleavond")
+    services.address_reidentify(
+        actor=projectleider, proposal=proposal, reason="Route controleavond"
+    )
     return proposal
 
 
-def test_project_closure_destroys_risk_list_and_selection(signal_project, analist_a, projectleider_a):
+def test_project_closure_destroys_risk_list_and_selection(
+    signal_project, analist_a, projectleider_a
+):
     project = signal_project
     _select_one(project, analist_a, projectleider_a)
     assert RiskAddress.objects.filter(run__project=project).exists()
@@ -56,7 +63,9 @@ def test_project_closure_destroys_risk_list_and_selection(signal_project, analis
     assert retention_enforce(now=deadline, project=project) == []
 
 
-def test_selection_older_than_its_retention_is_destroyed(signal_project, analist_a, projectleider_a):
+def test_selection_older_than_its_retention_is_destroyed(
+    signal_project, analist_a, projectleider_a
+):
     project = signal_project
     _select_one(project, analist_a, projectleider_a)
     closure = services.selection_close(actor=projectleider_a, project=project)

@@ -173,10 +173,16 @@ def test_run_matching_command_prints_counts(signal_project, analist_a):
     from django.core.management.base import CommandError
 
     out = StringIO()
-    call_command("run_matching", project=signal_project.slug, user=analist_a.username, chunks=2, stdout=out)
+    call_command(
+        "run_matching", project=signal_project.slug, user=analist_a.username, chunks=2, stdout=out
+    )
     text = out.getvalue()
     assert "SAMENLOOP_SIGNALEN" in text and "Risicoadressen (score ≥ 1): 4" in text
-    lines = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.startswith(("SAMEN", "OVER"))}
+    lines = {
+        line.split()[0]: line.split()[1:]
+        for line in text.splitlines()
+        if line.startswith(("SAMEN", "OVER"))
+    }
     assert lines["SAMENLOOP_SIGNALEN"] == ["4", "0"]
     assert lines["OVERBEWONING"] == ["0", "300"]
     assert MatchingRun.objects.filter(project=signal_project, status="succeeded").count() == 2

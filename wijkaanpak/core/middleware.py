@@ -25,7 +25,9 @@ class TraceMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        trace = trace_from_traceparent(request.headers.get("traceparent"), origin=_client_ip(request))
+        trace = trace_from_traceparent(
+            request.headers.get("traceparent"), origin=_client_ip(request)
+        )
         request.trace = trace
         token = trace_activate(trace)
         try:

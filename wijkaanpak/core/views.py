@@ -52,7 +52,9 @@ class TraceIdLogFilter(logging.Filter):
 
 def server_error(request, *args, **kwargs):
     """Generic 500 page with only a trace id (security R23)."""
-    trace_id = getattr(getattr(request, "trace", None), "trace_id", None) or trace_current().trace_id
+    trace_id = (
+        getattr(getattr(request, "trace", None), "trace_id", None) or trace_current().trace_id
+    )
     return render(request, "500.html", {"trace_id": trace_id}, status=500)
 
 

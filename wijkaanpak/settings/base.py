@@ -148,7 +148,9 @@ STORAGES = {
     # authorising views (security R14). There is deliberately no MEDIA_URL route.
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": env.path("WIJKAANPAK_PRIVATE_MEDIA", default=BASE_DIR / "var" / "private")},
+        "OPTIONS": {
+            "location": env.path("WIJKAANPAK_PRIVATE_MEDIA", default=BASE_DIR / "var" / "private")
+        },
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -10,5 +10,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         broken = processing_log_verify()
         if broken:
-            raise CommandError(f"Processing log chain broken at record id(s): {', '.join(map(str, broken[:20]))}")
+            raise CommandError(
+                f"Processing log chain broken at record id(s): {', '.join(map(str, broken[:20]))}"
+            )
         self.stdout.write(f"Processing log intact: {ProcessingLogEntry.objects.count()} records.")
