@@ -85,7 +85,8 @@ class PeakMemory:
 
 
 def setup_project():
-    """A project in the data-uitvraag through the services, with every partner and a data request each."""
+    """A project in the data-uitvraag through the services, with every partner and a data
+    request each."""
     from django.utils import timezone
 
     from datasharing.services.requests import data_request_create
@@ -160,7 +161,8 @@ def intake(folder: Path, project, orgs, people, leader, data_request_create, tim
             "invalid": delivery.invalid_rows,
         }
         print(
-            f"  intake {filename:<22} {timings[filename]['seconds']:6.1f} s  {delivery.valid_rows:>8} rijen",
+            f"  intake {filename:<22} {timings[filename]['seconds']:6.1f} s  "
+            f"{delivery.valid_rows:>8} rijen",
             flush=True,
         )
     return timings
@@ -265,7 +267,8 @@ def main() -> None:
         figures["rows"] = generate(folder, addresses=args.addresses, persons=args.persons)
         figures["generate_seconds"] = time.monotonic() - start
         print(
-            f"gegenereerd: {sum(figures['rows'].values())} rijen in {figures['generate_seconds']:.1f} s",
+            f"gegenereerd: {sum(figures['rows'].values())} rijen "
+            f"in {figures['generate_seconds']:.1f} s",
             flush=True,
         )
         call_command("migrate", verbosity=0)
@@ -331,7 +334,8 @@ def main() -> None:
         print(f"   {p['name']:<20} pid {p['pid']:<8} {p['mb']:>8.0f} MB")
     print(f"zelfde aantallen per indicator als de baseline: {'ja' if same else 'NEE'}")
     print(
-        f"risicoadressen: {figures['matching_2_workers']['risk_addresses']} van {figures['matching_2_workers']['addresses']}"
+        f"risicoadressen: {figures['matching_2_workers']['risk_addresses']} "
+        f"van {figures['matching_2_workers']['addresses']}"
     )
     print(f"JSON: {path}")
 

@@ -201,7 +201,10 @@ class PseudonymisedRecord(models.Model):
         abstract = True
 
     def __str__(self) -> str:  # ids only: the row holds pseudonyms
-        return f"{self._meta.verbose_name} {self.pk} (levering {self.delivery_id}, rij {self.row_number})"
+        return (
+            f"{self._meta.verbose_name} {self.pk} "
+            f"(levering {self.delivery_id}, rij {self.row_number})"
+        )
 
 
 def _delivery_covered_by_composite_index():

@@ -308,7 +308,7 @@ def pseudonymise(*, project, kind: Kind | str, values: Sequence) -> list[str]:
     return pseudonymiser_for(project=project).many(Kind(kind), values)
 
 
-# --- the vault --------------------------------------------------------------------------------------
+# --- the vault ------------------------------------------------------------------------------------
 
 ADDRESS_PARTS = ("postcode", "huisnummer", "huisletter", "huisnummertoevoeging")
 

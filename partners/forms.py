@@ -33,7 +33,10 @@ class ConvenantForm(UtrechtFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label="Soort convenant",
         choices=ConvenantKind.choices,
-        help_text="Een aanvullend convenant (bijvoorbeeld van een woningcorporatie) geldt alleen voor dit project.",
+        help_text=(
+            "Een aanvullend convenant (bijvoorbeeld van een woningcorporatie) "
+            "geldt alleen voor dit project."
+        ),
     )
     reference = forms.CharField(label="Kenmerk", max_length=100)
     valid_from = forms.DateField(label="Geldig vanaf", widget=DateInput())

@@ -61,7 +61,13 @@ DEMO_PROJECT_SLUGS = {
 }
 PARTNERS = ["UWV", "SVB", "Belastingdienst", "Politie", WONINGCORPORATIE, "VNG Naleving"]
 
-_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+_PDF = (
+    b"%PDF-1.4\n"
+    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n"
+    b"%%EOF\n"
+)
 
 
 def _pdf(name: str) -> ContentFile:
@@ -150,11 +156,14 @@ def _advance(project: Project, target: Phase, actor: User) -> Project:
             plan = services.projectplan_version_create(
                 actor=actor,
                 project=project,
-                goals="Adresfraude en overbewoning terugdringen; bewoners die hulp nodig hebben bereiken.",
+                goals="Adresfraude en overbewoning terugdringen; "
+                "bewoners die hulp nodig hebben bereiken.",
                 approach="Huisbezoeken door een gemengd team; zorg en handhaving in balans.",
-                indicators_rationale="Overbewoning, inschrijving zonder energieverbruik en uitkering op "
-                "een adres met veel inschrijvingen: elk met een uitgelegde reden.",
-                data_per_partner="Gemeente: BAG, BRP. UWV en SVB: uitkeringen. Belastingdienst: toeslagen.",
+                indicators_rationale="Overbewoning, inschrijving zonder energieverbruik en "
+                "uitkering op een adres met veel inschrijvingen: "
+                "elk met een uitgelegde reden.",
+                data_per_partner="Gemeente: BAG, BRP. UWV en SVB: uitkeringen. "
+                "Belastingdienst: toeslagen.",
                 planning="Data-uitvraag in maart, controleavonden in april en mei.",
                 communication="Bewonersbrief vooraf, informatieavond in het buurthuis.",
                 retention="Niet-geselecteerde adressen 4 weken; selectie ten hoogste 2 jaar.",
@@ -185,8 +194,8 @@ def _project(
         project = services.project_create(
             actor=leader,
             name=PROJECT_NAMES[phase],
-            problem_analysis="Signalen van overbewoning, adresfraude en uitbuiting van arbeidsmigranten; "
-            "bewoners met schulden worden slecht bereikt.",
+            problem_analysis="Signalen van overbewoning, adresfraude en uitbuiting van "
+            "arbeidsmigranten; bewoners met schulden worden slecht bereikt.",
             buurtcodes=["BU99990101", "BU99990102"],
             postcodes=["9999AA", "9999AB"],
             peildatum=date(2026, 10, 1),  # the peildatum of the wijk-300 sample deliveries

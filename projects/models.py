@@ -175,7 +175,10 @@ class PlanAcknowledgement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Kennisname van planversie {self.plan_version_id} door organisatie {self.organisation_id}"
+        return (
+            f"Kennisname van planversie {self.plan_version_id} "
+            f"door organisatie {self.organisation_id}"
+        )
 
 
 class Dpia(models.Model):

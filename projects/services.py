@@ -32,7 +32,10 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def project_create(*, actor, name: str, **fields) -> Project:
-    """Start a project in initiatie for the actor's municipality; the actor becomes projectleider."""
+    """Start a project in initiatie for the actor's municipality.
+
+    The actor becomes projectleider.
+    """
     from partners.services import role_grant
 
     municipality = actor.organisation

@@ -215,8 +215,9 @@ class CollegebesluitView(ProjectFormView):
     form_class = CollegebesluitForm
     heading = "Collegebesluit registreren"
     intro = (
-        "Het besluit van het college van B&W moet capaciteit en middelen regelen én toestemming geven om "
-        "gemeentelijke gegevens te verstrekken. Een nieuw besluit vervangt het vorige."
+        "Het besluit van het college van B&W moet capaciteit en middelen regelen én "
+        "toestemming geven om gemeentelijke gegevens te verstrekken. "
+        "Een nieuw besluit vervangt het vorige."
     )
     submit_label = "Collegebesluit registreren"
 
@@ -230,7 +231,10 @@ class CollegebesluitView(ProjectFormView):
 class ProjectvoorstelView(ProjectFormView):
     form_class = ProjectvoorstelForm
     heading = "Projectvoorstel en instemming LSI"
-    intro = "Leg vast wanneer het voorstel bij de LSI is ingediend en, zodra gegeven, de instemming van de LSI."
+    intro = (
+        "Leg vast wanneer het voorstel bij de LSI is ingediend en, zodra gegeven, "
+        "de instemming van de LSI."
+    )
 
     def get_initial(self):
         voorstel = getattr(self.project, "projectvoorstel", None)
@@ -258,7 +262,10 @@ class ProjectvoorstelView(ProjectFormView):
 class ProjectplanCreateView(ProjectFormView):
     form_class = ProjectplanForm
     heading = "Nieuwe versie van het projectplan"
-    intro = "Een versie wordt nooit overschreven: elke wijziging is een nieuwe versie, die u daarna vaststelt."
+    intro = (
+        "Een versie wordt nooit overschreven: elke wijziging is een nieuwe versie, "
+        "die u daarna vaststelt."
+    )
     submit_label = "Versie opslaan"
 
     def get_initial(self):

@@ -74,7 +74,10 @@ class ReidentifyForm(forms.Form):
         label="Waarom wilt u het adres zien?",
         max_length=2000,
         widget=REASON_WIDGET,
-        help_text="Bijvoorbeeld: planning controleavond 12 maart. De reden komt in het verwerkingenlogboek.",
+        help_text=(
+            "Bijvoorbeeld: planning controleavond 12 maart. "
+            "De reden komt in het verwerkingenlogboek."
+        ),
     )
 
 

@@ -381,7 +381,10 @@ def matching_run_fail(*, run_id: int, error: str) -> bool:
 
 @transaction.atomic
 def matching_run_cancel(*, actor, run: MatchingRun) -> MatchingRun:
-    """Cancel a queued or running run. Chunks check the status and stop writing (revoke is best effort)."""
+    """Cancel a queued or running run.
+
+    Chunks check the status and stop writing (revoke is best effort).
+    """
     project_perm_require(
         actor=actor, project=run.project, perm=ProjectPerm.RUN_MATCHING, message=NOT_ALLOWED_RUN
     )
@@ -888,7 +891,10 @@ def selection_close(*, actor, project: Project) -> SelectionClosure:
 
 def address_format(parts: dict) -> str:
     """'1234AB 12 A-BIS' from the vault's parts."""
-    number = f"{parts.get('huisnummer', '')}{(' ' + parts['huisletter']) if parts.get('huisletter') else ''}"
+    number = (
+        f"{parts.get('huisnummer', '')}"
+        f"{(' ' + parts['huisletter']) if parts.get('huisletter') else ''}"
+    )
     toevoeging = parts.get("huisnummertoevoeging") or ""
     postcode = parts.get("postcode", "")
     postcode = f"{postcode[:4]} {postcode[4:]}" if len(postcode) == 6 else postcode
@@ -897,7 +903,10 @@ def address_format(parts: dict) -> str:
 
 @transaction.atomic
 def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> str:
-    """Decrypt the real address of an approved address; logged first, with who, why and when (R20/R21)."""
+    """Decrypt the real address of an approved address.
+
+    Logged first, with who, why and when (R20/R21).
+    """
     from datasharing.pseudonymisation import vault_lookup
 
     project = proposal.project

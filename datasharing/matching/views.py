@@ -27,7 +27,9 @@ RISK_PAGE_SIZE = 50
 RUN_PAGE_SIZE = 20
 SOURCE_LABELS = {
     "bag": "BAG (adressen, gebruiksdoel en oppervlakte; gemeente)",
-    "brp": "BRP (inschrijvingen op het adres met geboortedatum en datum van inschrijving; gemeente)",
+    "brp": (
+        "BRP (inschrijvingen op het adres met geboortedatum en datum van inschrijving; gemeente)"
+    ),
     "uitkering": "uitkeringen met leefvorm (UWV, SVB, gemeente)",
     "toeslag": "toeslagen met toeslagpartner (Belastingdienst)",
     "huur": "huurders van het adres (woningcorporatie)",
@@ -66,7 +68,7 @@ class ProjectView(View):
         return redirect(reverse(f"matching:{name}", kwargs={"slug": self.project.slug, **kwargs}))
 
 
-# --- runs ------------------------------------------------------------------------------------------
+# --- runs -----------------------------------------------------------------------------------------
 
 
 class RunListView(ProjectView):
@@ -127,7 +129,7 @@ class RunCancelView(ProjectView):
         return self.back("runs")
 
 
-# --- risk list -------------------------------------------------------------------------------------
+# --- risk list ------------------------------------------------------------------------------------
 
 
 def _indicator_rows(address, run) -> list[dict]:
@@ -292,7 +294,7 @@ class ProposalDecideView(ProjectView):
         )
 
 
-# --- the approved selection and re-identification ----------------------------------------------------
+# --- the approved selection and re-identification -------------------------------------------------
 
 
 class SelectionView(ProjectView):
@@ -363,7 +365,7 @@ class SelectionCloseView(ProjectView):
         return self.back("selection")
 
 
-# --- the public method page and the settings ----------------------------------------------------------
+# --- the public method page and the settings ------------------------------------------------------
 
 
 class MethodView(ProjectView):

@@ -229,7 +229,7 @@ def _delivery_create(*, actor, data_request: DataRequest, name: str, content: by
     return delivery
 
 
-# --- processing -------------------------------------------------------------------------------------
+# --- processing -----------------------------------------------------------------------------------
 
 
 @dataclass

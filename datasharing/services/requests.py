@@ -18,7 +18,10 @@ from wijkaanpak.core.events import event_record
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 
 DATA_REQUEST_NOT_PROJECTLEIDER = "Alleen de projectleider van dit project kan gegevens uitvragen."
-DATA_REQUEST_PHASE = "Gegevens kunnen pas worden uitgevraagd als het project in de fase 'Data-uitvraag en intake' is."
+DATA_REQUEST_PHASE = (
+    "Gegevens kunnen pas worden uitgevraagd als het project in de fase "
+    "'Data-uitvraag en intake' is."
+)
 DATA_REQUEST_PROJECT_CLOSED = (
     "Het project is afgesloten; er kunnen geen gegevens meer worden uitgevraagd."
 )

@@ -49,7 +49,10 @@ DESCRIPTION_NOT_SELECTED = "Gepseudonimiseerde gegevens van niet-geselecteerde a
 DESCRIPTION_SELECTION_EXPIRED = (
     "Bewaartermijn van de selectie verstreken: gepseudonimiseerde gegevens vernietigd"
 )
-DESCRIPTION_PROJECT_CLOSED = "Project afgesloten: leveringen, gepseudonimiseerde gegevens, adreskluis en projectsleutel vernietigd"
+DESCRIPTION_PROJECT_CLOSED = (
+    "Project afgesloten: leveringen, gepseudonimiseerde gegevens, adreskluis en "
+    "projectsleutel vernietigd"
+)
 
 LIVE_DELIVERY_STATUSES = (
     DeliveryStatus.ONTVANGEN,
@@ -60,7 +63,7 @@ LIVE_DELIVERY_STATUSES = (
 )
 
 
-# --- when --------------------------------------------------------------------------------------------
+# --- when -----------------------------------------------------------------------------------------
 
 
 def project_closed_at(project: Project) -> datetime | None:
@@ -115,7 +118,7 @@ def _matching_hook(name: str, project: Project, now: datetime) -> dict:
     return dict(hook(project=project, now=now) or {}) if hook else {}
 
 
-# --- rules ---------------------------------------------------------------------------------------------
+# --- rules ----------------------------------------------------------------------------------------
 
 
 def _record(

@@ -13,8 +13,14 @@ from partners.constants import Role
 from tests.factories import ConvenantFactory, OrganisationFactory, UserFactory, project_to_phase
 
 HEADERS = {
-    "bag": "nummeraanduiding_id;postcode;huisnummer;huisletter;huisnummertoevoeging;gebruiksdoel;oppervlakte_m2",
-    "brp": "bsn;postcode;huisnummer;huisletter;huisnummertoevoeging;geboortedatum;datum_inschrijving_adres",
+    "bag": (
+        "nummeraanduiding_id;postcode;huisnummer;huisletter;huisnummertoevoeging;"
+        "gebruiksdoel;oppervlakte_m2"
+    ),
+    "brp": (
+        "bsn;postcode;huisnummer;huisletter;huisnummertoevoeging;"
+        "geboortedatum;datum_inschrijving_adres"
+    ),
 }
 
 
@@ -84,7 +90,8 @@ def bag_csv(count: int = 10, *, start_nad: int = 983200000000000) -> str:
     lines = [HEADERS["bag"]]
     for i in range(count):
         lines.append(
-            f"{start_nad + i:016d};5911 ab;{10 + i};{'A' if i % 3 == 0 else ''};;woonfunctie;{40 + i}"
+            f"{start_nad + i:016d};5911 ab;{10 + i};"
+            f"{'A' if i % 3 == 0 else ''};;woonfunctie;{40 + i}"
         )
     return "\n".join(lines) + "\n"
 

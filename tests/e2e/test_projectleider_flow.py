@@ -51,11 +51,18 @@ def _advance(page):
 def _assert_touch_targets(page):
     page.wait_for_load_state("load")
     small = page.evaluate(
-        """(min) => Array.from(document.querySelectorAll('a, button, input, select, textarea, summary'))
-            .filter(el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.left >= 0; })
+        """(min) => Array.from(
+                document.querySelectorAll('a, button, input, select, textarea, summary')
+            )
+            .filter(el => {
+                const r = el.getBoundingClientRect();
+                return r.width > 0 && r.height > 0 && r.left >= 0;
+            })
             .filter(el => el.type !== 'hidden' && el.type !== 'checkbox')
             .filter(el => el.getBoundingClientRect().height < min)
-            .map(el => Math.round(el.getBoundingClientRect().left) + "," + Math.round(el.getBoundingClientRect().height) + " " + el.outerHTML.slice(0, 100))""",
+            .map(el => Math.round(el.getBoundingClientRect().left) + ","
+                + Math.round(el.getBoundingClientRect().height) + " "
+                + el.outerHTML.slice(0, 100))""",
         TOUCH,
     )
     assert small == []

@@ -140,7 +140,8 @@ def test_start_rules(uitvraag_project, analist_a, projectleider_a, partner_orgs,
     with pytest.raises(InvalidTransition):
         services.matching_run_cancel(actor=projectleider_a, run=run)
 
-    # Only bag and signaal delivered: indicators lacking a source are 'not evaluated', never 'not fired'.
+    # Only bag and signaal delivered: indicators lacking a source are 'not evaluated',
+    # never 'not fired'.
     run = run_inline(actor=analist_a, project=uitvraag_project, chunk_count=2)
     assert run.status == "succeeded"
     assert set(run.not_evaluated) == {

@@ -101,7 +101,8 @@ def test_risk_list_query_count_filters_and_no_addresses(
     verified_client(analist_a)
     url = reverse("matching:risks", args=[signal_project.slug])
     client.get(url)  # warm the session/permission caches the way a second request would
-    # 1 session, 2 user, 3 OTP device, 4 project, 5 guardian view_pseudonymised (with participation),
+    # 1 session, 2 user, 3 OTP device, 4 project,
+    # 5 guardian view_pseudonymised (with participation),
     # 6 organisation, 7 convenant; 8 current run; 9 buurten for the filter; 10 count; 11 page of
     # addresses; 12–16 the processing log, one bulk insert for all addresses of the page (savepoint,
     # chain lock, last hash, insert, release); 17 proposals of the page (one query, not per row);

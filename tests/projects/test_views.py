@@ -52,11 +52,14 @@ def test_project_detail_query_count(
     client.get(_url("projects:detail", project))  # warm-up: content types are cached per process
     # 1 session, 2 user, 3 OTP device, 4 project + municipality,
     # 5 view permission (guardian + participation in one query),
-    # 6-9 next-phase gate: convenants valid today, other partner exists, DPIA, latest collegebesluit,
-    # 10 manage permission, 11-12 partners overview: valid convenants, active partners + organisation,
+    # 6-9 next-phase gate: convenants valid today, other partner exists, DPIA,
+    #     latest collegebesluit,
+    # 10 manage permission,
+    # 11-12 partners overview: valid convenants, active partners + organisation,
     # 13-14 plan versions + their acknowledgements (prefetch),
     # 15-19 documents: collegebesluiten, voorstel, plan versions, DPIA, partner convenants,
-    # 20 projectvoorstel (Besluiten card; the DPIA is cached from the gate), 21 latest collegebesluit,
+    # 20 projectvoorstel (Besluiten card; the DPIA is cached from the gate),
+    # 21 latest collegebesluit,
     # 22 the user's organisation (header), 23 active roles with people and organisations,
     # 24 phase transitions with actors, 25-27 savepoint, session update, release.
     with django_assert_num_queries(27):

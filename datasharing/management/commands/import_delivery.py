@@ -64,8 +64,10 @@ class Command(BaseCommand):
             raise CommandError(error.message) from None
         delivery = delivery_process(delivery_id=delivery.pk)
         self.stdout.write(
-            f"Levering {delivery.pk} ({delivery.get_source_display()}): {delivery.get_status_display()}. "
-            f"{delivery.total_rows} rijen, {delivery.valid_rows} opgeslagen, {delivery.invalid_rows} ongeldig."
+            f"Levering {delivery.pk} ({delivery.get_source_display()}): "
+            f"{delivery.get_status_display()}. "
+            f"{delivery.total_rows} rijen, {delivery.valid_rows} opgeslagen, "
+            f"{delivery.invalid_rows} ongeldig."
         )
         for issue in delivery_issue_list(delivery=delivery)[:50]:
             row = issue.row_number or "-"

@@ -27,6 +27,7 @@ class Command(BaseCommand):
         records = retention_enforce(project=project)
         for record in records:
             self.stdout.write(
-                f"{record.project.slug}: {record.get_rule_display()} – {record.rows_destroyed} rijen"
+                f"{record.project.slug}: {record.get_rule_display()} "
+                f"– {record.rows_destroyed} rijen"
             )
         self.stdout.write(f"{len(records)} vernietiging(en) uitgevoerd.")

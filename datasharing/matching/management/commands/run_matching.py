@@ -41,11 +41,13 @@ class Command(BaseCommand):
                 f"Matchingrun {run.pk} is niet voltooid: {run.get_status_display()} {run.error}"
             )
         self.stdout.write(
-            f"Matchingrun {run.pk} voltooid: {run.address_count} adressen, peildatum {run.peildatum}"
+            f"Matchingrun {run.pk} voltooid: {run.address_count} adressen, "
+            f"peildatum {run.peildatum}"
         )
         self.stdout.write(f"{'indicator':<30} {'gaat af':>8} {'niet geëvalueerd':>17}")
         for code, counts in run.counts.items():
             self.stdout.write(f"{code:<30} {counts['fired']:>8} {counts['not_evaluated']:>17}")
         self.stdout.write(
-            f"Risicoadressen (score ≥ {run.settings_snapshot['risk_threshold']}): {run.risk_address_count}"
+            f"Risicoadressen (score ≥ {run.settings_snapshot['risk_threshold']}): "
+            f"{run.risk_address_count}"
         )
