@@ -37,8 +37,11 @@ demo: migrate-demo
 
 # Throwaway PostgreSQL and Redis from the machine's binaries, a real Celery worker for the
 # job tests (started by the suite), the whole suite including browser tests, then the
-# static security checks. Services are stopped afterwards, also when tests fail.
+# static security checks; lint (ruff) first, it takes a second. Services are stopped
+# afterwards, also when tests fail.
 test: install assets
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
 	$(VENV)/bin/bandit -q -c pyproject.toml -r wijkaanpak partners projects datasharing controls reports -ll
 	DJANGO_SETTINGS_MODULE=wijkaanpak.settings.production DJANGO_SECRET_KEY="$$(head -c 48 /dev/urandom | base64)" \
