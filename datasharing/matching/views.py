@@ -64,6 +64,23 @@ class ProjectView(View):
     def can(self, perm: ProjectPerm) -> bool:
         return user_has_project_perm(user=self.request.user, project=self.project, perm=perm)
 
+    def render_page(self, context: dict, *, status: int = 200):
+        """A full page of this app: `context`, the project, and what the sub-navigation needs.
+
+        The navigation offers only the pages the person may open; each check runs only when the
+        navigation is drawn (templates call the lambdas), and not at all for the view's own perm.
+        """
+        context = {
+            "project": self.project,
+            "nav_pseudonymised": lambda: self._may(ProjectPerm.VIEW_PSEUDONYMISED),
+            "nav_selection": lambda: self._may(ProjectPerm.VIEW_ADDRESSES),
+            **context,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def _may(self, perm: ProjectPerm) -> bool:
+        return perm == self.perm or self.can(perm)
+
     def back(self, name: str, **kwargs):
         return redirect(reverse(f"matching:{name}", kwargs={"slug": self.project.slug, **kwargs}))
 
@@ -78,11 +95,8 @@ class RunListView(ProjectView):
         page = Paginator(selectors.run_list(project=self.project), RUN_PAGE_SIZE).get_page(
             request.GET.get("pagina")
         )
-        return render(
-            request,
-            self.template_name,
+        return self.render_page(
             {
-                "project": self.project,
                 "page": page,
                 "active": selectors.active_run(project=self.project),
                 "can_run": self.can(ProjectPerm.RUN_MATCHING),
@@ -191,7 +205,7 @@ class RiskListView(ProjectView):
                     "can_propose": self.can(ProjectPerm.PROPOSE_SELECTION),
                 }
             )
-        return render(request, self.template_name, context)
+        return self.render_page(context)
 
 
 class RiskAddressView(ProjectView):
@@ -220,7 +234,7 @@ class RiskAddressView(ProjectView):
     def get(self, request, slug, pk):
         context = self._context(pk)
         _log_shown(request, self.project, "risicoadres inzien", [context["address"].address_key])
-        return render(request, self.template_name, context)
+        return self.render_page(context)
 
     def post(self, request, slug, pk):
         context = self._context(pk, ProposeForm(request.POST))
@@ -237,7 +251,7 @@ class RiskAddressView(ProjectView):
             else:
                 messages.success(request, f"Adres {context['address'].pseudonym} is voorgedragen.")
                 return self.back("risks")
-        return render(request, self.template_name, context, status=400)
+        return self.render_page(context, status=400)
 
 
 # --- proposals and decisions --------------------------------------------------------------------
@@ -250,7 +264,7 @@ class ProposalListView(ProjectView):
         context = self._context()
         shown = [p.address_key for p in context["open"] + context["decided"]]
         _log_shown(request, self.project, "voordrachten inzien", shown)
-        return render(request, self.template_name, context)
+        return self.render_page(context)
 
     def _context(self, **extra):
         proposals = list(selectors.proposal_list(project=self.project))
@@ -286,12 +300,7 @@ class ProposalDecideView(ProjectView):
                 return self.back("proposals")
         view = ProposalListView()
         view.request, view.project = request, self.project
-        return render(
-            request,
-            ProposalListView.template_name,
-            view._context(error_form=form, error_pk=proposal.pk),
-            status=400,
-        )
+        return view.render_page(view._context(error_form=form, error_pk=proposal.pk), status=400)
 
 
 # --- the approved selection and re-identification -------------------------------------------------
@@ -308,11 +317,8 @@ class SelectionView(ProjectView):
         _log_shown(
             request, self.project, "goedgekeurde selectie inzien", [p.address_key for p in approved]
         )
-        return render(
-            request,
-            self.template_name,
+        return self.render_page(
             {
-                "project": self.project,
                 "approved": approved,
                 "closed_at": selectors.selection_closed_at(self.project),
                 "can_close": self.can(ProjectPerm.APPROVE_SELECTION),
@@ -327,11 +333,7 @@ class ReidentifyView(ProjectView):
 
     def get(self, request, slug, pk):
         proposal = selectors.approved_proposal_get(project=self.project, pk=pk)
-        return render(
-            request,
-            self.template_name,
-            {"project": self.project, "proposal": proposal, "form": ReidentifyForm()},
-        )
+        return self.render_page({"proposal": proposal, "form": ReidentifyForm()})
 
     def post(self, request, slug, pk):
         proposal = selectors.approved_proposal_get(project=self.project, pk=pk)
@@ -344,10 +346,8 @@ class ReidentifyView(ProjectView):
                 )
             except ApplicationError as error:
                 form.add_error(error.extra.get("field"), error.message)
-        return render(
-            request,
-            self.template_name,
-            {"project": self.project, "proposal": proposal, "form": form, "address": address},
+        return self.render_page(
+            {"proposal": proposal, "form": form, "address": address},
             status=200 if address else 400,
         )
 
@@ -387,11 +387,8 @@ class MethodView(ProjectView):
             }
             for code in ALL_CODES
         ]
-        return render(
-            request,
-            self.template_name,
+        return self.render_page(
             {
-                "project": self.project,
                 "settings": engine_settings,
                 "indicators": indicators,
                 "never_used": NEVER_USED,
@@ -414,11 +411,7 @@ class SettingsView(ProjectView):
         return initial
 
     def get(self, request, slug):
-        return render(
-            request,
-            self.template_name,
-            {"project": self.project, "form": IndicatorSettingsForm(initial=self._initial())},
-        )
+        return self.render_page({"form": IndicatorSettingsForm(initial=self._initial())})
 
     def post(self, request, slug):
         form = IndicatorSettingsForm(request.POST)
@@ -440,6 +433,4 @@ class SettingsView(ProjectView):
                     "De indicatorinstellingen zijn opgeslagen; ze gelden voor de volgende run.",
                 )
                 return self.back("method")
-        return render(
-            request, self.template_name, {"project": self.project, "form": form}, status=400
-        )
+        return self.render_page({"form": form}, status=400)

@@ -2,7 +2,6 @@
 768 × 1024 tablet: login with TOTP, every form through the pages, a refused advance with its
 reason, and touch targets of at least 44 px on the project page."""
 
-import os
 from datetime import date
 
 import pytest
@@ -10,29 +9,13 @@ import pytest
 from projects import gates
 from projects.constants import Phase
 from projects.models import Project
+from tests.e2e.conftest import assert_touch_targets
 from tests.factories import OrganisationFactory, otp_device_for, totp_now
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery-staple"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-TOUCH = 44
-
-
-@pytest.fixture
-def browser_page():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        page = browser.new_page(viewport={"width": 768, "height": 1024})
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
 
 
 def _pdf(name="document.pdf"):
@@ -46,26 +29,6 @@ def _submit(page):
 def _advance(page):
     page.click("#naar-volgende-fase")
     page.wait_for_load_state()
-
-
-def _assert_touch_targets(page):
-    page.wait_for_load_state("load")
-    small = page.evaluate(
-        """(min) => Array.from(
-                document.querySelectorAll('a, button, input, select, textarea, summary')
-            )
-            .filter(el => {
-                const r = el.getBoundingClientRect();
-                return r.width > 0 && r.height > 0 && r.left >= 0;
-            })
-            .filter(el => el.type !== 'hidden' && el.type !== 'checkbox')
-            .filter(el => el.getBoundingClientRect().height < min)
-            .map(el => Math.round(el.getBoundingClientRect().left) + ","
-                + Math.round(el.getBoundingClientRect().height) + " "
-                + el.outerHTML.slice(0, 100))""",
-        TOUCH,
-    )
-    assert small == []
 
 
 def test_projectleider_runs_a_project_to_data_uitvraag(
@@ -98,7 +61,7 @@ def test_projectleider_runs_a_project_to_data_uitvraag(
     assert page.locator("h1").inner_text() == "Wijkaanpak Tabletwijk"
     slug = page.url.rstrip("/").rsplit("/", 1)[1]
     detail = page.url
-    _assert_touch_targets(page)
+    assert_touch_targets(page)
 
     _advance(page)  # initiatie → collegebesluit
     assert "Het project is nu in fase 'Collegebesluit'." in page.content()
@@ -180,4 +143,4 @@ def test_projectleider_runs_a_project_to_data_uitvraag(
     assert project.collegebesluiten.get().date == date(2026, 1, 15)
     # History and touch targets on the final project page, at 768 px.
     assert page.locator("#faseovergangen tbody tr").count() == 4
-    _assert_touch_targets(page)
+    assert_touch_targets(page)

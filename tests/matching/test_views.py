@@ -106,7 +106,8 @@ def test_risk_list_query_count_filters_and_no_addresses(
     # 6 organisation, 7 convenant; 8 current run; 9 buurten for the filter; 10 count; 11 page of
     # addresses; 12–16 the processing log, one bulk insert for all addresses of the page (savepoint,
     # chain lock, last hash, insert, release); 17 proposals of the page (one query, not per row);
-    # 18 guardian propose_selection, 19 convenant; 20–22 session save (savepoint, update, release).
+    # 18 guardian propose_selection, 19 convenant; 20 guardian view_addresses for the navigation
+    # (refused: no convenant check); 21–23 session save (savepoint, update, release).
     with django_assert_num_queries(NUM_RISK_LIST_QUERIES):
         response = client.get(url, {"indicator": "SAMENLOOP_SIGNALEN", "order": "buurt"})
     assert response.status_code == 200
@@ -124,7 +125,7 @@ def test_risk_list_query_count_filters_and_no_addresses(
     assert "Geen adressen voor deze filters" in response.content.decode()
 
 
-NUM_RISK_LIST_QUERIES = 22
+NUM_RISK_LIST_QUERIES = 23
 
 
 def test_propose_decide_reidentify_through_the_pages(
@@ -241,3 +242,31 @@ def test_runs_page_start_and_method_page(
     assert "nationaliteit" not in engine.as_dict()
     body = client.get(reverse("matching:method", args=[signal_project.slug])).content.decode()
     assert "10 m²" in body
+
+
+def test_navigation_offers_only_the_pages_one_may_open(client, verified_client, people, approved):
+    """The sub-navigation of matching and selection links only to pages the person may open."""
+    slug = approved.project.slug
+    links = {
+        "Runs": reverse("matching:runs", args=[slug]),
+        "Risicolijst": reverse("matching:risks", args=[slug]),
+        "Voordrachten": reverse("matching:proposals", args=[slug]),
+        "Goedgekeurde selectie": reverse("matching:selection", args=[slug]),
+        "Selectiemethode": reverse("matching:method", args=[slug]),
+    }
+    expected = {
+        "pl": set(links),
+        "analist": set(links) - {"Goedgekeurde selectie"},
+        "inspecteur": {"Goedgekeurde selectie", "Selectiemethode"},
+        "behandelaar": {"Selectiemethode"},
+    }
+    for role, names in expected.items():
+        verified_client(people[role])
+        page = links["Goedgekeurde selectie" if role == "inspecteur" else "Selectiemethode"]
+        body = client.get(page).content.decode()
+        nav = body[body.index('class="wk-subnav"') : body.index("</nav>", body.index("wk-subnav"))]
+        shown = {name for name, url in links.items() if f'href="{url}"' in nav}
+        assert shown == names, role
+        for name in shown:  # every link offered opens
+            assert client.get(links[name]).status_code == 200, (role, name)
+        client.logout()
