@@ -270,3 +270,18 @@ def test_navigation_offers_only_the_pages_one_may_open(client, verified_client, 
         for name in shown:  # every link offered opens
             assert client.get(links[name]).status_code == 200, (role, name)
         client.logout()
+
+
+def test_run_status_fragment_polls_while_active_and_stops_when_done(
+    client, verified_client, signal_project, analist_a
+):
+    """What htmx polls on the runs page: the fragment asks again every 2 s while the run is
+    queued, and stops (with the way to the risk list) once it has finished."""
+    run = services.matching_run_create(actor=analist_a, project=signal_project, chunk_count=2)
+    verified_client(analist_a)
+    url = reverse("matching:run-status", args=[signal_project.slug, run.pk])
+    polling = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 2s"' in polling and "Naar de risicolijst" not in polling
+    services.matching_run_execute_inline(run=run)
+    done = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in done and "Naar de risicolijst" in done
