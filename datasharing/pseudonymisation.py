@@ -11,6 +11,13 @@ Key hierarchy:
   nummeraanduiding, kvk) and one AES-GCM key for the address vault, so pseudonyms of different
   kinds and of different projects are unlinkable (R18b).
 
+Key versions and rotation (R19): the raw identifiers are gone after intake, so a rotation
+(datasharing.services.keys.project_key_rotate) chains: the pseudonym of a value under version v is
+P_v = HMAC(K_v[kind], P_{v-1}) as hex, with P_1 = HMAC(K_1[kind], value). A Pseudonymiser of
+version v therefore holds the HMAC keys of versions 1..v and applies them in order; only its
+vault key is of version v alone. Older keys stay (retired) because the chain needs them; only
+the newest is current. Destroying the keys (crypto-shredding) destroys every version.
+
 Pseudonyms are lower-case hex HMAC-SHA-256 (64 characters). No raw value and no key is ever
 logged: log lines here carry project ids and key versions only.
 
@@ -34,6 +41,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -156,6 +164,23 @@ def project_key_current(*, project) -> ProjectKey | None:
     )
 
 
+def project_key_hold(*, project, version: int) -> bool:
+    """Lock the project's current key row for the caller's transaction, if it is `version`.
+
+    False when `version` is no longer current: a rotation retired it (its UPDATE is waited for
+    and the row then no longer matches), so the caller must pseudonymise again. Held, it makes
+    a rotation wait until the caller commits; the rotation then re-keys the caller's rows too.
+    """
+    return (
+        ProjectKey.objects.select_for_update()
+        .filter(
+            project=project, version=version, retired_at__isnull=True, destroyed_at__isnull=True
+        )
+        .first()
+        is not None
+    )
+
+
 @sensitive_variables()
 @transaction.atomic
 def project_key_ensure(*, project) -> ProjectKey:
@@ -179,12 +204,34 @@ def project_key_ensure(*, project) -> ProjectKey:
         .first()
         or 0
     ) + 1
+    return _project_key_create(project=project, version=version)
+
+
+@sensitive_variables()
+def _project_key_create(*, project, version: int) -> ProjectKey:
     key = secrets.token_bytes(KEY_BYTES)
     project_key = ProjectKey.objects.create(
         project=project, version=version, wrapped_key=_wrap(project.pk, version, key)
     )
     logger.info("project_key_created", project_id=project.pk, version=version)
     return project_key
+
+
+def project_key_successor_create(*, project) -> ProjectKey:
+    """Create the next key version and retire the current one (the first step of a rotation).
+
+    Caller (datasharing.services.keys.project_key_rotate) holds the project row lock and, in the
+    same transaction, re-keys every stored pseudonym of the project to the new version. Raises
+    ApplicationError when the project has no current key (destroyed, or never created).
+    """
+    current = project_key_current(project=project)
+    if current is None:
+        raise ApplicationError(PROJECT_KEY_DESTROYED)
+    ProjectKey.objects.filter(project=project, retired_at__isnull=True).update(
+        retired_at=timezone.now()
+    )
+    newest = ProjectKey.objects.filter(project=project).aggregate(newest=Max("version"))["newest"]
+    return _project_key_create(project=project, version=newest + 1)
 
 
 @transaction.atomic
@@ -206,21 +253,29 @@ def project_key_destroy(*, project) -> int:
 
 @dataclass(frozen=True)
 class Pseudonymiser:
-    """Pseudonyms of one project key version. Build with `pseudonymiser_for(project=...)`."""
+    """Pseudonyms of one project key version. Build with `pseudonymiser_for(project=...)`.
+
+    `_hmac_keys[kind]` holds the HMAC keys of versions 1..key_version in order: a pseudonym is
+    the chain HMAC(K_v, … HMAC(K_2, HMAC(K_1, value))) (module docstring). `_vault_key` is the
+    address-vault key of `key_version` alone.
+    """
 
     project_id: int
     key_version: int
-    _hmac_keys: dict
+    _hmac_keys: dict  # Kind → tuple of per-version HMAC keys, version 1 first
     _vault_key: bytes
 
     def __repr__(self) -> str:  # never show key material, also not in tracebacks
         return f"Pseudonymiser(project_id={self.project_id}, key_version={self.key_version})"
 
     def one(self, kind: Kind, value: str) -> str:
-        """Hex HMAC-SHA-256 of one normalised value (an empty value gives '')."""
+        """Hex pseudonym of one normalised value (an empty value gives '')."""
         if not value:
             return ""
-        return hmac.new(self._hmac_keys[kind], value.encode(), sha256).hexdigest()
+        digest = value
+        for index in range(len(self._hmac_keys[kind])):
+            digest = hmac.new(self._hmac_keys[kind][index], digest.encode(), sha256).hexdigest()
+        return digest
 
     def many(self, kind: Kind, values: Iterable) -> list[str]:
         """Bulk form for a pandas Series or list; missing/empty values give ''."""
@@ -229,27 +284,41 @@ class Pseudonymiser:
     def series(self, kind: Kind, values: Iterable) -> pd.Series:
         """Pseudonyms of a column as a string Series (positionally indexed), '' where missing.
 
-        Each distinct value is hashed once (addresses repeat many times over a BRP file); the
-        result is the same HMAC-SHA-256 of `str(value)` as `one` gives.
+        Each distinct value is hashed once (addresses repeat many times over a BRP file), through
+        the whole chain of versions; the result is what `one` gives for `str(value)`.
         """
         if not isinstance(values, pd.Series):
             values = pd.Series(list(values), dtype=object)
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        base = hmac.new(self._hmac_keys[kind], digestmod=sha256)
-        copy = base.copy
-        digests = []
-        append = digests.append
-        for value in uniques.tolist():
-            text = str(value)
-            if not text:
-                append("")
-                continue
-            h = copy()
-            h.update(text.encode())
-            append(h.hexdigest())
+        digests = self._chain([str(value) for value in uniques.tolist()], kind, first=0)
         digests.append("")  # position -1: missing values
         table = np.array(digests, dtype=object)
         return pd.Series(table[codes], dtype="str")
+
+    def advance(self, kind: Kind, pseudonyms: Sequence[str]) -> list[str]:
+        """The version-`key_version` pseudonyms of version-(`key_version` - 1) pseudonyms: one
+        HMAC with this version's key per value ('' stays ''). Used by a rotation only."""
+        if self.key_version < 2:
+            raise ValueError("Only a rotated key (version 2 or later) advances pseudonyms.")
+        return self._chain(list(pseudonyms), kind, first=len(self._hmac_keys[kind]) - 1)
+
+    def _chain(self, texts: list[str], kind: Kind, *, first: int) -> list[str]:
+        """Apply the HMAC keys of versions first+1..key_version in order to each text ('' stays
+        ''). One precomputed HMAC state per version, copied per value."""
+        digests = texts
+        for index in range(first, len(self._hmac_keys[kind])):
+            copy = hmac.new(self._hmac_keys[kind][index], digestmod=sha256).copy
+            out = []
+            append = out.append
+            for text in digests:
+                if not text:
+                    append("")
+                    continue
+                h = copy()
+                h.update(text.encode())
+                append(h.hexdigest())
+            digests = out
+        return digests
 
     # --- vault ---
 
@@ -273,34 +342,64 @@ class Pseudonymiser:
         return out
 
     def open_address(self, *, address_key: str, ciphertext: bytes) -> dict:
+        return json.loads(self._open(address_key, ciphertext))
+
+    def _open(self, address_key: str, ciphertext: bytes) -> bytes:
         blob = bytes(ciphertext)
-        plaintext = AESGCM(self._vault_key).decrypt(
+        return AESGCM(self._vault_key).decrypt(
             blob[:NONCE_BYTES], blob[NONCE_BYTES:], address_key.encode()
         )
-        return json.loads(plaintext)
+
+    def reseal_many(
+        self,
+        *,
+        previous: Pseudonymiser,
+        old_keys: Sequence[str],
+        new_keys: Sequence[str],
+        ciphertexts: Sequence[bytes],
+    ) -> list[bytes]:
+        """Vault entries of `previous`'s version re-encrypted for this version (rotation): open
+        each with the previous vault key and its old address key as associated data, seal the
+        same plaintext bytes with this vault key and the new address key. Never parsed."""
+        plaintexts = [
+            previous._open(key, ciphertext)
+            for key, ciphertext in zip(old_keys, ciphertexts, strict=True)
+        ]
+        return self.seal_many(address_keys=new_keys, plaintexts=plaintexts)
 
 
 @sensitive_variables()
-def _pseudonymiser_from(project_key: ProjectKey) -> Pseudonymiser:
-    key = _unwrap(project_key)
+def _pseudonymiser_from(project_keys: Sequence[ProjectKey]) -> Pseudonymiser:
+    """The pseudonymiser of the last of `project_keys`, which must be versions 1..v in order."""
+    newest = project_keys[-1]
+    if [k.version for k in project_keys] != list(range(1, newest.version + 1)):
+        raise ApplicationError(PROJECT_KEY_DESTROYED)
+    hmac_keys: dict[Kind, list[bytes]] = {kind: [] for kind in Kind}
+    for project_key in project_keys:
+        key = _unwrap(project_key)
+        for kind in Kind:
+            hmac_keys[kind].append(_derive(key, f"wijkaanpak/pseudonym/{kind.value}/v1"))
+    vault_key = _derive(key, "wijkaanpak/address-vault/v1")  # of the newest version only
     return Pseudonymiser(
-        project_id=project_key.project_id,
-        key_version=project_key.version,
-        _hmac_keys={kind: _derive(key, f"wijkaanpak/pseudonym/{kind.value}/v1") for kind in Kind},
-        _vault_key=_derive(key, "wijkaanpak/address-vault/v1"),
+        project_id=newest.project_id,
+        key_version=newest.version,
+        _hmac_keys={kind: tuple(keys) for kind, keys in hmac_keys.items()},
+        _vault_key=vault_key,
     )
 
 
 @sensitive_variables()
 def pseudonymiser_for(*, project, version: int | None = None) -> Pseudonymiser:
-    """The pseudonymiser of the project's current key (created on first use) or of `version`."""
+    """The pseudonymiser of the project's current key (created on first use) or of `version`
+    (any version, also a retired one). Raises ApplicationError once the keys are destroyed."""
     if version is None:
-        project_key = project_key_ensure(project=project)
-    else:
-        project_key = ProjectKey.objects.filter(project=project, version=version).first()
-        if project_key is None:
-            raise ApplicationError(PROJECT_KEY_DESTROYED)
-    return _pseudonymiser_from(project_key)
+        version = project_key_ensure(project=project).version
+    project_keys = list(
+        ProjectKey.objects.filter(project=project, version__lte=version).order_by("version")
+    )
+    if not project_keys or project_keys[-1].version != version:
+        raise ApplicationError(PROJECT_KEY_DESTROYED)
+    return _pseudonymiser_from(project_keys)
 
 
 def pseudonymise(*, project, kind: Kind | str, values: Sequence) -> list[str]:

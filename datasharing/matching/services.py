@@ -752,6 +752,8 @@ def selection_propose(*, actor, risk_address: RiskAddress, reason: str) -> Selec
     )
     reason = _reason(reason)
     Project.objects.select_for_update().filter(pk=project.pk).first()
+    # Read again under the lock: a key rotation may have re-keyed the address meanwhile.
+    risk_address = RiskAddress.objects.get(pk=risk_address.pk)
     _selection_open(project)
     if not MatchingRun.objects.filter(pk=run.pk, is_current=True).exists():
         raise InvalidTransition(NOT_CURRENT_RUN)

@@ -4,9 +4,11 @@
 - deliveries.py — upload and processing of deliveries (delivery_upload / delivery_process)
 - records.py — building pseudonymised record rows and vault entries
 - retention.py — the retention rules (retention_enforce)
+- keys.py — key rotation (project_key_rotate)
 """
 
 from .deliveries import delivery_process, delivery_upload
+from .keys import project_key_rotate
 from .requests import data_request_blockers, data_request_create, data_request_withdraw
 from .retention import retention_enforce
 
@@ -16,5 +18,6 @@ __all__ = [
     "data_request_withdraw",
     "delivery_process",
     "delivery_upload",
+    "project_key_rotate",
     "retention_enforce",
 ]

@@ -33,7 +33,7 @@ from datasharing.models import (
     Delivery,
     DeliveryIssue,
 )
-from datasharing.pseudonymisation import Pseudonymiser, pseudonymiser_for
+from datasharing.pseudonymisation import Pseudonymiser, project_key_hold, pseudonymiser_for
 from partners.constants import ProjectPerm
 from projects.constants import Phase, phase_reached
 from projects.selectors import user_has_project_perm
@@ -280,10 +280,19 @@ def delivery_process(
         del content
         report(40)
         if outcome.accepted:
-            pseudonymiser = pseudonymiser_for(project=delivery.project)
-            _store_accepted(
-                delivery=delivery, outcome=outcome, pseudonymiser=pseudonymiser, report=report
-            )
+            for attempt in range(2):  # once more if a key rotation committed meanwhile
+                pseudonymiser = pseudonymiser_for(project=delivery.project)
+                try:
+                    _store_accepted(
+                        delivery=delivery,
+                        outcome=outcome,
+                        pseudonymiser=pseudonymiser,
+                        report=report,
+                    )
+                    break
+                except _KeyRotated:
+                    if attempt:
+                        raise
         else:
             _store_rejected(delivery=delivery, outcome=outcome)
     except Exception as error:  # noqa: BLE001 - any failure must leave nothing but a message
@@ -415,6 +424,10 @@ def _delete_raw_file(delivery_id: int) -> None:
     Delivery.objects.filter(pk=delivery_id).update(raw_file="")
 
 
+class _KeyRotated(Exception):
+    """The project key was rotated while this delivery was being pseudonymised."""
+
+
 def _store_accepted(
     *, delivery: Delivery, outcome: IntakeOutcome, pseudonymiser: Pseudonymiser, report
 ) -> None:
@@ -433,6 +446,8 @@ def _store_accepted(
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status != DeliveryStatus.VERWERKEN:
             return
+        if not project_key_hold(project=delivery.project, version=pseudonymiser.key_version):
+            raise _KeyRotated
         # Each batch is pseudonymised while PostgreSQL ingests the previous one, and the vault
         # is sealed (AES-GCM) while it ingests the last.
         vault = _bulk_insert(model, rows.batches(COPY_BATCH_ROWS), meanwhile=rows.vault)

@@ -1,0 +1,437 @@
+"""Key rotation (security R19): a new project key version, and every stored pseudonym re-keyed.
+
+The raw identifiers are gone after intake, so rotation chains (datasharing.pseudonymisation):
+a version-v pseudonym is HMAC(K_v[kind], version-(v-1) pseudonym). `project_key_rotate` creates
+the next key and, in the same transaction, replaces every pseudonym of the project — in the
+record tables, the address vault (re-encrypted too, the address pseudonym being its associated
+data) and the matching tables — by its successor, so matching gives the same output and a
+lookup by a known BSN keeps working, with the new key only.
+
+At city scale (1.75 M record rows) each distinct old pseudonym is hashed once per identifier
+kind; on PostgreSQL the (old, new) pairs are COPYed into temporary tables and every table is
+rewritten by one `UPDATE … FROM`; elsewhere (the SQLite demo) `bulk_update` does it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.views.decorators.debug import sensitive_variables
+
+import structlog
+
+from datasharing.constants import DeliveryStatus
+from datasharing.matching.constants import ACTIVE_RUN_STATUSES
+from datasharing.matching.models import (
+    IndicatorResult,
+    MatchingRun,
+    Reidentification,
+    RiskAddress,
+    SelectionProposal,
+)
+from datasharing.models import RECORD_MODELS, AddressVaultEntry, Delivery, ProjectKey
+from datasharing.pseudonymisation import (
+    Kind,
+    Pseudonymiser,
+    project_key_current,
+    project_key_hold,
+    project_key_successor_create,
+    pseudonymiser_for,
+)
+from partners.constants import ProjectPerm
+from projects.models import Project
+from projects.selectors import project_perm_require
+from wijkaanpak.core.events import event_record
+from wijkaanpak.core.exceptions import InvalidTransition
+from wijkaanpak.core.processing_log import processing_log_write
+
+logger = structlog.get_logger(__name__)
+
+KEY_ROTATE_NOT_ALLOWED = (
+    "Alleen de projectleider mag de pseudonimiseringssleutel van dit project vervangen."
+)
+KEY_ROTATE_DESTROYED = (
+    "De pseudonimiseringssleutel van dit project is vernietigd; er kan geen nieuwe sleutel "
+    "worden gemaakt."
+)
+KEY_ROTATE_NO_KEY = (
+    "Dit project heeft nog geen pseudonimiseringssleutel; er is nog niets om te vervangen."
+)
+KEY_ROTATE_DELIVERY_BUSY = (
+    "Er wordt nog een levering van dit project ontvangen of verwerkt. Wacht tot die verwerkt is "
+    "en vervang de sleutel daarna."
+)
+KEY_ROTATE_RUN_ACTIVE = (
+    "Er staat een matchingrun van dit project in de wachtrij of die loopt nog. Wacht tot die "
+    "klaar is of annuleer hem, en vervang de sleutel daarna."
+)
+KEY_ROTATE_MIXED_VERSIONS = (
+    "Niet alle gegevens van dit project zijn met de huidige sleutel gepseudonimiseerd; de "
+    "sleutel kan niet worden vervangen. Neem contact op met de beheerder."
+)
+
+# Every pseudonym column of the record tables and the identifier kind whose key made it.
+KEY_COLUMNS: dict[str, Kind] = {
+    "person_key": Kind.BSN,
+    "partner_key": Kind.BSN,
+    "huurder_key": Kind.BSN,
+    "address_key": Kind.ADDRESS,
+    "nummeraanduiding_key": Kind.NUMMERAANDUIDING,
+    "kvk_key": Kind.KVK,
+}
+
+# Distinct old pseudonyms hashed, and vault entries re-encrypted, per round trip.
+BATCH = 50_000
+
+_PSEUDONYM_TEXT = re.compile(r"[0-9a-f]*")
+
+
+class RekeyIncomplete(RuntimeError):
+    """A table held a row the mapping did not cover; the whole rotation is rolled back."""
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A table holding pseudonyms of the project: its key columns, how it reaches the project
+    (`project_id` itself, or through its matching run) and whether rows carry a key_version."""
+
+    model: type
+    columns: tuple[str, ...]
+    via_run: bool = False
+    versioned: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.model._meta.db_table
+
+    def queryset(self, project: Project):
+        lookup = "run__project" if self.via_run else "project"
+        return self.model.objects.filter(**{lookup: project}).order_by()
+
+
+def _key_columns(model) -> tuple[str, ...]:
+    """The model's pseudonym columns; a `*_key` column of unknown kind fails loudly, so a new
+    column cannot silently keep its old-version pseudonyms."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    unknown = [n for n in names if n.endswith("_key") and n not in KEY_COLUMNS]
+    if unknown:
+        raise RuntimeError(f"{model._meta.label}: pseudonym column(s) of unknown kind {unknown}")
+    return tuple(n for n in names if n in KEY_COLUMNS)
+
+
+def _tables() -> list[_Table]:
+    records = [
+        _Table(model=model, columns=_key_columns(model), versioned=True)
+        for model in RECORD_MODELS.values()
+    ]
+    matching = [
+        _Table(model=RiskAddress, columns=("address_key",), via_run=True),
+        _Table(model=IndicatorResult, columns=("address_key",), via_run=True),
+        _Table(model=SelectionProposal, columns=("address_key",)),
+        _Table(model=Reidentification, columns=("address_key",)),
+    ]
+    return records + matching
+
+
+def _use_sql() -> bool:
+    """COPY + UPDATE … FROM on PostgreSQL; the ORM elsewhere (tests force either path)."""
+    return connection.vendor == "postgresql"
+
+
+# --- the service ----------------------------------------------------------------------------------
+
+
+@sensitive_variables()
+@transaction.atomic
+def project_key_rotate(*, actor, project: Project) -> ProjectKey:
+    """Create the project's next key version and re-key every stored pseudonym, atomically.
+
+    `actor` must be able to manage the project; None is the operator (management command).
+    Raises NotPermitted, or InvalidTransition (changing nothing) when the key is destroyed or
+    absent, a delivery is still being received or processed, or a matching run is queued or
+    running. Returns the new key; its `rekeyed_rows` holds the re-keyed row count per table.
+    """
+    if actor is not None:
+        project_perm_require(
+            actor=actor, project=project, perm=ProjectPerm.MANAGE, message=KEY_ROTATE_NOT_ALLOWED
+        )
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if ProjectKey.objects.filter(project=project, destroyed_at__isnull=False).exists():
+        raise InvalidTransition(KEY_ROTATE_DESTROYED)
+    current = project_key_current(project=project)
+    if current is None:
+        raise InvalidTransition(KEY_ROTATE_NO_KEY)
+    # A delivery storing its rows holds this row (project_key_hold): wait for it, so that its
+    # rows are counted and re-keyed below; a delivery arriving later waits for this rotation.
+    project_key_hold(project=project, version=current.version)
+    if Delivery.objects.filter(
+        project=project, status__in=[DeliveryStatus.ONTVANGEN, DeliveryStatus.VERWERKEN]
+    ).exists():
+        raise InvalidTransition(KEY_ROTATE_DELIVERY_BUSY)
+    if MatchingRun.objects.filter(project=project, status__in=ACTIVE_RUN_STATUSES).exists():
+        raise InvalidTransition(KEY_ROTATE_RUN_ACTIVE)
+    tables = _tables()
+    expected = _row_counts(project, tables, version=current.version)
+
+    previous = pseudonymiser_for(project=project, version=current.version)
+    new_key = project_key_successor_create(project=project)
+    pseudonymiser = pseudonymiser_for(project=project, version=new_key.version)
+    if _use_sql():
+        counts = _rekey_sql(project, tables, pseudonymiser, previous)
+    else:
+        counts = _rekey_orm(project, tables, pseudonymiser, previous)
+    for name, count in counts.items():
+        if count != expected[name]:
+            raise RekeyIncomplete(f"{name}: {count} of {expected[name]} rows re-keyed")
+    counts[Delivery._meta.db_table] = Delivery.objects.filter(
+        project=project, key_version__isnull=False
+    ).update(key_version=new_key.version)
+
+    processing_log_write(
+        actor=actor,
+        action="update",
+        name="project_key_rotate",
+        ground="data_intake",
+        project=project,
+        obj=new_key,
+    )
+    event_record(
+        actor=actor,
+        kind="project_key_rotated",
+        project=project,
+        obj=new_key,
+        data={"from_version": current.version, "to_version": new_key.version, "rows": counts},
+    )
+    logger.info(
+        "project_key_rotated",
+        project_id=project.pk,
+        from_version=current.version,
+        to_version=new_key.version,
+    )
+    new_key.rekeyed_rows = counts
+    return new_key
+
+
+def _row_counts(project: Project, tables: list[_Table], *, version: int) -> dict[str, int]:
+    """Rows per table (vault included). Raises InvalidTransition when a versioned row is not of
+    the current `version`: its pseudonyms could not be advanced by one step."""
+    counts: dict[str, int] = {}
+    for table in [*tables, _Table(model=AddressVaultEntry, columns=(), versioned=True)]:
+        queryset = table.queryset(project)
+        if not table.versioned:
+            counts[table.name] = queryset.count()
+            continue
+        per_version = dict(
+            queryset.values_list("key_version")
+            .annotate(n=Count("pk"))
+            .values_list("key_version", "n")
+        )
+        if set(per_version) - {version}:
+            raise InvalidTransition(KEY_ROTATE_MIXED_VERSIONS)
+        counts[table.name] = per_version.get(version, 0)
+    return counts
+
+
+# --- PostgreSQL: mapping tables and UPDATE … FROM -------------------------------------------------
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _scope_sql(table: _Table, alias: str) -> tuple[str, str]:
+    """(extra FROM item, WHERE condition) restricting `alias` to the project (one %s)."""
+    if table.via_run:
+        run = _quote(MatchingRun._meta.db_table)
+        return f", {run} AS r", f"r.id = {alias}.run_id AND r.project_id = %s"
+    return "", f"{alias}.project_id = %s"
+
+
+def _mapping_table(kind: Kind) -> str:
+    return f"rekey_{kind.value}"
+
+
+VAULT_TABLE = "rekey_vault"
+
+
+@sensitive_variables()
+def _rekey_sql(
+    project: Project, tables: list[_Table], new: Pseudonymiser, previous: Pseudonymiser
+) -> dict[str, int]:
+    raw = connection.connection
+    kinds = sorted({KEY_COLUMNS[c] for table in tables for c in table.columns}, key=str)
+    # The temporary tables go with the transaction (ON COMMIT DROP), and are dropped here as
+    # well: a caller's outer transaction may rotate twice (two projects, or a test).
+    temporary = ", ".join([*(_mapping_table(kind) for kind in kinds), VAULT_TABLE])
+    with raw.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temporary}")
+        for kind in kinds:
+            _mapping_build(cursor, project, tables, kind, new)
+        counts = {}
+        for table in tables:
+            counts[table.name] = _table_update_sql(cursor, project, table, new.key_version)
+        counts[AddressVaultEntry._meta.db_table] = _vault_rekey_sql(cursor, project, new, previous)
+        cursor.execute(f"DROP TABLE {temporary}")
+    return counts
+
+
+def _mapping_build(cursor, project: Project, tables: list[_Table], kind: Kind, new) -> None:
+    """A temporary (old, new) table of every distinct pseudonym of `kind` in the project: read
+    with a server-side cursor, hashed once each, COPYed back batch by batch."""
+    selects, params = [], []
+    for table in tables:
+        extra, condition = _scope_sql(table, "t")
+        for column in table.columns:
+            if KEY_COLUMNS[column] == kind:
+                selects.append(
+                    f"SELECT t.{_quote(column)} AS old FROM {_quote(table.name)} AS t{extra} "  # noqa: S608  # nosec B608
+                    f"WHERE {condition}"
+                )
+                params.append(project.pk)
+    mapping = _mapping_table(kind)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {mapping} (old text NOT NULL, new text NOT NULL) ON COMMIT DROP"
+    )
+    distinct = f"SELECT DISTINCT old FROM ({' UNION ALL '.join(selects)}) AS s"  # noqa: S608  # nosec B608
+    with connection.connection.cursor(name=f"{mapping}_old") as source:
+        source.execute(distinct, params)
+        while batch := [row[0] for row in source.fetchmany(BATCH)]:
+            _check_pseudonyms(batch)
+            successors = new.advance(kind, batch)
+            block = "".join(f"{old}\t{succ}\n" for old, succ in zip(batch, successors, strict=True))
+            with cursor.copy(f"COPY {mapping} (old, new) FROM STDIN") as copy:
+                copy.write(block)
+    cursor.execute(f"ALTER TABLE {mapping} ADD PRIMARY KEY (old)")
+    cursor.execute(f"ANALYZE {mapping}")
+
+
+def _check_pseudonyms(values: Sequence[str]) -> None:
+    """Stored pseudonyms are '' or 64 lower-case hex characters (also safe in COPY text)."""
+    if any(len(v) not in (0, 64) for v in values) or not _PSEUDONYM_TEXT.fullmatch("".join(values)):
+        raise RekeyIncomplete("a stored pseudonym is not lower-case hex")
+
+
+def _table_update_sql(cursor, project: Project, table: _Table, version: int) -> int:
+    """One UPDATE per table, every key column at once (one new row version per row)."""
+    if not table.columns:
+        return 0
+    extra, condition = _scope_sql(table, "t")
+    sets, froms, joins = [], [], []
+    for index, column in enumerate(table.columns):
+        alias = f"m{index}"
+        sets.append(f"{_quote(column)} = {alias}.new")
+        froms.append(f"{_mapping_table(KEY_COLUMNS[column])} AS {alias}")
+        joins.append(f"{alias}.old = t.{_quote(column)}")
+    params: list = []
+    if table.versioned:
+        sets.append("key_version = %s")
+        params.append(version)
+    params.append(project.pk)
+    cursor.execute(
+        f"UPDATE {_quote(table.name)} AS t SET {', '.join(sets)} "  # noqa: S608  # nosec B608
+        f"FROM {', '.join(froms)}{extra} WHERE {condition} AND {' AND '.join(joins)}",
+        params,
+    )
+    return cursor.rowcount
+
+
+def _vault_rekey_sql(cursor, project: Project, new: Pseudonymiser, previous: Pseudonymiser) -> int:
+    """Every vault entry: new address key, re-encrypted, through a temporary table by id."""
+    vault = _quote(AddressVaultEntry._meta.db_table)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {VAULT_TABLE} (id bigint PRIMARY KEY, "
+        "address_key text NOT NULL, ciphertext bytea NOT NULL) ON COMMIT DROP"
+    )
+    with connection.connection.cursor(name=f"{VAULT_TABLE}_old") as source:
+        source.execute(
+            f"SELECT id, address_key, ciphertext FROM {vault} WHERE project_id = %s",  # noqa: S608  # nosec B608
+            [project.pk],
+        )
+        while rows := source.fetchmany(BATCH):
+            ids, old_keys, ciphertexts = zip(*rows, strict=True)
+            new_keys, sealed = _vault_successors(new, previous, old_keys, ciphertexts)
+            copy_sql = f"COPY {VAULT_TABLE} (id, address_key, ciphertext) FROM STDIN"
+            with cursor.copy(copy_sql) as copy:
+                for row in zip(ids, new_keys, sealed, strict=True):
+                    copy.write_row(row)
+    cursor.execute(f"ANALYZE {VAULT_TABLE}")
+    cursor.execute(
+        f"UPDATE {vault} AS t SET address_key = r.address_key, ciphertext = r.ciphertext, "  # noqa: S608  # nosec B608
+        f"key_version = %s FROM {VAULT_TABLE} AS r WHERE t.id = r.id AND t.project_id = %s",
+        [new.key_version, project.pk],
+    )
+    return cursor.rowcount
+
+
+def _vault_successors(
+    new: Pseudonymiser,
+    previous: Pseudonymiser,
+    old_keys: Sequence[str],
+    ciphertexts: Sequence[bytes],
+) -> tuple[list[str], list[bytes]]:
+    old_keys = list(old_keys)
+    new_keys = new.advance(Kind.ADDRESS, old_keys)
+    sealed = new.reseal_many(
+        previous=previous,
+        old_keys=old_keys,
+        new_keys=new_keys,
+        ciphertexts=[bytes(c) for c in ciphertexts],
+    )
+    return new_keys, sealed
+
+
+# --- elsewhere (the SQLite demo): the ORM ---------------------------------------------------------
+
+
+@sensitive_variables()
+def _rekey_orm(
+    project: Project, tables: list[_Table], new: Pseudonymiser, previous: Pseudonymiser
+) -> dict[str, int]:
+    successors: dict[Kind, dict[str, str]] = {kind: {} for kind in Kind}
+
+    def successor_map(kind: Kind, values: set[str]) -> dict[str, str]:
+        known = successors[kind]
+        missing = sorted(values - known.keys())
+        known.update(zip(missing, new.advance(kind, missing), strict=True))
+        return known
+
+    counts: dict[str, int] = {}
+    for table in tables:
+        rows = list(table.queryset(project).only("pk", *table.columns))
+        for column in table.columns:
+            mapping = successor_map(KEY_COLUMNS[column], {getattr(row, column) for row in rows})
+            for row in rows:
+                setattr(row, column, mapping[getattr(row, column)])
+        fields = list(table.columns)
+        if table.versioned:
+            fields.append("key_version")
+            for row in rows:
+                row.key_version = new.key_version
+        if rows and fields:
+            table.model.objects.bulk_update(rows, fields, batch_size=1000)
+        counts[table.name] = len(rows)
+    entries = list(AddressVaultEntry.objects.filter(project=project).order_by("pk"))
+    for batch in _batches(entries, BATCH):
+        new_keys, sealed = _vault_successors(
+            new, previous, [e.address_key for e in batch], [e.ciphertext for e in batch]
+        )
+        for entry, key, ciphertext in zip(batch, new_keys, sealed, strict=True):
+            entry.address_key, entry.ciphertext, entry.key_version = (
+                key,
+                ciphertext,
+                new.key_version,
+            )
+        AddressVaultEntry.objects.bulk_update(
+            batch, ["address_key", "ciphertext", "key_version"], batch_size=1000
+        )
+    counts[AddressVaultEntry._meta.db_table] = len(entries)
+    return counts
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
