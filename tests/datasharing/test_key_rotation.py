@@ -52,8 +52,8 @@ from tests.matching import conftest as samples
 from tests.matching.conftest import (
     SAMPLE_DIR,
     SAMPLE_FILES,
-    address_text_key,
     expected_fired,
+    fired_by_address,
     run_inline,
 )
 from tests.matching.conftest import deliver as deliver_samples
@@ -195,15 +195,6 @@ def outcome(run: MatchingRun) -> dict[str, tuple]:
             "address_key", "score", "is_risk", "fired"
         )
     }
-
-
-def fired_by_address(run: MatchingRun) -> dict[str, list[str]]:
-    """expected.json shape: the real address (from the vault) → sorted fired codes."""
-    found = {}
-    for address in RiskAddress.objects.filter(run=run).exclude(fired=[]):
-        parts = vault_lookup(project=run.project, address_key=address.address_key)
-        found[address_text_key(parts)] = sorted(address.fired)
-    return found
 
 
 def known_bsn() -> str:

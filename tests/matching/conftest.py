@@ -58,6 +58,19 @@ def address_text_key(parts: dict) -> str:
     )
 
 
+def fired_by_address(run) -> dict[str, list[str]]:
+    """expected.json shape: the real address (from the vault) → sorted fired codes, for the
+    addresses of `run` where something fires."""
+    from datasharing.matching.models import RiskAddress
+    from datasharing.pseudonymisation import vault_lookup
+
+    found = {}
+    for address in RiskAddress.objects.filter(run=run).exclude(fired=[]):
+        parts = vault_lookup(project=run.project, address_key=address.address_key)
+        found[address_text_key(parts)] = sorted(address.fired)
+    return found
+
+
 def deliver(
     *, project, projectleider, organisations: dict, deliverers: dict, files=SAMPLE_FILES, skip=()
 ):

@@ -6,21 +6,11 @@ import pytest
 
 from datasharing.matching import services
 from datasharing.matching.models import IndicatorResult, MatchingChunk, MatchingRun, RiskAddress
-from datasharing.pseudonymisation import vault_lookup
 from wijkaanpak.core.exceptions import InvalidTransition, NotPermitted
 
-from .conftest import address_text_key, deliver, expected_fired, run_inline
+from .conftest import deliver, expected_fired, fired_by_address, run_inline
 
 pytestmark = pytest.mark.django_db
-
-
-def fired_by_address(run: MatchingRun) -> dict[str, list[str]]:
-    """expected.json shape: real address key → sorted fired codes, for addresses that fire."""
-    result = {}
-    for address in RiskAddress.objects.filter(run=run).exclude(fired=[]):
-        parts = vault_lookup(project=run.project, address_key=address.address_key)
-        result[address_text_key(parts)] = sorted(address.fired)
-    return result
 
 
 def result_set(run: MatchingRun) -> list[tuple]:
