@@ -360,11 +360,19 @@ def _compact_match(
     return values, ok
 
 
-def _check_postcode(values: pd.Series, present: np.ndarray, spec: ColumnSpec) -> _Checked:
-    compact, ok = _compact_match(values, present, r"[1-9][0-9]{3}[A-Za-z]{2}")
-    checked = _typed(values, present, ok, POSTCODE_ONGELDIG, compact.str.upper())
+def _address_part_upper(
+    values: pd.Series, present: np.ndarray, pattern: str, reason: str
+) -> _Checked:
+    """An address part matched with inner spaces removed, stored upper case; it is also the
+    value's part of the address key."""
+    compact, ok = _compact_match(values, present, pattern)
+    checked = _typed(values, present, ok, reason, compact.str.upper())
     checked.key_part = checked.values
     return checked
+
+
+def _check_postcode(values: pd.Series, present: np.ndarray, spec: ColumnSpec) -> _Checked:
+    return _address_part_upper(values, present, r"[1-9][0-9]{3}[A-Za-z]{2}", POSTCODE_ONGELDIG)
 
 
 def _check_huisnummer(values: pd.Series, present: np.ndarray, spec: ColumnSpec) -> _Checked:
@@ -377,17 +385,11 @@ def _check_huisnummer(values: pd.Series, present: np.ndarray, spec: ColumnSpec) 
 
 
 def _check_huisletter(values: pd.Series, present: np.ndarray, spec: ColumnSpec) -> _Checked:
-    compact, ok = _compact_match(values, present, r"[A-Za-z]")
-    checked = _typed(values, present, ok, HUISLETTER_ONGELDIG, compact.str.upper())
-    checked.key_part = checked.values
-    return checked
+    return _address_part_upper(values, present, r"[A-Za-z]", HUISLETTER_ONGELDIG)
 
 
 def _check_toevoeging(values: pd.Series, present: np.ndarray, spec: ColumnSpec) -> _Checked:
-    compact, ok = _compact_match(values, present, r"[A-Za-z0-9]{1,4}")
-    checked = _typed(values, present, ok, TOEVOEGING_ONGELDIG, compact.str.upper())
-    checked.key_part = checked.values
-    return checked
+    return _address_part_upper(values, present, r"[A-Za-z0-9]{1,4}", TOEVOEGING_ONGELDIG)
 
 
 def _check_digits(length: int, reason: str) -> Checker:

@@ -13,9 +13,9 @@ from partners.selectors import organisation_has_valid_convenant
 from projects.constants import Phase, phase_reached
 from projects.gates import data_request_missing
 from projects.models import Project, ProjectPartner
-from projects.selectors import user_has_project_perm
+from projects.selectors import project_perm_require
 from wijkaanpak.core.events import event_record
-from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
+from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition
 
 DATA_REQUEST_NOT_PROJECTLEIDER = "Alleen de projectleider van dit project kan gegevens uitvragen."
 DATA_REQUEST_PHASE = (
@@ -73,8 +73,12 @@ def data_request_create(
     requested. Raises NotPermitted, InvalidTransition (409) or ApplicationError (beside a field).
     """
     project = Project.objects.select_for_update().get(pk=project.pk)
-    if not user_has_project_perm(user=actor, project=project, perm=ProjectPerm.MANAGE):
-        raise NotPermitted(DATA_REQUEST_NOT_PROJECTLEIDER)
+    project_perm_require(
+        actor=actor,
+        project=project,
+        perm=ProjectPerm.MANAGE,
+        message=DATA_REQUEST_NOT_PROJECTLEIDER,
+    )
     _check_gate(project)
     if source not in Source.values:
         raise ApplicationError(DATA_REQUEST_UNKNOWN_SOURCE, {"field": "source"})
@@ -139,8 +143,12 @@ def data_request_withdraw(*, actor, data_request: DataRequest, reason: str = "")
     """Withdraw a data request; no new deliveries are accepted against it. Earlier deliveries
     stay (they are destroyed by the retention rules). Projectleider only."""
     data_request = DataRequest.objects.select_for_update().get(pk=data_request.pk)
-    if not user_has_project_perm(user=actor, project=data_request.project, perm=ProjectPerm.MANAGE):
-        raise NotPermitted(DATA_REQUEST_NOT_PROJECTLEIDER)
+    project_perm_require(
+        actor=actor,
+        project=data_request.project,
+        perm=ProjectPerm.MANAGE,
+        message=DATA_REQUEST_NOT_PROJECTLEIDER,
+    )
     if data_request.status == DataRequestStatus.INGETROKKEN:
         raise InvalidTransition(DATA_REQUEST_ALREADY_WITHDRAWN)
     previous = data_request.status
