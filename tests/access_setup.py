@@ -26,6 +26,7 @@ from tests.factories import (
     OrganisationFactory,
     ProjectFactory,
     UserFactory,
+    member,
     otp_device_for,
 )
 
@@ -83,14 +84,6 @@ def _session_key(person, *, verified: bool) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def _member(project, username: str, organisation, role: Role):
-    from partners.services import role_grant
-
-    person = UserFactory(username=username, organisation=organisation)
-    role_grant(actor=project.created_by, project=project, person=person, role=role)
-    return person
-
-
 def world_build(hooks) -> World:
     """The cast of tests/conftest.py plus the delivering partner's analist, and project B's
     analists; then every setup hook on both projects (project A first)."""
@@ -112,14 +105,14 @@ def world_build(hooks) -> World:
 
     people = {
         "projectleider": projectleider_a,
-        "analist": _member(project_a, "analist_a", gemeente_a, Role.ANALIST),
-        "inspecteur": _member(project_a, "inspecteur_a", uwv, Role.INSPECTEUR),
-        "behandelaar": _member(project_a, "behandelaar_a", uwv, Role.BEHANDELAAR),
-        "adviseur": _member(project_a, "adviseur_a", vng, Role.ADVISEUR),
-        "partner_analist": _member(project_a, "analist_uwv", uwv, Role.ANALIST),
+        "analist": member(project_a, "analist_a", gemeente_a, Role.ANALIST),
+        "inspecteur": member(project_a, "inspecteur_a", uwv, Role.INSPECTEUR),
+        "behandelaar": member(project_a, "behandelaar_a", uwv, Role.BEHANDELAAR),
+        "adviseur": member(project_a, "adviseur_a", vng, Role.ADVISEUR),
+        "partner_analist": member(project_a, "analist_uwv", uwv, Role.ANALIST),
     }
-    analist_b = _member(project_b, "analist_b", gemeente_b, Role.ANALIST)
-    analist_bd = _member(project_b, "analist_bd", belastingdienst, Role.ANALIST)
+    analist_b = member(project_b, "analist_b", gemeente_b, Role.ANALIST)
+    analist_bd = member(project_b, "analist_bd", belastingdienst, Role.ANALIST)
     for person in (*people.values(), projectleider_b, analist_b, analist_bd):
         otp_device_for(person)
 

@@ -7,7 +7,13 @@ holds one role in one project; the app-specific conftest files build on these.
 
 import pytest
 
-from tests.factories import ConvenantFactory, OrganisationFactory, ProjectFactory, UserFactory
+from tests.factories import (
+    ConvenantFactory,
+    OrganisationFactory,
+    ProjectFactory,
+    UserFactory,
+    member,
+)
 
 
 @pytest.fixture
@@ -68,29 +74,17 @@ def project_b(projectleider_b, convenants, belastingdienst):
 
 @pytest.fixture
 def analist_a(project_a, gemeente_a):
-    from partners.services import role_grant
-
-    person = UserFactory(username="analist_a", organisation=gemeente_a)
-    role_grant(actor=project_a.created_by, project=project_a, person=person, role="analist")
-    return person
+    return member(project_a, "analist_a", gemeente_a, "analist")
 
 
 @pytest.fixture
 def inspecteur_a(project_a, uwv):
-    from partners.services import role_grant
-
-    person = UserFactory(username="inspecteur_a", organisation=uwv)
-    role_grant(actor=project_a.created_by, project=project_a, person=person, role="inspecteur")
-    return person
+    return member(project_a, "inspecteur_a", uwv, "inspecteur")
 
 
 @pytest.fixture
 def behandelaar_a(project_a, uwv):
-    from partners.services import role_grant
-
-    person = UserFactory(username="behandelaar_a", organisation=uwv)
-    role_grant(actor=project_a.created_by, project=project_a, person=person, role="behandelaar")
-    return person
+    return member(project_a, "behandelaar_a", uwv, "behandelaar")
 
 
 @pytest.fixture

@@ -71,6 +71,16 @@ class ProjectFactory(factory.Factory):
         return project
 
 
+def member(project, username: str, organisation, role, *, actor=None) -> User:
+    """A new person of `organisation` holding `role` on `project`, granted through the service
+    (by `actor`, default the project's creator)."""
+    from partners.services import role_grant
+
+    person = UserFactory(username=username, organisation=organisation)
+    role_grant(actor=actor or project.created_by, project=project, person=person, role=role)
+    return person
+
+
 def pdf_file(name: str = "document.pdf"):
     """A minimal real PDF upload."""
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -10,7 +10,12 @@ from django.utils import timezone
 import pytest
 
 from partners.constants import Role
-from tests.factories import ConvenantFactory, OrganisationFactory, UserFactory, project_to_phase
+from tests.factories import (
+    ConvenantFactory,
+    OrganisationFactory,
+    member,
+    project_to_phase,
+)
 
 HEADERS = {
     "bag": (
@@ -108,29 +113,17 @@ def intake_project_b(project_b):
 
 @pytest.fixture
 def analyst_uwv(uwv, project_a, projectleider_a):
-    from partners.services import role_grant
-
-    user = UserFactory(username="analist_uwv", organisation=uwv)
-    role_grant(actor=projectleider_a, project=project_a, person=user, role=Role.ANALIST)
-    return user
+    return member(project_a, "analist_uwv", uwv, Role.ANALIST, actor=projectleider_a)
 
 
 @pytest.fixture
 def inspecteur_a(gemeente_a, project_a, projectleider_a):
-    from partners.services import role_grant
-
-    user = UserFactory(username="inspecteur_a", organisation=gemeente_a)
-    role_grant(actor=projectleider_a, project=project_a, person=user, role=Role.INSPECTEUR)
-    return user
+    return member(project_a, "inspecteur_a", gemeente_a, Role.INSPECTEUR, actor=projectleider_a)
 
 
 @pytest.fixture
 def analyst_bd(belastingdienst, project_b, projectleider_b):
-    from partners.services import role_grant
-
-    user = UserFactory(username="analist_bd", organisation=belastingdienst)
-    role_grant(actor=projectleider_b, project=project_b, person=user, role=Role.ANALIST)
-    return user
+    return member(project_b, "analist_bd", belastingdienst, Role.ANALIST, actor=projectleider_b)
 
 
 @pytest.fixture

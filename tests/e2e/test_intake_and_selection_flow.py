@@ -37,13 +37,12 @@ from datasharing.models import DataRequest, Delivery, HuurRecord
 from datasharing.pseudonymisation import vault_lookup
 from datasharing.services import data_request_create
 from partners.constants import Role
-from partners.services import role_grant
 from tests.e2e.conftest import assert_touch_targets
 from tests.factories import (
     ConvenantFactory,
     OrganisationFactory,
     ProjectFactory,
-    UserFactory,
+    member,
     otp_device_for,
     project_to_phase,
     totp_now,
@@ -57,12 +56,6 @@ PASSWORD = "correct-horse-battery-staple"
 SLOW = 60_000  # ms: a delivery or a matching run on a busy two-core machine
 PSEUDONYM = re.compile(r"^[0-9A-F]{5}-[0-9A-F]{5}$")
 META = json.loads((SAMPLE_DIR / "expected.json").read_text())["meta"]
-
-
-def _person(project, leader, username, organisation, role=Role.ANALIST):
-    person = UserFactory(username=username, organisation=organisation)
-    role_grant(actor=leader, project=project, person=person, role=role)
-    return person
 
 
 @pytest.fixture
@@ -87,7 +80,7 @@ def wijk(projectleider_a, gemeente_a, uwv, belastingdienst, convenants):
     deliverers = {"gemeente": projectleider_a}
     for kind, organisation in organisations.items():
         if kind != "gemeente":
-            deliverers[kind] = _person(project, projectleider_a, f"lever_{kind}", organisation)
+            deliverers[kind] = member(project, f"lever_{kind}", organisation, Role.ANALIST)
     deliver(
         project=project,
         projectleider=projectleider_a,
@@ -107,7 +100,7 @@ def wijk(projectleider_a, gemeente_a, uwv, belastingdienst, convenants):
         project=project,
         huur_request=huur_request,
         steward=deliverers["woningcorporatie"],
-        analist=_person(project, projectleider_a, "analist_a", gemeente_a),
+        analist=member(project, "analist_a", gemeente_a, Role.ANALIST),
         projectleider=projectleider_a,
     )
 

@@ -23,6 +23,7 @@ from tests.factories import (
     OrganisationFactory,
     ProjectFactory,
     UserFactory,
+    member,
     project_to_phase,
 )
 
@@ -153,11 +154,7 @@ def uitvraag_project(projectleider_a, partner_orgs):
 
 @pytest.fixture
 def analist_a(uitvraag_project, gemeente_a, projectleider_a):
-    from partners.services import role_grant
-
-    person = UserFactory(username="analist_a", organisation=gemeente_a)
-    role_grant(actor=projectleider_a, project=uitvraag_project, person=person, role=Role.ANALIST)
-    return person
+    return member(uitvraag_project, "analist_a", gemeente_a, Role.ANALIST, actor=projectleider_a)
 
 
 @pytest.fixture
