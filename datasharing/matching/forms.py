@@ -8,10 +8,6 @@ from .selectors import RISK_ORDERINGS
 REASON_WIDGET = forms.Textarea(attrs={"rows": 3, "class": "utrecht-textarea"})
 
 
-class RunStartForm(forms.Form):
-    pass
-
-
 class RiskFilterForm(forms.Form):
     indicator = forms.ChoiceField(
         label="Indicator",

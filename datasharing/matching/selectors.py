@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from .constants import ProposalStatus
-from .models import MatchingRun, Reidentification, RiskAddress, SelectionClosure, SelectionProposal
+from .models import MatchingRun, RiskAddress, SelectionClosure, SelectionProposal
 
 
 def run_list(*, project) -> QuerySet[MatchingRun]:
@@ -143,7 +143,3 @@ def approved_selection_count(*, project) -> int:
 def selection_closed_at(project):
     closure = SelectionClosure.objects.filter(project=project).first()
     return closure.closed_at if closure else None
-
-
-def reidentification_list(*, project) -> QuerySet[Reidentification]:
-    return Reidentification.objects.filter(project=project).select_related("actor", "proposal")

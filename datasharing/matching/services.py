@@ -27,8 +27,8 @@ from django.utils import timezone
 
 import structlog
 
-from datasharing.constants import DeliveryStatus, Source
-from datasharing.models import Delivery
+from datasharing.constants import Source
+from datasharing.selectors import accepted_deliveries
 from partners.constants import ProjectPerm
 from projects.constants import Phase, phase_reached
 from projects.models import Project
@@ -179,14 +179,6 @@ def software_version() -> str:
     return f"wijkaanpak {settings.WIJKAANPAK_VERSION}; indicatoren {digest.hexdigest()[:12]}"
 
 
-def _accepted_deliveries(project: Project) -> list[Delivery]:
-    return list(
-        Delivery.objects.filter(project=project, status=DeliveryStatus.GEACCEPTEERD)
-        .select_related("organisation")
-        .order_by("source", "id")
-    )
-
-
 def delivery_set_for(run: MatchingRun) -> DeliverySet:
     by_source: dict[str, list[int]] = {}
     organisation_of: dict[int, int] = {}
@@ -232,7 +224,7 @@ def matching_run_create(*, actor, project: Project, chunk_count: int | None = No
         raise InvalidTransition(PROJECT_CLOSED)
     if not phase_reached(project.phase, Phase.DATA_UITVRAAG):
         raise InvalidTransition(PHASE_TOO_EARLY)
-    deliveries = _accepted_deliveries(project)
+    deliveries = list(accepted_deliveries(project=project).select_related("organisation"))
     if not any(d.source == Source.BAG for d in deliveries):
         raise InvalidTransition(NO_BAG_DELIVERY)
     if MatchingRun.objects.filter(project=project, status__in=ACTIVE_RUN_STATUSES).exists():

@@ -378,10 +378,6 @@ def _issue_rows(delivery: Delivery, outcome: IntakeOutcome) -> list[DeliveryIssu
     return rows
 
 
-def _valid_count(outcome: IntakeOutcome) -> int:
-    return 0 if outcome.rows is None else len(outcome.rows)
-
-
 @transaction.atomic
 def _store_rejected(*, delivery: Delivery, outcome: IntakeOutcome) -> None:
     DeliveryIssue.objects.bulk_create(_issue_rows(delivery, outcome), batch_size=2000)

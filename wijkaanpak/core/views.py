@@ -2,8 +2,7 @@
 
 import logging
 
-from django.contrib import messages
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import render
 
 from .access import public
@@ -24,10 +23,6 @@ class ApplicationErrorFormMixin:
 
     def perform(self, form):  # pragma: no cover - every subclass implements it
         raise NotImplementedError
-
-
-def message_application_error(request, error: ApplicationError) -> None:
-    messages.error(request, error.message)
 
 
 @public
@@ -60,7 +55,3 @@ def server_error(request, *args, **kwargs):
 
 def not_found(request, exception=None):
     return render(request, "404.html", status=404)
-
-
-def robots(request):  # pragma: no cover - trivial
-    return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
