@@ -280,22 +280,15 @@ def main() -> None:
         if args.profile:
             profile_inline(project, analist, chunks=args.chunks)
             return
-        figures["matching_1_worker"] = matching(
-            project, analist, concurrency=1, chunks=args.chunks, memory=memory
-        )
-        print(
-            f"  matching 1 worker: {figures['matching_1_worker']['seconds']:.1f} s "
-            f"(chunks {figures['matching_1_worker']['chunk_seconds']} s)",
-            flush=True,
-        )
-        figures["matching_2_workers"] = matching(
-            project, analist, concurrency=2, chunks=args.chunks, memory=memory
-        )
-        print(
-            f"  matching 2 workers: {figures['matching_2_workers']['seconds']:.1f} s "
-            f"(chunks {figures['matching_2_workers']['chunk_seconds']} s)",
-            flush=True,
-        )
+        for concurrency, key in ((1, "matching_1_worker"), (2, "matching_2_workers")):
+            figures[key] = matching(
+                project, analist, concurrency=concurrency, chunks=args.chunks, memory=memory
+            )
+            print(
+                f"  {key.replace('_', ' ')}: {figures[key]['seconds']:.1f} s "
+                f"(chunks {figures[key]['chunk_seconds']} s)",
+                flush=True,
+            )
         figures["baseline"] = baseline(folder, memory)
 
     figures["peak_rss_mb_per_process"] = sorted(
