@@ -109,13 +109,14 @@ def _selected_address_keys(project: Project) -> set[str]:
 
 def _matching_hook(name: str, project: Project, now: datetime) -> dict:
     """Let datasharing.matching destroy its own personal data (risk list, selections), if it
-    offers `<name>(*, project, now) -> dict[str, int]`; counts only."""
+    offers `<name>(*, project, now) -> dict[str, int]`; counts only, per "matching:<table>"."""
     try:
         from datasharing.matching import retention
     except ImportError:
         return {}
     hook = getattr(retention, name, None)
-    return dict(hook(project=project, now=now) or {}) if hook else {}
+    counts = (hook(project=project, now=now) or {}) if hook else {}
+    return {f"matching:{table}": count for table, count in counts.items()}
 
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -212,71 +213,55 @@ def _destroy_deliveries(project: Project, now: datetime) -> dict[str, int]:
     return counts
 
 
+def _recorded(*, project, counts: dict[str, int], **rule) -> list[DestructionRecord]:
+    """The DestructionRecord of a rule that destroyed something; nothing when it found nothing."""
+    return [_record(project=project, counts=counts, **rule)] if any(counts.values()) else []
+
+
 @transaction.atomic
 def _enforce_project(project: Project, now: datetime) -> list[DestructionRecord]:
+    """The first retention rule that is due, applied; its record (if it destroyed anything)."""
     project = Project.objects.select_for_update().get(pk=project.pk)
-    records: list[DestructionRecord] = []
     closed_at = project_closed_at(project)
     if closed_at is not None and now >= closed_at + timedelta(
         weeks=project.retention_after_close_weeks
     ):
         counts = _destroy_all_records(project)
         counts.update(_destroy_deliveries(project, now))
-        counts.update(
-            {
-                f"matching:{k}": v
-                for k, v in _matching_hook("project_personal_data_destroy", project, now).items()
-            }
-        )
+        counts.update(_matching_hook("project_personal_data_destroy", project, now))
         keys = project_key_destroy(project=project)
         counts[ProjectKey._meta.db_table] = keys
-        if any(counts.values()):
-            records.append(
-                _record(
-                    project=project,
-                    rule=DestructionRule.PROJECT_CLOSED,
-                    description=DESCRIPTION_PROJECT_CLOSED,
-                    counts=counts,
-                    now=now,
-                    details={"keys_destroyed": keys},
-                )
-            )
-        return records
+        return _recorded(
+            project=project,
+            counts=counts,
+            rule=DestructionRule.PROJECT_CLOSED,
+            description=DESCRIPTION_PROJECT_CLOSED,
+            now=now,
+            details={"keys_destroyed": keys},
+        )
     selection_closed = _selection_closed_at(project)
     if selection_closed is None:
-        return records
+        return []
     if now >= selection_closed + relativedelta(months=project.retention_selection_months):
         counts = _destroy_all_records(project)
-        counts.update(
-            {
-                f"matching:{k}": v
-                for k, v in _matching_hook("selection_records_destroy", project, now).items()
-            }
+        counts.update(_matching_hook("selection_records_destroy", project, now))
+        return _recorded(
+            project=project,
+            counts=counts,
+            rule=DestructionRule.SELECTION_EXPIRED,
+            description=DESCRIPTION_SELECTION_EXPIRED,
+            now=now,
         )
-        if any(counts.values()):
-            records.append(
-                _record(
-                    project=project,
-                    rule=DestructionRule.SELECTION_EXPIRED,
-                    description=DESCRIPTION_SELECTION_EXPIRED,
-                    counts=counts,
-                    now=now,
-                )
-            )
-        return records
     if now >= selection_closed + timedelta(weeks=project.retention_unselected_weeks):
         counts = _destroy_unselected(project, _selected_address_keys(project))
-        if any(counts.values()):
-            records.append(
-                _record(
-                    project=project,
-                    rule=DestructionRule.NOT_SELECTED,
-                    description=DESCRIPTION_NOT_SELECTED,
-                    counts=counts,
-                    now=now,
-                )
-            )
-    return records
+        return _recorded(
+            project=project,
+            counts=counts,
+            rule=DestructionRule.NOT_SELECTED,
+            description=DESCRIPTION_NOT_SELECTED,
+            now=now,
+        )
+    return []
 
 
 def retention_enforce(
