@@ -14,6 +14,13 @@ class Source(models.TextChoices):
     SIGNAAL = "signaal", "Signalen (verwonderadressen)"
 
 
+# Sources whose rows carry an address (address_key/nummeraanduiding_key columns): the BAG
+# itself and the sources linked to the project area by address; the others name persons only.
+ADDRESSED_SOURCES = frozenset(
+    {Source.BAG, Source.BRP, Source.HUUR, Source.KVK, Source.ENERGIE, Source.SIGNAAL}
+)
+
+
 class DataRequestStatus(models.TextChoices):
     OPEN = "open", "Open"
     GELEVERD = "geleverd", "Geleverd"

@@ -31,7 +31,7 @@ from django.db import connection
 
 import pandas as pd
 
-from datasharing.constants import Source
+from datasharing.constants import ADDRESSED_SOURCES, Source
 from datasharing.models import RECORD_MODELS
 
 from .indicators.engine import Frames, frames_for_chunk
@@ -95,7 +95,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     Source.ENERGIE: ("jaar", "elektriciteit_kwh"),
     Source.SIGNAAL: ("delivery_id",),
 }
-_ADDRESS_SOURCES = (Source.BRP, Source.HUUR, Source.KVK, Source.ENERGIE, Source.SIGNAAL)
+_ADDRESS_SOURCES = ADDRESSED_SOURCES - {Source.BAG}
 _PERSON_SOURCES = (Source.UITKERING, Source.TOESLAG)
 _BY_ADDRESS = (Source.HUUR, Source.KVK, Source.ENERGIE, Source.SIGNAAL)
 
@@ -126,7 +126,7 @@ _KEY_COLUMNS = {"address_key", "nummeraanduiding_key", "person_key", "partner_ke
 
 def _columns(source: str) -> list[str]:
     columns = list(_COLUMNS[source])
-    if source == Source.BAG or source in _ADDRESS_SOURCES:
+    if source in ADDRESSED_SOURCES:
         columns.append("address_key")
     return columns
 

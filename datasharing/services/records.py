@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from datasharing.constants import Source
+from datasharing.constants import ADDRESSED_SOURCES, Source
 from datasharing.intake import formats
 from datasharing.models import Delivery
 from datasharing.pseudonymisation import Kind, Pseudonymiser
@@ -147,11 +147,6 @@ def _woonfunctie(gebruiksdoel: pd.Series) -> pd.Series:
     return padded.str.contains(sep + formats.WOONFUNCTIE + sep, regex=False).fillna(False)
 
 
-LOCATED_SOURCES = frozenset(
-    {Source.BAG, Source.BRP, Source.HUUR, Source.KVK, Source.ENERGIE, Source.SIGNAAL}
-)
-
-
 def address_keys_of(
     *,
     source: str,
@@ -189,7 +184,7 @@ class PseudonymisedRows:
         self.pseudonymiser = pseudonymiser
         self.delivery = delivery
         self.address_keys: pd.Series | None = None
-        if source in LOCATED_SOURCES and len(frame) > 1:
+        if source in ADDRESSED_SOURCES and len(frame) > 1:
             keys = address_keys_of(
                 source=source,
                 frame=frame,
