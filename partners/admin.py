@@ -7,7 +7,7 @@ through partners.services, which grants and revokes permissions and writes audit
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from wijkaanpak.core.admin import ReadOnlyAdmin
+from wijkaanpak.core.admin import EnrolmentLinkIssueMixin, ReadOnlyAdmin
 
 from .models import Convenant, Organisation, ProjectRole, User
 
@@ -24,7 +24,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class WijkaanpakUserAdmin(UserAdmin):
+class WijkaanpakUserAdmin(EnrolmentLinkIssueMixin, UserAdmin):
     list_display = ("username", "first_name", "last_name", "organisation", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "organisation")
     list_select_related = ("organisation",)

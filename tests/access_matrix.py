@@ -51,9 +51,15 @@ ROLES = (
 OUTSIDERS = ("other_project_member", "anonymous", "password_only")
 
 # Reachable without login (security R1 allowlist). Static files are not URL patterns here.
-PUBLIC = frozenset({"login", "health"})
-# Reachable with a password login that still lacks its second factor.
-OTP_STEP = frozenset({"otp-verify", "otp-setup"})
+# `enrolment-link`: the enrolment link as issued; it only keeps its token's hash in the session
+# and redirects to `enrolment` (which needs the password), so it shows and reads nothing.
+PUBLIC = frozenset({"login", "health", "enrolment-link"})
+# Reachable with a password login that still lacks its second factor (security R8):
+# `otp-verify` the code (for who has a device); `otp-enrolment-needed` the one page of who has
+# none (ask for an enrolment link); `enrolment` the set-up through an opened link, only for the
+# person it was issued to (the link is the out-of-band factor, R8); `logout`, so that a
+# password-only session can end. The old self-service set-up (`otp-setup`) is gone.
+OTP_STEP = frozenset({"otp-verify", "otp-enrolment-needed", "enrolment", "logout"})
 # Namespaces whose rows are still being written by other engineers (see the module docstring).
 PENDING_NAMESPACES: frozenset[str] = frozenset()
 
@@ -106,6 +112,11 @@ def row_data(row: Row, mp: MatrixProject) -> dict:
 @kwargs_builder("none")
 def _no_kwargs(mp: MatrixProject) -> dict:
     return {}
+
+
+@kwargs_builder("enrolment_token")
+def _enrolment_token_kwargs(mp: MatrixProject) -> dict:
+    return {"token": "onbekend-" + "x" * 34}
 
 
 @kwargs_builder("project")
@@ -421,7 +432,11 @@ ROWS: list[Row] = [
     # --- login, second factor, logout, health, API schema (a verified session) ---
     Row("login", everyone(302), other=None, kwargs="none"),
     Row("otp-verify", everyone(302), other=None, kwargs="none"),
-    Row("otp-setup", everyone(302), other=None, kwargs="none"),
+    Row("otp-enrolment-needed", everyone(302), other=None, kwargs="none"),  # verified: home
+    Row("enrolment-link", everyone(302), other=None, kwargs="enrolment_token"),
+    # No enrolment link opened in a verified session: refused like an unknown link.
+    Row("enrolment", everyone(404), other=None, kwargs="none"),
+    Row("enrolment", everyone(404), other=None, method="post", kwargs="none"),
     Row("logout", everyone(405), other=None, kwargs="none"),
     Row("health", everyone(200), other=None, kwargs="none"),
     Row("api-schema", everyone(200), other=None, kwargs="none"),

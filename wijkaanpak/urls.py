@@ -5,8 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from wijkaanpak.core import views as core_views
-from wijkaanpak.core.access import public
-from wijkaanpak.core.auth_views import OtpSetupView, OtpVerifyView, WijkaanpakLoginView
+from wijkaanpak.core.access import otp_step, public
+from wijkaanpak.core.auth_views import (
+    EnrolmentNeededView,
+    EnrolmentView,
+    OtpVerifyView,
+    WijkaanpakLoginView,
+    enrolment_link,
+)
 
 handler404 = "wijkaanpak.core.views.not_found"
 handler500 = "wijkaanpak.core.views.server_error"
@@ -15,8 +21,15 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("inloggen/", public(WijkaanpakLoginView.as_view()), name="login"),
     path("inloggen/tweede-factor/", OtpVerifyView.as_view(), name="otp-verify"),
-    path("inloggen/tweede-factor/instellen/", OtpSetupView.as_view(), name="otp-setup"),
-    path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "inloggen/tweede-factor/koppellink-nodig/",
+        EnrolmentNeededView.as_view(),
+        name="otp-enrolment-needed",
+    ),
+    path(f"{core_views.ENROLMENT_PATH}<str:token>/", enrolment_link, name="enrolment-link"),
+    path(core_views.ENROLMENT_PATH, EnrolmentView.as_view(), name="enrolment"),
+    # A password-only session may log out too (without a device it has nowhere else to go).
+    path("uitloggen/", otp_step(auth_views.LogoutView.as_view()), name="logout"),
     path("gezondheid/", core_views.health, name="health"),
     path("partners/", include("partners.urls")),
     path("gegevens/", include("datasharing.urls")),

@@ -156,6 +156,40 @@ def test_password_only_session_is_sent_to_the_otp_step(client, world):
     assert response.status_code == 302 and response.url == reverse("otp-verify")
 
 
+def test_password_only_session_without_device_is_shown_no_secret_anywhere(client, world):
+    """R8: without a device a password leads only to the page that says to ask for an
+    enrolment link. No URL (GET or POST) shows a TOTP secret or QR code, or makes a device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import UserFactory
+
+    person = UserFactory(
+        username="zonder_factor", organisation=world.own.extra["cast"]["municipality"]
+    )
+    client.force_login(person)  # password step done; no device, no enrolment link
+    shown, reachable = [], []
+    for label, namespace, route, _entry in PATTERNS:
+        if label == "logout":
+            continue  # would end the session; tests/core/test_enrolment.py checks it
+        path = _sample_path(route)
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            body = response.content.decode(errors="replace")
+            if any(mark in body for mark in ("otpauth://", "data:image/svg", "totp-sleutel")):
+                shown.append((label, method, path))
+            if _is_public(label, namespace) or _is_otp_step(label, namespace):
+                continue
+            if path.startswith("/api/"):
+                ok = response.status_code == 403
+            else:
+                ok = response.status_code == 302 and response.url == reverse("otp-enrolment-needed")
+            if not ok:
+                reachable.append((label, method, path, response.status_code))
+    assert shown == []
+    assert reachable == []
+    assert not TOTPDevice.objects.filter(user=person).exists()
+
+
 def test_every_url_pattern_has_a_matrix_row():
     covered = {row.name for row in matrix.ROWS}
     wildcard_namespaces = {name[:-2] for name in covered if name.endswith(":*")}

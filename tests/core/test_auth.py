@@ -1,10 +1,12 @@
-"""Login, second factor (setup and verify), session rotation, lockout (security R8, R9, R11)."""
+"""Login, second factor (verify), session rotation, lockout (security R8, R9, R11).
+
+Setting up a second factor (only through an enrolment link) is in test_enrolment.py.
+"""
 
 from django.conf import settings
 from django.urls import reverse
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import UserFactory, otp_device_for, totp_now
 from wijkaanpak.core.auth_views import OTP_INVALID
@@ -65,56 +67,6 @@ def test_otp_verify_wrong_code(client, person):
     response = client.post(reverse("otp-verify"), {"token": "000000"})
     assert response.status_code == 200
     assert response.context["form"].errors["token"] == [OTP_INVALID]
-
-
-def test_person_without_device_sets_one_up(client, person):
-    _login(client, person.username)
-    response = client.get(reverse("otp-verify"))
-    assert response.status_code == 302 and response.url == reverse("otp-setup")
-
-    response = client.get(reverse("otp-setup"))
-    assert response.status_code == 200
-    body = response.content.decode()
-    device = TOTPDevice.objects.get(user=person)
-    assert not device.confirmed
-    assert 'src="data:image/svg+xml;base64,' in body
-    assert "otpauth://totp/Wijkaanpak%3Ainlogger?secret=" in body
-    # Reloading keeps the same device (the QR code stays valid).
-    client.get(reverse("otp-setup"))
-    assert TOTPDevice.objects.filter(user=person).count() == 1
-
-    response = client.post(reverse("otp-setup"), {"token": "000000"})
-    assert response.status_code == 200 and response.context["form"].errors["token"] == [OTP_INVALID]
-    key_before = client.session.session_key
-
-    device.refresh_from_db()
-    # Throttled (R9): right after a wrong code, even the right one is refused for a while.
-    response = client.post(reverse("otp-setup"), {"token": totp_now(device)})
-    assert response.status_code == 200
-    device.refresh_from_db()
-    device.throttle_reset()  # the throttle delay has passed
-    response = client.post(reverse("otp-setup"), {"token": totp_now(device)})
-
-    assert response.status_code == 302 and response.url == reverse("projects:list")
-    device.refresh_from_db()
-    assert device.confirmed
-    assert client.session.session_key != key_before
-    assert client.get(reverse("projects:list")).status_code == 200
-
-
-def test_person_with_device_cannot_add_another(client, person):
-    otp_device_for(person)
-    _login(client, person.username)
-    response = client.get(reverse("otp-setup"))
-    assert response.status_code == 302 and response.url == reverse("otp-verify")
-    response = client.post(reverse("otp-setup"), {"token": "123456"})
-    assert response.status_code == 302
-    assert TOTPDevice.objects.filter(user=person).count() == 1
-
-
-def test_otp_setup_needs_password_login(client):
-    response = client.get(reverse("otp-setup"))
-    assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
 def test_lockout_refuses_even_the_right_password(client, person):

@@ -1,16 +1,25 @@
 """A projectleider takes a project from initiatie to data-uitvraag in a real browser, on a
-768 × 1024 tablet: login with TOTP, every form through the pages, a refused advance with its
-reason, and touch targets of at least 44 px on the project page."""
+768 × 1024 tablet: a first login without a device (ask for an enrolment link), enrolment
+through the link (QR code, first code, recovery codes), login with TOTP, every form through
+the pages, a refused advance with its reason, and touch targets of at least 44 px on the
+project page."""
 
+from base64 import b32decode
 from datetime import date
 
+from django.urls import reverse
+
 import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from projects import gates
 from projects.constants import Phase
 from projects.models import Project
 from tests.e2e.conftest import assert_touch_targets
-from tests.factories import OrganisationFactory, otp_device_for, totp_now
+from tests.factories import OrganisationFactory
+from wijkaanpak.core.constants import RECOVERY_CODE_COUNT
+from wijkaanpak.core.services import enrolment_link_issue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +35,22 @@ def _submit(page):
     page.click("main form.wk-form button[type=submit]")
 
 
+def _log_in_with_password(page, live_server, person):
+    page.goto(live_server.url + "/inloggen/")
+    page.fill("#id_username", person.username)
+    page.fill("#id_password", PASSWORD)
+    _submit(page)
+
+
+def _next_code(device) -> str:
+    """The app's code of the next 30-s step: the current one was used at enrolment (a replay
+    is refused), and the verifier accepts one step of clock drift."""
+    code = totp(
+        device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift + 1
+    )
+    return f"{code:0{device.digits}d}"
+
+
 def _advance(page):
     page.click("#naar-volgende-fase")
     page.wait_for_load_state()
@@ -35,17 +60,42 @@ def test_projectleider_runs_a_project_to_data_uitvraag(
     live_server, browser_page, projectleider_a, convenants
 ):
     page = browser_page
-    device = otp_device_for(projectleider_a)
     OrganisationFactory(name="Woonstichting Aadorp", kind="woningcorporatie")
     OrganisationFactory(name="UWV", kind="uwv")
 
-    # Login: password, then the code from the authenticator app.
-    page.goto(live_server.url + "/inloggen/")
+    # First login without a device: one page that says to ask for an enrolment link.
+    _log_in_with_password(page, live_server, projectleider_a)
+    assert page.locator("h1").inner_text() == "U heeft een koppellink nodig"
+    assert "otpauth" not in page.content()
+    page.click("header button:has-text('Uitloggen')")
+
+    # The functioneel beheerder issues a link; the projectleider opens it, logs in with the
+    # password, scans the QR code (here: reads the secret as the app would) and confirms.
+    issued = enrolment_link_issue(actor=None, person=projectleider_a)
+    page.goto(live_server.url + reverse("enrolment-link", kwargs={"token": issued.token}))
+    assert issued.token not in page.url  # on the login page, `next` has no token
     page.fill("#id_username", projectleider_a.username)
     page.fill("#id_password", PASSWORD)
     _submit(page)
+    assert page.locator("h1").inner_text() == "Authenticator-app koppelen"
+    assert page.locator(".wk-qr img").is_visible()
+    assert_touch_targets(page)
+    secret = page.locator("#totp-sleutel").inner_text()
+    page.fill("#id_token", f"{totp(b32decode(secret)):06d}")
+    _submit(page)
+    assert page.locator("h1").inner_text() == "Uw authenticator-app is gekoppeld"
+    assert page.locator("#herstelcodes li").count() == RECOVERY_CODE_COUNT
+    assert_touch_targets(page)
+    page.click("text=naar Mijn projecten")
+    assert page.locator("h1").inner_text() == "Mijn projecten"
+
+    # The next login: password, then the code from the app.
+    page.click("header button:has-text('Uitloggen')")
+    device = TOTPDevice.objects.get(user=projectleider_a, confirmed=True)
+    _log_in_with_password(page, live_server, projectleider_a)
     assert "/inloggen/tweede-factor/" in page.url
-    page.fill("#id_token", totp_now(device))
+    device.refresh_from_db()
+    page.fill("#id_token", _next_code(device))
     _submit(page)
     assert page.locator("h1").inner_text() == "Mijn projecten"
 

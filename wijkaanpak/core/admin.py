@@ -2,15 +2,23 @@
 
 The audit trail and the processing log are append-only: visible, never changed or deleted.
 Workflow records are read-only here too: they change only through the services, which check
-the gates and write the audit events (style rule 4).
+the gates and write the audit events (style rule 4). Enrolment links are issued from a
+person's page (`EnrolmentLinkIssueMixin`) and listed read-only, without their hash.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Event, ProcessingLogEntry
+from .exceptions import ApplicationError
+from .models import EnrolmentLink, Event, ProcessingLogEntry
+from .services import can_issue_enrolment_links, enrolment_link_issue
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,6 +69,65 @@ class ProcessingLogEntryAdmin(ReadOnlyAdmin):
     search_fields = ("trace_id", "name")
     date_hierarchy = "started_at"
     list_select_related = ("project",)
+
+
+@admin.register(EnrolmentLink)
+class EnrolmentLinkAdmin(ReadOnlyAdmin):
+    list_display = ("person", "state", "issued_by", "created_at", "expires_at", "used_at")
+    list_filter = ("state",)
+    search_fields = ("person__username", "person__last_name")
+    list_select_related = ("person", "issued_by")
+    fields = ("person", "state", "issued_by", "created_at", "expires_at", "used_at")
+
+
+class EnrolmentLinkIssueMixin:
+    """For the people's admin: a 'Koppellink uitgeven' button on a person's page (R8).
+
+    The page asks for confirmation; its POST issues the link through `enrolment_link_issue`
+    and shows it this once (it is not stored, so it cannot be shown again).
+    """
+
+    change_form_template = "registration/admin_person_change_form.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        issue = path(
+            "<path:object_id>/koppellink/",
+            self.admin_site.admin_view(self.enrolment_link_issue_view),
+            name=f"{opts.app_label}_{opts.model_name}_enrolment_link",
+        )
+        return [issue, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_issue_enrolment_link": can_issue_enrolment_links(request.user),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def enrolment_link_issue_view(self, request, object_id):
+        if not can_issue_enrolment_links(request.user):
+            raise PermissionDenied
+        person = self.get_object(request, unquote(object_id))
+        if person is None:
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "person": person,
+            "title": f"Koppellink voor {person}",
+        }
+        if request.method == "POST":
+            try:
+                issued = enrolment_link_issue(actor=request.user, person=person)
+            except ApplicationError as error:
+                context["error"] = error.message
+            else:
+                context["link"] = issued.link
+                context["link_url"] = request.build_absolute_uri(
+                    reverse("enrolment-link", kwargs={"token": issued.token})
+                )
+        return TemplateResponse(request, "registration/admin_enrolment_link.html", context)
 
 
 # django-otp's own admin would show device secrets and QR codes to staff: not here.

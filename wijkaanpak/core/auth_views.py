@@ -1,7 +1,10 @@
-"""Login with a password, then the second factor (django-otp TOTP).
+"""Login with a password, then the second factor (django-otp TOTP, or a recovery code).
 
-A person without a confirmed authenticator sets one up in the OTP step (scan the QR code,
-confirm with a first code); a person who has one can never add another from here.
+A second factor is never enrolled from a session that has only passed the password (R8).
+A person without a confirmed device sees one page: ask the functioneel beheerder for an
+enrolment link (`EnrolmentNeededView`). The link (`enrolment_link`) leads, after the
+password, to the set-up of the person's own authenticator (`EnrolmentView`), which ends in
+a verified session and recovery codes shown once.
 """
 
 import base64
@@ -11,24 +14,29 @@ from io import BytesIO
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect, resolve_url
+from django.http import Http404
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.generic import FormView
+from django.views.decorators.http import require_GET
+from django.views.generic import FormView, TemplateView
 
 import qrcode
 import qrcode.image.svg
-from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp import match_token
 
-from .access import otp_step
+from .access import has_confirmed_device, otp_step, public
+from .exceptions import ApplicationError
+from .selectors import enrolment_link_get_for_user
+from .services import (
+    ENROLMENT_LINK_INVALID,
+    enrolment_link_redeem,
+    enrolment_token_hash,
+)
 
 OTP_INVALID = "Deze code klopt niet of is al gebruikt. Probeer de volgende code uit uw app."
-SETUP_DEVICE_NAME = "Authenticator-app"
-
-
-def _has_confirmed_device(user) -> bool:
-    return any(True for _ in devices_for_user(user, confirmed=True))
+# The hash of the opened link's token (never the token itself: sessions live in the database).
+ENROLMENT_SESSION_KEY = "wijkaanpak_enrolment_link"
 
 
 def _safe_next(request) -> str:
@@ -47,9 +55,11 @@ class WijkaanpakLoginView(auth_views.LoginView):
 
 class OtpForm(forms.Form):
     token = forms.CharField(
-        label="Code uit uw authenticator-app",
+        label="Code uit uw authenticator-app of een herstelcode",
         max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
     )
 
     def __init__(self, *args, user=None, **kwargs):
@@ -58,8 +68,10 @@ class OtpForm(forms.Form):
         self.device = None
 
     def clean_token(self):
-        token = self.cleaned_data["token"].strip()
-        # match_token checks every confirmed device of the user and refuses a replayed token.
+        # Recovery codes (django-otp static tokens) are lower-case base32.
+        token = self.cleaned_data["token"].strip().lower()
+        # match_token checks every confirmed device of the user (the app and the recovery
+        # codes) and refuses a replayed TOTP; a recovery code is deleted when it is used.
         device = match_token(self.user, token)
         if device is None:
             raise forms.ValidationError(OTP_INVALID)
@@ -78,11 +90,8 @@ class OtpVerifyView(FormView):
     def dispatch(self, request, *args, **kwargs):
         if not settings.OTP_REQUIRED or request.user.is_verified():
             return redirect(settings.LOGIN_REDIRECT_URL)
-        if not _has_confirmed_device(request.user):
-            url = resolve_url("otp-setup")
-            if request.GET.get("next"):
-                url += "?" + request.GET.urlencode()
-            return redirect(url)
+        if not has_confirmed_device(request.user):
+            return redirect("otp-enrolment-needed")
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -92,28 +101,46 @@ class OtpVerifyView(FormView):
         return redirect(_safe_next(self.request))
 
 
-class OtpSetupForm(forms.Form):
+@otp_step
+class EnrolmentNeededView(TemplateView):
+    """The one page of a password-only session without a device: ask for an enrolment link."""
+
+    template_name = "registration/enrolment_needed.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.OTP_REQUIRED or request.user.is_verified():
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        if has_confirmed_device(request.user):
+            return redirect("otp-verify")
+        return super().dispatch(request, *args, **kwargs)
+
+
+@public
+@require_GET
+def enrolment_link(request, token: str):
+    """The link as issued. Keeps only the token's hash in the session and continues at a URL
+    without the token, so that the token is not in the address bar, the login page's `next`,
+    a Referer or a log line after this one request. Reads nothing: no enumeration."""
+    request.session[ENROLMENT_SESSION_KEY] = enrolment_token_hash(token)
+    return redirect("enrolment")
+
+
+def _refused(request):
+    request.session.pop(ENROLMENT_SESSION_KEY, None)
+    return render(
+        request,
+        "registration/enrolment_refused.html",
+        {"message": ENROLMENT_LINK_INVALID},
+        status=404,
+    )
+
+
+class EnrolmentForm(forms.Form):
     token = forms.CharField(
         label="Code uit uw authenticator-app",
         max_length=8,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "class": "utrecht-textbox utrecht-textbox--html-input",
-            }
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
-
-    def __init__(self, *args, device=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.device = device
-
-    def clean_token(self):
-        token = self.cleaned_data["token"].strip()
-        if not self.device.verify_token(token):
-            raise forms.ValidationError(OTP_INVALID)
-        return token
 
 
 def qr_data_uri(text: str) -> str:
@@ -125,39 +152,53 @@ def qr_data_uri(text: str) -> str:
 
 
 @otp_step
-class OtpSetupView(FormView):
-    """First-time setup of a TOTP authenticator, only for people without a confirmed one."""
+class EnrolmentView(FormView):
+    """Set up the authenticator of the opened enrolment link, after the password.
 
-    template_name = "registration/otp_setup.html"
-    form_class = OtpSetupForm
+    Only for the person the link was issued to; any other link (unknown, expired, used,
+    superseded, someone else's) gets the same refusal.
+    """
+
+    template_name = "registration/enrolment.html"
+    form_class = EnrolmentForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_verified() or _has_confirmed_device(request.user):
-            return redirect("otp-verify")
-        # One unconfirmed device per person, kept across page loads so the QR code stays valid.
-        self.device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by(
-            "id"
-        ).first() or TOTPDevice.objects.create(
-            user=request.user, name=SETUP_DEVICE_NAME, confirmed=False
-        )
+        try:
+            self.link = enrolment_link_get_for_user(
+                user=request.user, token_hash=request.session.get(ENROLMENT_SESSION_KEY)
+            )
+        except Http404:
+            return _refused(request)
         return super().dispatch(request, *args, **kwargs)
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "device": self.device}
-
     def get_context_data(self, **kwargs):
-        uri = self.device.config_url
+        device = self.link.device
+        uri = device.config_url
         return {
             **super().get_context_data(**kwargs),
             "otpauth_uri": uri,
             "qr_data_uri": qr_data_uri(uri),
-            "secret": b32encode(self.device.bin_key).decode(),
+            "secret": b32encode(device.bin_key).decode(),
         }
 
     def form_valid(self, form):
-        self.device.confirmed = True
-        self.device.save(update_fields=["confirmed"])
-        TOTPDevice.objects.filter(user=self.request.user, confirmed=False).delete()
-        otp_login(self.request, self.device)
-        self.request.session.cycle_key()
-        return redirect(_safe_next(self.request))
+        request = self.request
+        try:
+            enrolment = enrolment_link_redeem(
+                actor=request.user, link=self.link, code=form.cleaned_data["token"]
+            )
+        except ApplicationError as error:
+            if error.extra.get("field") is None:
+                return _refused(request)
+            form.add_error(error.extra["field"], error.message)
+            return self.form_invalid(form)
+        request.session.pop(ENROLMENT_SESSION_KEY, None)
+        # Verified with the new device, and a new session key after the second factor (R11).
+        otp_login(request, enrolment.device)
+        request.session.cycle_key()
+        # Rendered here, never stored in the session: the codes are shown this once.
+        return render(
+            request,
+            "registration/enrolment_done.html",
+            {"recovery_codes": enrolment.recovery_codes},
+        )

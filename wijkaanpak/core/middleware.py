@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
+from .access import has_confirmed_device
 from .tracing import trace_activate, trace_from_traceparent, trace_reset
 
 SESSION_STARTED_KEY = "wijkaanpak_session_started"
@@ -64,7 +65,9 @@ def is_otp_step_view(view_func) -> bool:
 class LoginRequiredMiddleware:
     """Deny by default (security R1): every view needs login and a verified second factor.
 
-    Only views marked public are exempt; the OTP step itself needs a password login only.
+    Only views marked public are exempt; the OTP step itself needs a password login only. A
+    password-only session goes to the OTP step, or, without a device, to the page that says
+    to ask for an enrolment link.
     """
 
     def __init__(self, get_response):
@@ -89,6 +92,10 @@ class LoginRequiredMiddleware:
         if settings.OTP_REQUIRED and not request.user.is_verified():
             if is_api:
                 return JsonResponse({"detail": "Tweede factor vereist."}, status=403)
+            # Without a device a password never leads to a set-up page (R8): only to the page
+            # that says to ask for an enrolment link.
+            if not has_confirmed_device(request.user):
+                return redirect("otp-enrolment-needed")
             return redirect("otp-verify")
         return None
 

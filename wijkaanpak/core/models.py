@@ -1,11 +1,16 @@
-"""Cross-cutting records: the processing log (LDV) and the audit events.
+"""Cross-cutting records: the processing log (LDV), the audit events and the enrolment links.
 
-Both are append-only. The processing log is hash-chained so that tampering is detectable
-(`manage.py processing_log_verify`); on PostgreSQL a trigger also refuses UPDATE and DELETE.
+The processing log and the audit events are append-only. The processing log is hash-chained
+so that tampering is detectable (`manage.py processing_log_verify`); on PostgreSQL a trigger
+also refuses UPDATE and DELETE.
 """
 
 from django.conf import settings
 from django.db import models
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .constants import EnrolmentLinkState
 
 
 class ProcessingLogEntry(models.Model):
@@ -91,3 +96,62 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_type}:{self.object_id}"
+
+
+class EnrolmentLink(models.Model):
+    """A one-time, expiring link with which one person sets up their second factor (R8).
+
+    Issued by a functional administrator (or `manage.py enrolment_link_issue`) and redeemed by
+    that person after their password. Only the SHA-256 of the link's random token is stored;
+    the token itself is shown once to the issuer and never kept.
+    """
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="persoon",
+        on_delete=models.PROTECT,
+        related_name="enrolment_links",
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    state = models.CharField(
+        "status",
+        max_length=20,
+        choices=EnrolmentLinkState.choices,
+        default=EnrolmentLinkState.OPEN,
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="uitgegeven door",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Leeg: uitgegeven met manage.py enrolment_link_issue.",
+    )
+    created_at = models.DateTimeField("uitgegeven", auto_now_add=True)
+    expires_at = models.DateTimeField("verloopt")
+    used_at = models.DateTimeField("gebruikt", null=True, blank=True)
+    # The authenticator being set up through this link: made when the person first opens it,
+    # confirmed (and every older device of the person removed) when the link is redeemed.
+    device = models.OneToOneField(
+        TOTPDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "koppellink"
+        verbose_name_plural = "koppellinks"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(state=EnrolmentLinkState.OPEN),
+                name="one_open_enrolment_link_per_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True) | models.Q(state=EnrolmentLinkState.USED),
+                name="enrolment_link_used_at_only_when_used",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"koppellink {self.pk} voor {self.person}"

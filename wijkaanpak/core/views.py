@@ -1,6 +1,7 @@
 """Shared view pieces: the mixin that turns domain errors into form errors, health, errors."""
 
 import logging
+import re
 
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -42,6 +43,25 @@ class TraceIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         trace = getattr(getattr(record, "request", None), "trace", None) or _active_trace.get()
         record.trace_id = trace.trace_id if trace is not None else "-"
+        return True
+
+
+# The path of enrolment links (wijkaanpak/urls.py): `ENROLMENT_PATH<token>/` is the link itself.
+ENROLMENT_PATH = "inloggen/koppelen/"
+
+
+class EnrolmentTokenRedactFilter(logging.Filter):
+    """Blank the token of an enrolment link in every log line (security R22: no tokens in
+    logs). The link's one request carries it in its path, and request lines are logged by the
+    development server (`django.server`) and, for 4xx/5xx, by `django.request`."""
+
+    LINK = re.compile(rf"(/{re.escape(ENROLMENT_PATH)})[^/\s\"'?#]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.LINK.sub(r"\1[verborgen]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         return True
 
 

@@ -229,17 +229,39 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Every line carries the request's trace id: the generic 500 page shows only that id (R23).
-    "filters": {"trace_id": {"()": "wijkaanpak.core.views.TraceIdLogFilter"}},
+    "filters": {
+        "trace_id": {"()": "wijkaanpak.core.views.TraceIdLogFilter"},
+        # No enrolment-link token in any line (R22), whichever logger wrote the request path.
+        "no_enrolment_token": {"()": "wijkaanpak.core.views.EnrolmentTokenRedactFilter"},
+    },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s trace_id=%(trace_id)s %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s trace_id=%(trace_id)s %(message)s"},
+        # Django's own format for the development server's request lines.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["trace_id"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_enrolment_token", "trace_id"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["no_enrolment_token"],
+            "level": "INFO",
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Never log request bodies or SQL parameters: they may carry personal data.
         "django.db.backends": {"level": "WARNING"},
+        # Django's default for runserver's request lines, with the token filter added.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
 
