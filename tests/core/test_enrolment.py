@@ -23,6 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import UserFactory, otp_device_for, totp_now
+from tests.security.test_errors_and_caching import console_log
 from wijkaanpak.core import services
 from wijkaanpak.core.auth_views import OTP_INVALID
 from wijkaanpak.core.constants import RECOVERY_CODE_COUNT, EnrolmentLinkState
@@ -497,18 +498,8 @@ def _database_text() -> str:
 @pytest.fixture
 def log_output():
     """What the configured handlers (with their filters) write, whichever logger wrote it."""
-    stream = io.StringIO()
-    handlers = [
-        handler
-        for logger in (logging.getLogger(), logging.getLogger("django.server"))
-        for handler in logger.handlers
-        if isinstance(handler, logging.StreamHandler) and handler.get_name()
-    ]
-    assert {handler.get_name() for handler in handlers} >= {"console", "django.server"}
-    previous = [handler.setStream(stream) for handler in handlers]
-    yield stream
-    for handler, old in zip(handlers, previous, strict=True):
-        handler.setStream(old)
+    with console_log() as buffer:
+        yield buffer
 
 
 def test_the_token_is_never_in_the_database_or_the_logs(

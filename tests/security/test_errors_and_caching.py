@@ -24,8 +24,14 @@ LEAKY_MESSAGE = "SELECT bsn FROM datasharing_brprecord WHERE wachtwoord = 'gehei
 
 @contextmanager
 def console_log():
-    """What the configured log handlers (settings.LOGGING) write, as text."""
-    handlers = [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]
+    """What the configured log handlers (settings.LOGGING) write, as text: the root's and
+    the development server's request lines (`django.server`)."""
+    handlers = [
+        h
+        for logger in (logging.getLogger(), logging.getLogger("django.server"))
+        for h in logger.handlers
+        if type(h) is logging.StreamHandler
+    ]
     assert handlers, "no console handler configured in settings.LOGGING"
     buffer = io.StringIO()
     previous = [handler.setStream(buffer) for handler in handlers]

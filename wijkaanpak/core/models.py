@@ -131,8 +131,9 @@ class EnrolmentLink(models.Model):
     created_at = models.DateTimeField("uitgegeven", auto_now_add=True)
     expires_at = models.DateTimeField("verloopt")
     used_at = models.DateTimeField("gebruikt", null=True, blank=True)
-    # The authenticator being set up through this link: made when the person first opens it,
-    # confirmed (and every older device of the person removed) when the link is redeemed.
+    # The authenticator set up through this link: made unconfirmed when the link is issued (so
+    # every opening shows the same QR code), confirmed when the link is redeemed, when every
+    # other device of the person is removed; dropped when a newer link supersedes this one.
     device = models.OneToOneField(
         TOTPDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,5 +1,6 @@
 """Reads of the core records that a person may reach through the pages."""
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import Http404
 from django.utils import timezone
 
@@ -7,7 +8,7 @@ from .constants import EnrolmentLinkState
 from .models import EnrolmentLink
 
 
-def enrolment_link_get_for_user(*, user, token_hash: str | None) -> EnrolmentLink:
+def enrolment_link_get_for_user(*, user: AbstractBaseUser, token_hash: str | None) -> EnrolmentLink:
     """The open, unexpired enrolment link with this token hash that belongs to `user`.
 
     Raises Http404 alike for an unknown, expired, used, superseded or someone else's link, so

@@ -69,7 +69,7 @@ def _transition(link: EnrolmentLink, target: EnrolmentLinkState) -> None:
     link.state = target
 
 
-def _fields_save(instance, *fields: str) -> None:
+def _fields_save(instance: EnrolmentLink, *fields: str) -> None:
     """Validate the changed fields (their validators and the constraints over them, style
     rule 6) and UPDATE only those: a whitelisted `model_update`."""
     others = [f.name for f in instance._meta.concrete_fields if f.name not in fields]
@@ -83,7 +83,9 @@ def can_issue_enrolment_links(user: AbstractBaseUser) -> bool:
 
 
 @transaction.atomic
-def enrolment_link_issue(*, actor: AbstractBaseUser | None, person) -> IssuedEnrolmentLink:
+def enrolment_link_issue(
+    *, actor: AbstractBaseUser | None, person: AbstractBaseUser
+) -> IssuedEnrolmentLink:
     """A new enrolment link for `person`, valid for 24 hours and once; it supersedes (and
     disarms) the person's open link, if any. Their current devices keep working until the
     new link is redeemed.
@@ -134,7 +136,7 @@ def enrolment_link_issue(*, actor: AbstractBaseUser | None, person) -> IssuedEnr
     return IssuedEnrolmentLink(link=link, token=token)
 
 
-def _usable_link_locked(*, actor, pk: int) -> EnrolmentLink:
+def _usable_link_locked(*, actor: AbstractBaseUser, pk: int) -> EnrolmentLink:
     """The link, locked for this transaction, if it is the actor's, open and unexpired."""
     link = (
         EnrolmentLink.objects.select_related("device")
@@ -152,7 +154,7 @@ def _usable_link_locked(*, actor, pk: int) -> EnrolmentLink:
     return link
 
 
-def _recovery_codes_replace(*, person) -> list[str]:
+def _recovery_codes_replace(*, person: AbstractBaseUser) -> list[str]:
     StaticDevice.objects.filter(user=person).delete()
     device = StaticDevice.objects.create(user=person, name=RECOVERY_DEVICE_NAME, confirmed=True)
     codes: set[str] = set()
@@ -162,7 +164,7 @@ def _recovery_codes_replace(*, person) -> list[str]:
     return sorted(codes)
 
 
-def enrolment_link_redeem(*, actor, link: EnrolmentLink, code: str) -> Enrolment:
+def enrolment_link_redeem(*, actor: AbstractBaseUser, link: EnrolmentLink, code: str) -> Enrolment:
     """Confirm the authenticator of `link` with a first code from the app: the link is used,
     every other device of the person (old phone, old recovery codes) is removed, and new
     recovery codes are made and returned (to be shown once).
