@@ -41,3 +41,7 @@ class DestructionRule(models.TextChoices):
     SELECTION_EXPIRED = "selectie_verlopen", "Selectie ouder dan de bewaartermijn"
     PROJECT_CLOSED = "project_afgesloten", "Project afgesloten: alle persoonsgegevens"
     SUPERSEDED = "vervangen", "Vervangen levering"
+
+
+# Jobs (wijkaanpak.core.jobs) of data sharing, registered in apps.py.
+JOB_DELIVERY_PROCESS = "delivery_process"

@@ -18,7 +18,6 @@ urlpatterns = [
     path("inloggen/tweede-factor/instellen/", OtpSetupView.as_view(), name="otp-setup"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("gezondheid/", core_views.health, name="health"),
-    path("partners/", include("partners.urls")),
     path("gegevens/", include("datasharing.urls")),
     path("matching/", include("datasharing.matching.urls")),
     path("beheer/", admin.site.urls),

@@ -29,17 +29,18 @@ import structlog
 
 from datasharing.constants import Source
 from datasharing.selectors import accepted_deliveries
-from partners.constants import ProjectPerm
-from projects.constants import Phase, phase_reached
+from projects.constants import Phase, ProjectPerm, phase_reached
 from projects.models import Project
 from projects.selectors import project_perm_require
 from wijkaanpak.core.bulk import copy_csv
 from wijkaanpak.core.events import event_record
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
+from wijkaanpak.core.jobs import job_enqueue
 from wijkaanpak.core.processing_log import processing_log_write
 
 from .constants import (
     ACTIVE_RUN_STATUSES,
+    JOB_RUN_DISPATCH,
     PROPOSAL_TRANSITIONS,
     ProposalStatus,
     ResultStatus,
@@ -291,23 +292,16 @@ def matching_run_create(*, actor, project: Project, chunk_count: int | None = No
 
 def matching_run_start(*, actor, project: Project, chunk_count: int | None = None) -> MatchingRun:
     """Create a run and queue it on commit. Raises NotPermitted / InvalidTransition (Dutch)."""
-    from .tasks import matching_run_dispatch_task
-
     with transaction.atomic():
         run = matching_run_create(actor=actor, project=project, chunk_count=chunk_count)
+        run_id = run.pk
 
-        def enqueue() -> None:
-            try:
-                matching_run_dispatch_task.delay(run.pk)
-            except Exception as error:  # broker down: fail visibly instead of hanging queued (R30)
-                if settings.CELERY_TASK_ALWAYS_EAGER:
-                    raise
-                logger.warning(
-                    "matching_run_enqueue_failed", run_id=run.pk, error=type(error).__name__
-                )
-                matching_run_fail(run_id=run.pk, error=QUEUE_UNAVAILABLE)
+        def queue_failed(error: Exception) -> None:
+            # Broker down: fail visibly instead of hanging queued (R30).
+            logger.warning("matching_run_enqueue_failed", run_id=run_id, error=type(error).__name__)
+            matching_run_fail(run_id=run_id, error=QUEUE_UNAVAILABLE)
 
-        transaction.on_commit(enqueue)
+        job_enqueue(JOB_RUN_DISPATCH, run_id, on_failure=queue_failed)
     return run
 
 

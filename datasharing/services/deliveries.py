@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import structlog
 
-from datasharing.constants import DataRequestStatus, DeliveryStatus, Source
+from datasharing.constants import JOB_DELIVERY_PROCESS, DataRequestStatus, DeliveryStatus, Source
 from datasharing.models import (
     DUPLICATE_STATUSES,
     RECORD_MODELS,
@@ -34,11 +34,11 @@ from datasharing.models import (
     DeliveryIssue,
 )
 from datasharing.pseudonymisation import Pseudonymiser, project_key_hold, pseudonymiser_for
-from partners.constants import ProjectPerm
-from projects.constants import Phase, phase_reached
+from projects.constants import Phase, ProjectPerm, phase_reached
 from projects.selectors import user_has_project_perm
 from wijkaanpak.core.bulk import copy_csv
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
+from wijkaanpak.core.jobs import job_enqueue
 from wijkaanpak.core.processing_log import processing_log_write
 
 logger = structlog.get_logger(__name__)
@@ -162,10 +162,7 @@ def delivery_upload(*, actor, data_request: DataRequest, file, queue: bool = Tru
             )
             stored_name = delivery.raw_file.name
             if queue:
-                from datasharing.tasks import delivery_process_task
-
-                delivery_id = delivery.pk
-                transaction.on_commit(lambda: delivery_process_task.delay(delivery_id))
+                job_enqueue(JOB_DELIVERY_PROCESS, delivery.pk)
     except Exception:
         if stored_name:  # rolled back: leave no orphan raw file behind (R17)
             Delivery._meta.get_field("raw_file").storage.delete(stored_name)

@@ -8,9 +8,8 @@ from django.utils import timezone
 from datasharing.constants import DataRequestStatus, Source
 from datasharing.intake.formats import get_source
 from datasharing.models import DataRequest
-from partners.constants import ProjectPerm
 from partners.selectors import organisation_has_valid_convenant
-from projects.constants import Phase, phase_reached
+from projects.constants import Phase, ProjectPerm, phase_reached
 from projects.gates import data_request_missing
 from projects.models import Project, ProjectPartner
 from projects.selectors import project_perm_require

@@ -245,7 +245,7 @@ def _pdf_pages(world):
         ),
         (
             "convenant",
-            reverse("partners:convenant_create", args=[world.project.slug]),
+            reverse("projects:convenant_create", args=[world.project.slug]),
             {
                 "organisation": world.partner.pk,
                 "kind": "lsi",
