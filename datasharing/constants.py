@@ -27,6 +27,14 @@ class DataRequestStatus(models.TextChoices):
     INGETROKKEN = "ingetrokken", "Ingetrokken"
 
 
+# A data request is delivered on once a delivery is accepted; withdrawn, it takes no more.
+DATA_REQUEST_TRANSITIONS: dict[DataRequestStatus, set[DataRequestStatus]] = {
+    DataRequestStatus.OPEN: {DataRequestStatus.GELEVERD, DataRequestStatus.INGETROKKEN},
+    DataRequestStatus.GELEVERD: {DataRequestStatus.INGETROKKEN},
+    DataRequestStatus.INGETROKKEN: set(),
+}
+
+
 class DeliveryStatus(models.TextChoices):
     ONTVANGEN = "ontvangen", "Ontvangen"
     VERWERKEN = "verwerken", "Wordt verwerkt"
@@ -34,6 +42,22 @@ class DeliveryStatus(models.TextChoices):
     AFGEWEZEN = "afgewezen", "Afgewezen"
     VERVANGEN = "vervangen", "Vervangen door nieuwere levering"
     VERNIETIGD = "vernietigd", "Vernietigd"
+
+
+# An upload is received, processed, then accepted or rejected; a newer accepted delivery of
+# the same data request replaces it; retention destroys any delivery that is not yet destroyed.
+DELIVERY_TRANSITIONS: dict[DeliveryStatus, set[DeliveryStatus]] = {
+    DeliveryStatus.ONTVANGEN: {DeliveryStatus.VERWERKEN, DeliveryStatus.VERNIETIGD},
+    DeliveryStatus.VERWERKEN: {
+        DeliveryStatus.GEACCEPTEERD,
+        DeliveryStatus.AFGEWEZEN,
+        DeliveryStatus.VERNIETIGD,
+    },
+    DeliveryStatus.GEACCEPTEERD: {DeliveryStatus.VERVANGEN, DeliveryStatus.VERNIETIGD},
+    DeliveryStatus.AFGEWEZEN: {DeliveryStatus.VERNIETIGD},
+    DeliveryStatus.VERVANGEN: {DeliveryStatus.VERNIETIGD},
+    DeliveryStatus.VERNIETIGD: set(),
+}
 
 
 class DestructionRule(models.TextChoices):

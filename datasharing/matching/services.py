@@ -32,16 +32,19 @@ from datasharing.selectors import accepted_deliveries
 from projects.constants import Phase, ProjectPerm, phase_reached
 from projects.models import Project
 from projects.selectors import project_perm_require
+from projects.services import project_require_open
 from wijkaanpak.core.bulk import copy_csv
 from wijkaanpak.core.events import event_record
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 from wijkaanpak.core.jobs import job_enqueue
 from wijkaanpak.core.processing_log import processing_log_write
+from wijkaanpak.core.transitions import transition_allowed, transition_require
 
 from .constants import (
     ACTIVE_RUN_STATUSES,
     JOB_RUN_DISPATCH,
     PROPOSAL_TRANSITIONS,
+    RUN_TRANSITIONS,
     ProposalStatus,
     ResultStatus,
     RunStatus,
@@ -221,8 +224,7 @@ def matching_run_create(*, actor, project: Project, chunk_count: int | None = No
         actor=actor, project=project, perm=ProjectPerm.RUN_MATCHING, message=NOT_ALLOWED_RUN
     )
     project = Project.objects.select_for_update().get(pk=project.pk)
-    if project.phase == Phase.AFGESLOTEN:
-        raise InvalidTransition(PROJECT_CLOSED)
+    project_require_open(project=project, message=PROJECT_CLOSED)
     if not phase_reached(project.phase, Phase.DATA_UITVRAAG):
         raise InvalidTransition(PHASE_TOO_EARLY)
     deliveries = list(accepted_deliveries(project=project).select_related("organisation"))
@@ -329,12 +331,26 @@ def _analyze_records() -> None:
 
 @transaction.atomic
 def matching_run_begin(*, run_id: int) -> bool:
-    """queued → running. False when the run is no longer queued (cancelled, or already begun)."""
+    """queued → running. True when the run is running (also when it had begun already: a
+    redelivered task); False when it may not run (cancelled, failed, done)."""
     _analyze_records()
-    updated = MatchingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now(), progress=0
+    run = MatchingRun.objects.select_for_update().select_related("project").get(pk=run_id)
+    if run.status == RunStatus.RUNNING:
+        return True
+    if not transition_allowed(RUN_TRANSITIONS, run.status, RunStatus.RUNNING):
+        return False
+    before = run.status
+    run.status, run.started_at, run.progress = RunStatus.RUNNING, timezone.now(), 0
+    run.save(update_fields=["status", "started_at", "progress"])
+    event_record(
+        actor=None,
+        kind="matching_run_started",
+        project=run.project,
+        obj=run,
+        from_state=before,
+        to_state=RunStatus.RUNNING,
     )
-    return bool(updated) or MatchingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).exists()
+    return True
 
 
 def _results_delete(run_id: int) -> None:
@@ -347,8 +363,9 @@ def _results_delete(run_id: int) -> None:
 def matching_run_fail(*, run_id: int, error: str) -> bool:
     """Mark an active run failed and drop its partial results; the current run is untouched."""
     run = MatchingRun.objects.select_for_update().filter(pk=run_id).first()
-    if run is None or run.status not in ACTIVE_RUN_STATUSES:
+    if run is None or not transition_allowed(RUN_TRANSITIONS, run.status, RunStatus.FAILED):
         return False
+    before = run.status
     run.status = RunStatus.FAILED
     run.error = error[:2000]
     run.finished_at = timezone.now()
@@ -359,6 +376,7 @@ def matching_run_fail(*, run_id: int, error: str) -> bool:
         kind="matching_run_failed",
         project=run.project,
         obj=run,
+        from_state=before,
         to_state=RunStatus.FAILED,
     )
     logger.warning("matching_run_failed", run_id=run_id)
@@ -375,8 +393,7 @@ def matching_run_cancel(*, actor, run: MatchingRun) -> MatchingRun:
         actor=actor, project=run.project, perm=ProjectPerm.RUN_MATCHING, message=NOT_ALLOWED_RUN
     )
     run = MatchingRun.objects.select_for_update().get(pk=run.pk)
-    if run.status not in ACTIVE_RUN_STATUSES:
-        raise InvalidTransition(RUN_NOT_ACTIVE)
+    transition_require(RUN_TRANSITIONS, run.status, RunStatus.CANCELLED, message=RUN_NOT_ACTIVE)
     before = run.status
     run.status = RunStatus.CANCELLED
     run.finished_at = timezone.now()
@@ -634,7 +651,7 @@ def matching_chunk_process(*, run_id: int, index: int) -> dict:
 def matching_run_finalise(*, run_id: int) -> MatchingRun:
     """Count, then switch the run in as current in one transaction (R30). No-op unless running."""
     run = MatchingRun.objects.select_for_update().select_related("project").get(pk=run_id)
-    if run.status != RunStatus.RUNNING:
+    if not transition_allowed(RUN_TRANSITIONS, run.status, RunStatus.SUCCEEDED):
         return run
     if MatchingChunk.objects.filter(run=run).count() != run.chunk_count:
         matching_run_fail(run_id=run_id, error=CHUNKS_MISSING)
@@ -819,8 +836,7 @@ def selection_decide(
     reason = _reason(reason, "decision_reason")
     proposal = SelectionProposal.objects.select_for_update().get(pk=proposal.pk)
     target = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
-    if target not in PROPOSAL_TRANSITIONS[ProposalStatus(proposal.status)]:
-        raise InvalidTransition(ALREADY_DECIDED)
+    transition_require(PROPOSAL_TRANSITIONS, proposal.status, target, message=ALREADY_DECIDED)
     if proposal.proposed_by_id == actor.pk:
         raise NotPermitted(OWN_PROPOSAL)
     _selection_open(project)

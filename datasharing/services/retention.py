@@ -26,7 +26,12 @@ from django.utils import timezone
 import structlog
 from dateutil.relativedelta import relativedelta
 
-from datasharing.constants import DeliveryStatus, DestructionRule, Source
+from datasharing.constants import (
+    DELIVERY_TRANSITIONS,
+    DeliveryStatus,
+    DestructionRule,
+    Source,
+)
 from datasharing.models import (
     RECORD_MODELS,
     AddressVaultEntry,
@@ -43,6 +48,9 @@ from datasharing.registries import RETENTION_HOOKS, selection_facts
 from projects.constants import Phase
 from projects.models import PhaseTransition, Project
 from wijkaanpak.core.processing_log import processing_log_write
+from wijkaanpak.core.transitions import sources_of
+
+from .deliveries import delivery_transition
 
 logger = structlog.get_logger(__name__)
 
@@ -55,13 +63,8 @@ DESCRIPTION_PROJECT_CLOSED = (
     "projectsleutel vernietigd"
 )
 
-LIVE_DELIVERY_STATUSES = (
-    DeliveryStatus.ONTVANGEN,
-    DeliveryStatus.VERWERKEN,
-    DeliveryStatus.GEACCEPTEERD,
-    DeliveryStatus.VERVANGEN,
-    DeliveryStatus.AFGEWEZEN,
-)
+# Every delivery that may still be destroyed (DELIVERY_TRANSITIONS).
+LIVE_DELIVERY_STATUSES = sources_of(DELIVERY_TRANSITIONS, DeliveryStatus.VERNIETIGD)
 
 
 # --- when -----------------------------------------------------------------------------------------
@@ -195,9 +198,18 @@ def _destroy_deliveries(project: Project, now: datetime) -> dict[str, int]:
     for name in files:
         storage.delete(name)
     counts["bestanden"] = len(files)
-    counts["leveringen"] = deliveries.filter(status__in=LIVE_DELIVERY_STATUSES).update(
-        status=DeliveryStatus.VERNIETIGD, destroyed_at=now, raw_file="", report={}, error_message=""
+    live = list(
+        deliveries.filter(status__in=LIVE_DELIVERY_STATUSES)
+        .select_related("project")
+        .order_by("pk")
     )
+    for delivery in live:
+        delivery_transition(
+            delivery=delivery,
+            target=DeliveryStatus.VERNIETIGD,
+            values={"destroyed_at": now, "raw_file": "", "report": {}, "error_message": ""},
+        )
+    counts["leveringen"] = len(live)
     return counts
 
 
