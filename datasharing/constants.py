@@ -21,6 +21,18 @@ ADDRESSED_SOURCES = frozenset(
 )
 
 
+# What a delivery may be, and how large (security R14). Checked at upload (services.deliveries,
+# so a too-large file is refused at once) and again by the reader (intake.reading).
+DELIVERY_EXTENSIONS = (".csv", ".xlsx")
+DELIVERY_CSV_MAX_BYTES = 200 * 1024 * 1024
+DELIVERY_XLSX_MAX_BYTES = 64 * 1024 * 1024
+# Checked on the zip's central directory *before* openpyxl parses anything (zip bomb). Python's
+# zipfile never inflates an entry beyond its declared size, so the declared sizes are binding.
+XLSX_MAX_ENTRIES = 1_000
+XLSX_MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
+XLSX_MAX_RATIO = 200  # uncompressed / compressed
+
+
 class DataRequestStatus(models.TextChoices):
     OPEN = "open", "Open"
     GELEVERD = "geleverd", "Geleverd"

@@ -67,9 +67,11 @@ def _deliverer(organisation: Organisation, project: Project, leader: User) -> Us
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
-    if not ProjectRole.objects.filter(
-        project=project, person=user, role=Role.ANALIST, ended_at__isnull=True
-    ).exists():
+    if (
+        not ProjectRole.objects.active()
+        .filter(project=project, person=user, role=Role.ANALIST)
+        .exists()
+    ):
         role_grant(actor=leader, project=project, person=user, role=Role.ANALIST)
     return user
 

@@ -146,9 +146,7 @@ def _projects_setup(mp: MatrixProject) -> None:
     mp.extra["partner"] = (
         project.partners.exclude(organisation=project.municipality).order_by("pk").first()
     )
-    mp.extra["role"] = (
-        ProjectRole.objects.filter(project=project, ended_at__isnull=True).order_by("pk").first()
-    )
+    mp.extra["role"] = ProjectRole.objects.active().filter(project=project).order_by("pk").first()
 
 
 def _datasharing_setup(mp: MatrixProject) -> None:

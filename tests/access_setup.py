@@ -253,13 +253,13 @@ def revoke(kind: str, *, project, person, actor) -> None:
                 actor=actor, convenant=convenant, valid_until=timezone.localdate() - timedelta(1)
             )
     elif kind == "role_end":
-        roles = ProjectRole.objects.filter(project=project, person=person, ended_at__isnull=True)
+        roles = ProjectRole.objects.active().filter(project=project, person=person)
         assert roles, person
         for project_role in roles:
             role_end(actor=actor, project_role=project_role, reason="Uit het team")
     elif kind == "partner_remove":
-        partner = ProjectPartner.objects.get(
-            project=project, organisation=person.organisation, left_at__isnull=True
+        partner = ProjectPartner.objects.active().get(
+            project=project, organisation=person.organisation
         )
         project_partner_remove(actor=actor, partner=partner, reason="Neemt niet meer deel")
     else:

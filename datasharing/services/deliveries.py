@@ -24,8 +24,14 @@ import pyarrow.csv as pa_csv
 import structlog
 
 from datasharing.constants import (
+    DELIVERY_CSV_MAX_BYTES,
+    DELIVERY_EXTENSIONS,
     DELIVERY_TRANSITIONS,
+    DELIVERY_XLSX_MAX_BYTES,
     JOB_DELIVERY_PROCESS,
+    XLSX_MAX_ENTRIES,
+    XLSX_MAX_RATIO,
+    XLSX_MAX_UNCOMPRESSED_BYTES,
     DataRequestStatus,
     DeliveryStatus,
     Source,
@@ -45,7 +51,7 @@ from partners.models import User
 from projects.constants import Phase, ProjectPerm, phase_reached
 from projects.selectors import user_has_project_perm
 from projects.services import project_require_open
-from wijkaanpak.core.bulk import copy_csv
+from wijkaanpak.core.bulk import bulk_load
 from wijkaanpak.core.events import event_record
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 from wijkaanpak.core.jobs import job_enqueue
@@ -54,11 +60,9 @@ from wijkaanpak.core.transitions import transition_allowed, transition_require
 
 logger = structlog.get_logger(__name__)
 
-MAX_DELIVERY_BYTES = 200 * 1024 * 1024
-XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
-XLSX_MAX_ENTRIES = 2000
-XLSX_MAX_RATIO = 200
-ALLOWED_EXTENSIONS = (".csv", ".xlsx")
+# The caps are datasharing.constants' (R14); the largest one bounds any upload before reading.
+MAX_DELIVERY_BYTES = max(DELIVERY_CSV_MAX_BYTES, DELIVERY_XLSX_MAX_BYTES)
+MAX_BYTES_BY_EXTENSION = {".csv": DELIVERY_CSV_MAX_BYTES, ".xlsx": DELIVERY_XLSX_MAX_BYTES}
 
 DELIVERY_NOT_YOURS = "Alleen de partner aan wie deze uitvraag is gericht kan erop leveren."
 DELIVERY_REQUEST_WITHDRAWN = "Deze uitvraag is ingetrokken; er kan niet meer op worden geleverd."
@@ -143,15 +147,14 @@ def _size_mb(size: int) -> int:
 def _check_file(*, name: str, content: bytes) -> str:
     """Shape checks before anything is stored (R14). Returns the file format."""
     lower = (name or "").lower()
-    extension = next((ext for ext in ALLOWED_EXTENSIONS if lower.endswith(ext)), None)
+    extension = next((ext for ext in DELIVERY_EXTENSIONS if lower.endswith(ext)), None)
     if extension is None:
         raise ApplicationError(DELIVERY_EXTENSION, {"field": "file"})
     if not content:
         raise ApplicationError(DELIVERY_EMPTY, {"field": "file"})
-    if len(content) > MAX_DELIVERY_BYTES:
-        raise ApplicationError(
-            DELIVERY_TOO_LARGE.format(max=_size_mb(MAX_DELIVERY_BYTES)), {"field": "file"}
-        )
+    cap = min(MAX_BYTES_BY_EXTENSION[extension], MAX_DELIVERY_BYTES)
+    if len(content) > cap:
+        raise ApplicationError(DELIVERY_TOO_LARGE.format(max=_size_mb(cap)), {"field": "file"})
     if extension == ".xlsx":
         if not content.startswith(b"PK\x03\x04"):
             raise ApplicationError(DELIVERY_NOT_XLSX, {"field": "file"})
@@ -164,7 +167,7 @@ def _check_file(*, name: str, content: bytes) -> str:
         uncompressed = sum(info.file_size for info in infos)
         if (
             len(infos) > XLSX_MAX_ENTRIES
-            or uncompressed > XLSX_MAX_UNCOMPRESSED
+            or uncompressed > XLSX_MAX_UNCOMPRESSED_BYTES
             or uncompressed > XLSX_MAX_RATIO * max(len(content), 1)
         ):
             raise ApplicationError(DELIVERY_XLSX_BOMB, {"field": "file"})
@@ -633,27 +636,28 @@ def _csv_ready(table: pa.Table) -> pa.Table:
 def _bulk_insert(
     model, tables: Iterable[pa.Table], *, meanwhile: Callable[[], T] | None = None
 ) -> T | None:
-    """COPY on PostgreSQL, bulk_create elsewhere; inside the caller's transaction.
+    """Load pyarrow tables inside the caller's transaction (wijkaanpak.core.bulk.bulk_load).
 
     Each table is rendered as CSV by pyarrow (C++): every string value is quoted, so '' stays an
     empty string and only a missing (null) value becomes NULL. The tables may be built lazily:
-    `copy_csv` sends one while the next is built, and runs `meanwhile()` (returned) at the end.
+    one is sent while the next is built, and `meanwhile()` (returned) runs at the end.
     """
-    tables = (table for table in tables if table.num_rows)
-    if connection.vendor != "postgresql":
-        for table in tables:
-            objects = [model(**row) for row in table.to_pylist()]
-            model.objects.bulk_create(objects, batch_size=2000)
-        return meanwhile() if meanwhile else None
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    tables = iter(table for table in tables if table.num_rows)
     first = next(tables, None)
     if first is None:
         return meanwhile() if meanwhile else None
-    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
 
-    def rendered():
-        for table in itertools.chain([first], tables):
-            sink = pa.BufferOutputStream()
-            pa_csv.write_csv(_csv_ready(table), sink, write_options=options)
-            yield sink.getvalue()
+    def to_csv(table: pa.Table) -> memoryview:
+        sink = pa.BufferOutputStream()
+        pa_csv.write_csv(_csv_ready(table), sink, write_options=options)
+        return memoryview(sink.getvalue())  # no copy: psycopg reads the buffer itself
 
-    return copy_csv(model, first.column_names, rendered(), meanwhile=meanwhile)
+    return bulk_load(
+        model,
+        first.column_names,
+        itertools.chain([first], tables),
+        to_csv=to_csv,
+        to_rows=lambda table: table.to_pylist(),
+        meanwhile=meanwhile,
+    )

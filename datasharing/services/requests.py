@@ -82,9 +82,11 @@ def data_request_create(
     _check_gate(project)
     if source not in Source.values:
         raise ApplicationError(DATA_REQUEST_UNKNOWN_SOURCE, {"field": "source"})
-    if not ProjectPartner.objects.filter(
-        project=project, organisation=organisation, left_at__isnull=True
-    ).exists():
+    if (
+        not ProjectPartner.objects.active()
+        .filter(project=project, organisation=organisation)
+        .exists()
+    ):
         raise ApplicationError(
             DATA_REQUEST_NOT_PARTNER.format(organisatie=organisation), {"field": "organisation"}
         )

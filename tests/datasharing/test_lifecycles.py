@@ -48,6 +48,7 @@ def delivery_in(projectleider_a, request_for, deliver):
     """delivery_in(state) → a delivery of project A brought into `state` by the services, each on
     a fresh bag data request (the previous one withdrawn: one live request per source)."""
     counter = iter(range(1, 1000))
+    stored: list[str] = []  # raw files of unprocessed uploads, removed afterwards
 
     def fresh_request() -> DataRequest:
         for live in DataRequest.objects.filter(source="bag").exclude(status="ingetrokken"):
@@ -62,6 +63,7 @@ def delivery_in(projectleider_a, request_for, deliver):
             upload = delivery_upload(
                 actor=projectleider_a, data_request=data_request, file=good, queue=False
             )
+            stored.append(upload.raw_file.name)
             if state == DeliveryStatus.ONTVANGEN:
                 return upload
             return delivery_process_begin(delivery_id=upload.pk)
@@ -78,7 +80,10 @@ def delivery_in(projectleider_a, request_for, deliver):
         accepted = Delivery.objects.select_related("project").get(pk=accepted.pk)
         return delivery_transition(delivery=accepted, target=DeliveryStatus.VERNIETIGD)
 
-    return make
+    yield make
+    storage = Delivery._meta.get_field("raw_file").storage
+    for name in stored:
+        storage.delete(name)
 
 
 @pytest.mark.parametrize("current", list(DeliveryStatus), ids=str)
@@ -157,6 +162,7 @@ def test_every_data_request_move_follows_the_table(current, request_for, deliver
     delivery = delivery_upload(
         actor=projectleider_a, data_request=data_request, file=csv_file(bag_csv(2)), queue=False
     )
+    delivery.raw_file.storage.delete(delivery.raw_file.name)  # only its row matters here
     if current == DataRequestStatus.GELEVERD:
         delivery = deliver(projectleider_a, data_request, csv_file(bag_csv(3)))
     elif current == DataRequestStatus.INGETROKKEN:

@@ -32,14 +32,14 @@ def test_partner_add_and_remove_without_js(client, verified_client, project_a, i
     assert response.status_code == 302 and response.url == _url(
         "projects:project_partners", project_a
     )
-    assert project_a.partners.filter(organisation=corporatie, left_at__isnull=True).exists()
+    assert project_a.partners.active().filter(organisation=corporatie).exists()
     # Already a partner: the form no longer offers it, so the choice is invalid, beside the field.
     response = client.post(
         _url("projects:project_partners", project_a), {"organisation": corporatie.pk}
     )
     assert response.status_code == 400 and "organisation" in response.context["form"].errors
 
-    partner = project_a.partners.get(organisation=uwv, left_at__isnull=True)
+    partner = project_a.partners.active().get(organisation=uwv)
     response = client.post(
         _url("projects:partner_remove", project_a, pk=partner.pk), {"reason": "gestopt"}
     )
@@ -119,7 +119,7 @@ def test_role_grant_and_end_with_and_without_htmx(client, verified_client, proje
     response = client.post(url, {"person": person.pk, "role": Role.ADVISEUR})
     assert response.context["form"].non_field_errors() == [services.ROLE_ADVISEUR_ONLY_VNG]
 
-    role = ProjectRole.objects.get(person=person, ended_at__isnull=True)
+    role = ProjectRole.objects.active().get(person=person)
     response = client.post(_url("projects:role_end", project_a, pk=role.pk))
     assert response.status_code == 302 and response.url == url
     assert get_perms(person, project_a) == []

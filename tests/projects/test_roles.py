@@ -119,14 +119,14 @@ def test_partner_removal_ends_roles_and_permissions_at_once(
     project_a, uwv, inspecteur_a, behandelaar_a
 ):
     assert user_has_project_perm(user=inspecteur_a, project=project_a, perm=ProjectPerm.VIEW)
-    partner = project_a.partners.get(organisation=uwv, left_at__isnull=True)
+    partner = project_a.partners.active().get(organisation=uwv)
 
     project_partner_remove(actor=project_a.created_by, partner=partner, reason="convenant opgezegd")
 
     for person in (inspecteur_a, behandelaar_a):
         assert _perms(person, project_a) == set()
         assert _effective(person, project_a) == set()
-        assert not ProjectRole.objects.filter(person=person, ended_at__isnull=True).exists()
+        assert not ProjectRole.objects.active().filter(person=person).exists()
     assert Event.objects.filter(kind="role_ended", project=project_a).count() == 2
     assert Event.objects.filter(kind="partner_removed", project=project_a).count() == 1
 
