@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 ASSETS := static/vendor/.installed-stamp
 DEV := DJANGO_SETTINGS_MODULE=wijkaanpak.settings.dev
 
-.PHONY: demo test install assets migrate-demo lint check audit bench e2e lock clean
+.PHONY: demo test install assets migrate-demo lint typecheck check audit bench e2e lock clean
 
 install: $(STAMP)
 
@@ -42,6 +42,7 @@ demo: migrate-demo
 test: install assets
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
 	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
 	$(VENV)/bin/bandit -q -c pyproject.toml -r wijkaanpak partners projects datasharing controls reports -ll
 	DJANGO_SETTINGS_MODULE=wijkaanpak.settings.production DJANGO_SECRET_KEY="$$(head -c 48 /dev/urandom | base64)" \
@@ -54,6 +55,10 @@ e2e: install assets
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The layers (import-linter contracts in pyproject.toml, docs/architecture.md).
+typecheck: install
+	$(VENV)/bin/lint-imports --no-cache
 
 check: lint test
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run

@@ -90,9 +90,8 @@ def setup_project():
     from django.utils import timezone
 
     from datasharing.services.requests import data_request_create
-    from partners.constants import Role
-    from partners.services import role_grant
-    from projects.services import project_partner_add
+    from projects.constants import Role
+    from projects.services import project_partner_add, role_grant
     from tests.factories import (
         ConvenantFactory,
         OrganisationFactory,

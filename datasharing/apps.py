@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class DatasharingConfig(AppConfig):
     name = "datasharing"
     verbose_name = "Gegevensdeling"
+
+    def ready(self) -> None:
+        """Tell the lower layers what data sharing adds (style rule 33, docs/architecture.md)."""
+        from projects.constants import Phase
+        from projects.gates import gate_register
+        from wijkaanpak.core.demo import DemoBuilder, demo_builder_register
+        from wijkaanpak.core.jobs import job_register
+
+        from . import demo, gates, tasks
+        from .constants import JOB_DELIVERY_PROCESS
+
+        gate_register(Phase.SELECTIE, gates.bag_delivery_missing)
+        job_register(JOB_DELIVERY_PROCESS, tasks.delivery_process_task)
+        demo_builder_register(DemoBuilder("datasharing.demo.build", demo.build))

@@ -21,10 +21,30 @@ ADDRESSED_SOURCES = frozenset(
 )
 
 
+# What a delivery may be, and how large (security R14). Checked at upload (services.deliveries,
+# so a too-large file is refused at once) and again by the reader (intake.reading).
+DELIVERY_EXTENSIONS = (".csv", ".xlsx")
+DELIVERY_CSV_MAX_BYTES = 200 * 1024 * 1024
+DELIVERY_XLSX_MAX_BYTES = 64 * 1024 * 1024
+# Checked on the zip's central directory *before* openpyxl parses anything (zip bomb). Python's
+# zipfile never inflates an entry beyond its declared size, so the declared sizes are binding.
+XLSX_MAX_ENTRIES = 1_000
+XLSX_MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
+XLSX_MAX_RATIO = 200  # uncompressed / compressed
+
+
 class DataRequestStatus(models.TextChoices):
     OPEN = "open", "Open"
     GELEVERD = "geleverd", "Geleverd"
     INGETROKKEN = "ingetrokken", "Ingetrokken"
+
+
+# A data request is delivered on once a delivery is accepted; withdrawn, it takes no more.
+DATA_REQUEST_TRANSITIONS: dict[DataRequestStatus, set[DataRequestStatus]] = {
+    DataRequestStatus.OPEN: {DataRequestStatus.GELEVERD, DataRequestStatus.INGETROKKEN},
+    DataRequestStatus.GELEVERD: {DataRequestStatus.INGETROKKEN},
+    DataRequestStatus.INGETROKKEN: set(),
+}
 
 
 class DeliveryStatus(models.TextChoices):
@@ -36,8 +56,28 @@ class DeliveryStatus(models.TextChoices):
     VERNIETIGD = "vernietigd", "Vernietigd"
 
 
+# An upload is received, processed, then accepted or rejected; a newer accepted delivery of
+# the same data request replaces it; retention destroys any delivery that is not yet destroyed.
+DELIVERY_TRANSITIONS: dict[DeliveryStatus, set[DeliveryStatus]] = {
+    DeliveryStatus.ONTVANGEN: {DeliveryStatus.VERWERKEN, DeliveryStatus.VERNIETIGD},
+    DeliveryStatus.VERWERKEN: {
+        DeliveryStatus.GEACCEPTEERD,
+        DeliveryStatus.AFGEWEZEN,
+        DeliveryStatus.VERNIETIGD,
+    },
+    DeliveryStatus.GEACCEPTEERD: {DeliveryStatus.VERVANGEN, DeliveryStatus.VERNIETIGD},
+    DeliveryStatus.AFGEWEZEN: {DeliveryStatus.VERNIETIGD},
+    DeliveryStatus.VERVANGEN: {DeliveryStatus.VERNIETIGD},
+    DeliveryStatus.VERNIETIGD: set(),
+}
+
+
 class DestructionRule(models.TextChoices):
     NOT_SELECTED = "niet_geselecteerd", "Niet-geselecteerde adressen na sluiten selectie"
     SELECTION_EXPIRED = "selectie_verlopen", "Selectie ouder dan de bewaartermijn"
     PROJECT_CLOSED = "project_afgesloten", "Project afgesloten: alle persoonsgegevens"
     SUPERSEDED = "vervangen", "Vervangen levering"
+
+
+# Jobs (wijkaanpak.core.jobs) of data sharing, registered in apps.py.
+JOB_DELIVERY_PROCESS = "delivery_process"

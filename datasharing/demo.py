@@ -12,10 +12,9 @@ from pathlib import Path
 from django.core.files.base import File
 from django.utils import timezone
 
-from partners.constants import Role
-from partners.models import Organisation, ProjectRole, User
-from projects.constants import Phase
-from projects.models import Project
+from partners.models import Organisation, User
+from projects.constants import Phase, Role
+from projects.models import Project, ProjectRole
 
 from .constants import DataRequestStatus, DeliveryStatus
 from .models import DataRequest
@@ -51,8 +50,8 @@ def _organisation(key: str, project: Project) -> Organisation:
 
 def _deliverer(organisation: Organisation, project: Project, leader: User) -> User:
     """A person of the organisation who may deliver (projectleider or an analist)."""
-    from partners.services import role_grant
     from projects.demo import DEMO_PASSWORD
+    from projects.services import role_grant
 
     if organisation.pk == project.municipality_id:
         return leader
@@ -68,9 +67,11 @@ def _deliverer(organisation: Organisation, project: Project, leader: User) -> Us
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
-    if not ProjectRole.objects.filter(
-        project=project, person=user, role=Role.ANALIST, ended_at__isnull=True
-    ).exists():
+    if (
+        not ProjectRole.objects.active()
+        .filter(project=project, person=user, role=Role.ANALIST)
+        .exists()
+    ):
         role_grant(actor=leader, project=project, person=user, role=Role.ANALIST)
     return user
 

@@ -9,7 +9,7 @@ valid convenant sees nothing (projects.selectors.user_has_project_perm checks it
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
-from partners.constants import ProjectPerm
+from projects.constants import ProjectPerm
 from projects.models import Project
 from projects.selectors import user_has_project_perm
 
@@ -17,16 +17,11 @@ from .constants import DeliveryStatus, Source
 from .models import DataRequest, Delivery, DeliveryIssue, DestructionRecord
 
 
-def project_has_accepted_bag_delivery(*, project) -> bool:
+def project_has_accepted_bag_delivery(*, project: Project) -> bool:
+    """Whether the project holds an accepted delivery of the BAG addresses."""
     return Delivery.objects.filter(
         project=project, source=Source.BAG, status=DeliveryStatus.GEACCEPTEERD
     ).exists()
-
-
-def project_approved_selection_count(*, project) -> int:
-    from datasharing.matching.selectors import approved_selection_count
-
-    return approved_selection_count(project=project)
 
 
 def _scope(*, user, project: Project) -> tuple[bool, int | None] | None:

@@ -6,6 +6,8 @@ from django.db import OperationalError
 import structlog
 from celery import shared_task
 
+from datasharing.services import delivery_process, retention_enforce
+
 logger = structlog.get_logger(__name__)
 
 
@@ -18,8 +20,6 @@ logger = structlog.get_logger(__name__)
 )
 def delivery_process_task(self, delivery_id: int) -> str:
     """Validate and pseudonymise one delivery; idempotent (a processed delivery is left alone)."""
-    from datasharing.services import delivery_process
-
     delivery = delivery_process(delivery_id=int(delivery_id))
     return delivery.status
 
@@ -27,8 +27,6 @@ def delivery_process_task(self, delivery_id: int) -> str:
 @shared_task(acks_late=True)
 def retention_enforce_task() -> int:
     """Scheduled by Celery beat (settings.CELERY_BEAT_SCHEDULE): apply the retention rules."""
-    from datasharing.services import retention_enforce
-
     records = retention_enforce()
     logger.info("retention_enforce_finished", destructions=len(records))
     return len(records)

@@ -5,18 +5,16 @@ raise Http404 for everything a user may not see. Every view of a delivery or its
 the processing log (ground "data_intake") before anything is rendered.
 """
 
-import csv
-import io
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from partners.constants import ProjectPerm
+from projects.constants import ProjectPerm
 from projects.selectors import project_get_for_user, user_has_project_perm
 from wijkaanpak.core.exceptions import ApplicationError
+from wijkaanpak.core.exports import csv_document
 from wijkaanpak.core.processing_log import processing_log_write
 from wijkaanpak.core.views import ApplicationErrorFormMixin
 
@@ -26,7 +24,6 @@ from .forms import DataRequestForm, DataRequestWithdrawForm, DeliveryUploadForm
 
 REPORT_ROWS_ON_PAGE = 500
 PROCESSING_STATUSES = (DeliveryStatus.ONTVANGEN, DeliveryStatus.VERWERKEN)
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def _log_read(request, delivery, name: str) -> None:
@@ -186,30 +183,21 @@ class DeliveryProgressView(TemplateView):
         return response
 
 
-def csv_safe(value) -> str:
-    """Formula-injection safe cell (security R15): a leading trigger character gets a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+REPORT_DOWNLOAD_HEADER = ("rij", "kolom", "waarde (gemaskeerd)", "reden")
 
 
 class DeliveryReportCsvView(View):
     def get(self, request, pk):
         delivery = selectors.delivery_get_for_user(user=request.user, pk=pk)
         _log_read(request, delivery, "delivery_report_download")
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-        writer.writerow(["rij", "kolom", "waarde (gemaskeerd)", "reden"])
-        for issue in selectors.delivery_issue_list(delivery=delivery).iterator(chunk_size=2000):
-            writer.writerow(
-                [
-                    issue.row_number or "",
-                    csv_safe(issue.column),
-                    csv_safe(issue.masked_value),
-                    csv_safe(issue.reason),
-                ]
-            )
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        issues = selectors.delivery_issue_list(delivery=delivery).iterator(chunk_size=2000)
+        rows = (
+            (issue.row_number or "", issue.column, issue.masked_value, issue.reason)
+            for issue in issues
+        )
+        response = HttpResponse(
+            csv_document(REPORT_DOWNLOAD_HEADER, rows), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = (
             f'attachment; filename="validatierapport-levering-{delivery.pk}.csv"'
         )

@@ -1,7 +1,7 @@
 """Organisations and people are maintained here by functional administrators.
 
-Convenants and project roles are read-only: they are registered from the project pages
-through partners.services, which grants and revokes permissions and writes audit events.
+Convenants are read-only: they are registered through partners.services (or from a project's
+pages), which write audit events. Project roles are in projects.admin.
 """
 
 from django.contrib import admin
@@ -9,7 +9,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from wijkaanpak.core.admin import EnrolmentLinkIssueMixin, ReadOnlyAdmin
 
-from .models import Convenant, Organisation, ProjectRole, User
+from .models import Convenant, Organisation, User
 
 
 @admin.register(Organisation)
@@ -56,10 +56,3 @@ class ConvenantAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     list_select_related = ("organisation", "project")
     exclude = ("document",)
-
-
-@admin.register(ProjectRole)
-class ProjectRoleAdmin(ReadOnlyAdmin):
-    list_display = ("person", "role", "project", "started_at", "ended_at")
-    list_filter = ("role",)
-    list_select_related = ("person", "project")

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
-from .constants import ConvenantKind, OrganisationKind, Role
+from .constants import ConvenantKind, OrganisationKind
 
 
 class Organisation(models.Model):
@@ -25,7 +25,7 @@ class Organisation(models.Model):
 
 
 class User(AbstractUser):
-    """A person working for one organisation. Project roles are in `ProjectRole`."""
+    """A person working for one organisation. Project roles are in `projects.ProjectRole`."""
 
     organisation = models.ForeignKey(
         Organisation,
@@ -96,42 +96,3 @@ class Convenant(models.Model):
 
     def is_valid_on(self, day) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
-
-
-class ProjectRole(models.Model):
-    """A person's role in a project. Its permissions are granted and revoked by the system."""
-
-    project = models.ForeignKey(
-        "projects.Project", verbose_name="project", on_delete=models.PROTECT, related_name="roles"
-    )
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="persoon",
-        on_delete=models.PROTECT,
-        related_name="project_roles",
-    )
-    role = models.CharField("rol", max_length=20, choices=Role.choices)
-    started_at = models.DateTimeField("gestart", auto_now_add=True)
-    ended_at = models.DateTimeField("beëindigd", null=True, blank=True)
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["project", "person__last_name", "role"]
-        verbose_name = "projectrol"
-        verbose_name_plural = "projectrollen"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["project", "person", "role"],
-                condition=Q(ended_at__isnull=True),
-                name="one_active_role_per_person",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.person} – {self.get_role_display()} ({self.project})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.ended_at is None

@@ -12,6 +12,7 @@ from .models import (
     Project,
     ProjectPartner,
     ProjectplanVersion,
+    ProjectRole,
     Projectvoorstel,
 )
 
@@ -88,3 +89,10 @@ class PhaseTransitionAdmin(ReadOnlyAdmin):
     list_display = ("project", "from_phase", "to_phase", "actor", "at")
     list_filter = ("to_phase",)
     list_select_related = ("project", "actor")
+
+
+@admin.register(ProjectRole)
+class ProjectRoleAdmin(ReadOnlyAdmin):
+    list_display = ("person", "role", "project", "started_at", "ended_at")
+    list_filter = ("role",)
+    list_select_related = ("person", "project")

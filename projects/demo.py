@@ -11,8 +11,9 @@ from datetime import date
 
 from django.core.files.base import ContentFile
 
-from partners.constants import ConvenantKind, OrganisationKind, Role
+from partners.constants import ConvenantKind, OrganisationKind
 from partners.models import Convenant, Organisation, User
+from projects.constants import Role
 
 from . import services
 from .constants import PHASE_ORDER, Phase
@@ -186,7 +187,7 @@ def _advance(project: Project, target: Phase, actor: User) -> Project:
 def _project(
     phase: Phase, organisations: dict[str, Organisation], people: dict[str, User]
 ) -> Project:
-    from partners.services import role_grant
+    from projects.services import role_grant
 
     leader = people["projectleider"]
     project = Project.objects.filter(slug=DEMO_PROJECT_SLUGS[phase]).first()
@@ -227,3 +228,10 @@ def build(*, stdout=None) -> None:
         project = _project(phase, organisations, people)
         if stdout is not None:
             stdout.write(f"  project {project.name}: fase {project.get_phase_display()}")
+
+
+def summary(stdout) -> None:
+    """The demo logins, printed by load_demo after every builder ran."""
+    for username, (_first, _last, organisation, role) in DEMO_USERNAMES.items():
+        stdout.write(f"  {username:<14} ({role.label}, {organisation})")
+    stdout.write(f"  wachtwoord voor alle demo-accounts: {DEMO_PASSWORD}")

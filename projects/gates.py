@@ -2,18 +2,57 @@
 
 One function per phase returns the list of what is still missing, in Dutch, so that the
 project page can show it and a refused transition can give its reason. An empty list means
-the gate is open. Later phases' gates read the data-sharing records through their selectors.
+the gate is open.
+
+The gates of later phases depend on facts of higher apps (an accepted BAG delivery, an
+approved selection, no open referrals). Those apps register their checks here in their
+`AppConfig.ready()` (style rule 33), so projects never imports them:
+
+- `gate_register(phase, check)`: `check(project) -> list[str]` is asked, after projects' own
+  gate, whenever a project is to enter `phase`;
+- `closure_blocker_register(check)`: the same for closing (entering `afgesloten`), also readable
+  on its own through `project_closure_blockers(project)`.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils import timezone
 
 from partners.constants import OrganisationKind
 from partners.selectors import organisation_ids_with_valid_convenant
+from wijkaanpak.core.registry import Registry
 
 from .constants import Phase
 from .models import Project, ProjectPartner
+
+GateCheck = Callable[[Project], list[str]]
+
+
+@dataclass(frozen=True)
+class Gate:
+    phase: Phase
+    check: GateCheck
+
+
+GATES: Registry[Gate] = Registry("phase gates")
+CLOSURE_BLOCKERS: Registry[GateCheck] = Registry("closure blockers")
+
+
+def gate_register(phase: Phase, check: GateCheck) -> None:
+    """Ask `check` too before a project enters `phase` (call from AppConfig.ready())."""
+    GATES.register(Gate(Phase(phase), check))
+
+
+def closure_blocker_register(check: GateCheck) -> None:
+    """Ask `check` before a project closes; what it returns keeps the project open."""
+    CLOSURE_BLOCKERS.register(check)
+
+
+def project_closure_blockers(project: Project) -> list[str]:
+    """What keeps the project from closing, in Dutch (empty: it may close)."""
+    return [reason for check in CLOSURE_BLOCKERS for reason in check(project)]
+
 
 MISSING_NAME = "De projectnaam ontbreekt."
 MISSING_AREA = "Het projectgebied ontbreekt: geef buurtcodes en/of postcodes op."
@@ -34,10 +73,6 @@ MISSING_OTHER_PARTNER = (
     "Er neemt nog geen andere partner dan de gemeente deel met een geldig convenant."
 )
 MISSING_DPIA = "De DPIA is nog niet vastgesteld."
-MISSING_BAG_DELIVERY = "Er is nog geen geaccepteerde levering van de BAG-adressen (bron bag)."
-MISSING_MATCHING_RUN = "Er is nog geen voltooide matchingrun."
-MISSING_APPROVED_SELECTION = "Er is nog geen adres met vier ogen geselecteerd."
-ALREADY_CLOSED = "Het project is afgesloten."
 
 # Organisations that advise or receive signals but do not count as the "other partner".
 NON_DATA_PARTNER_KINDS = frozenset({OrganisationKind.GEMEENTE, OrganisationKind.VNG_NALEVING})
@@ -86,8 +121,10 @@ def _ready_for_data(project: Project) -> list[str]:
     valid = organisation_ids_with_valid_convenant(project=project, day=timezone.localdate())
     if project.municipality_id not in valid:
         missing.append(MISSING_MUNICIPALITY_CONVENANT)
-    others = ProjectPartner.objects.filter(project=project, left_at__isnull=True).exclude(
-        organisation__kind__in=NON_DATA_PARTNER_KINDS
+    others = (
+        ProjectPartner.objects.active()
+        .filter(project=project)
+        .exclude(organisation__kind__in=NON_DATA_PARTNER_KINDS)
     )
     if not others.filter(organisation_id__in=valid).exists():
         missing.append(MISSING_OTHER_PARTNER)
@@ -98,18 +135,6 @@ def _ready_for_data(project: Project) -> list[str]:
     if besluit is None or not besluit.data_permission:
         missing.append(MISSING_DATA_PERMISSION)
     return missing
-
-
-def _data_delivered(project: Project) -> list[str]:
-    from datasharing.selectors import project_has_accepted_bag_delivery
-
-    return [] if project_has_accepted_bag_delivery(project=project) else [MISSING_BAG_DELIVERY]
-
-
-def _selection_approved(project: Project) -> list[str]:
-    from datasharing.selectors import project_approved_selection_count
-
-    return [] if project_approved_selection_count(project=project) else [MISSING_APPROVED_SELECTION]
 
 
 def _nothing(project: Project) -> list[str]:
@@ -124,17 +149,22 @@ PHASE_GATES: dict[Phase, Callable[[Project], list[str]]] = {
     Phase.PROJECTPLAN: _collegebesluit_complete,
     Phase.PARTNERS: _plan_adopted,
     Phase.DATA_UITVRAAG: _ready_for_data,
-    Phase.SELECTIE: _data_delivered,
-    Phase.CONTROLEAVONDEN: _selection_approved,
+    Phase.SELECTIE: _nothing,  # datasharing: an accepted BAG delivery
+    Phase.CONTROLEAVONDEN: _nothing,  # matching: an address selected with four eyes
     Phase.OPVOLGING: _nothing,
     Phase.RAPPORTAGE: _nothing,
-    Phase.AFGESLOTEN: _nothing,
+    Phase.AFGESLOTEN: project_closure_blockers,
 }
 
 
 def gate_missing(project: Project, target: Phase) -> list[str]:
-    """What `project` still lacks to enter `target` (empty: the gate is open)."""
-    return PHASE_GATES[target](project)
+    """What `project` still lacks to enter `target` (empty: the gate is open): projects' own
+    gate first, then every check registered for `target`, in registration order."""
+    missing = PHASE_GATES[target](project)
+    for gate in GATES:
+        if gate.phase == target:
+            missing = missing + gate.check(project)
+    return missing
 
 
 def data_request_missing(project: Project) -> list[str]:

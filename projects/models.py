@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .constants import Phase
+from .constants import Phase, ProjectPerm, Role
 
 
 def document_upload_to(instance, filename: str) -> str:
@@ -47,19 +47,8 @@ class Project(models.Model):
         ordering = ["-created_at"]
         verbose_name = "project"
         verbose_name_plural = "projecten"
-        permissions = [
-            ("manage_project", "Project beheren"),
-            ("deliver_data", "Gegevens leveren"),
-            ("view_pseudonymised", "Gepseudonimiseerde gegevens inzien"),
-            ("run_matching", "Matching starten"),
-            ("propose_selection", "Adressen voordragen"),
-            ("approve_selection", "Selectie goedkeuren"),
-            ("view_addresses", "Herleide adressen inzien"),
-            ("plan_controls", "Controleavonden plannen"),
-            ("record_visits", "Bezoeken vastleggen"),
-            ("handle_referrals", "Doorverwijzingen afhandelen"),
-            ("view_aggregates", "Voortgang inzien"),
-        ]
+        # The project's object permissions are ProjectPerm; view_project is Django's default.
+        permissions = [(perm.value, perm.label) for perm in ProjectPerm if perm != ProjectPerm.VIEW]
         constraints = [
             models.CheckConstraint(
                 condition=Q(retention_selection_months__lte=24), name="selection_retention_max_2y"
@@ -68,6 +57,11 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        """The one answer to "is this project closed" (its phase, or the moment it closed)."""
+        return self.phase == Phase.AFGESLOTEN or self.closed_at is not None
 
 
 class Collegebesluit(models.Model):
@@ -199,6 +193,12 @@ class Dpia(models.Model):
         return f"DPIA {self.project}"
 
 
+class ProjectPartnerQuerySet(models.QuerySet["ProjectPartner"]):
+    def active(self) -> "ProjectPartnerQuerySet":
+        """Participations that have not ended."""
+        return self.filter(left_at__isnull=True)
+
+
 class ProjectPartner(models.Model):
     """An organisation taking part in a project. Data access also needs a valid convenant."""
 
@@ -214,6 +214,8 @@ class ProjectPartner(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ProjectPartnerQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation__name"]
@@ -246,3 +248,50 @@ class PhaseTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project}: {self.from_phase} → {self.to_phase}"
+
+
+class ProjectRoleQuerySet(models.QuerySet["ProjectRole"]):
+    def active(self) -> "ProjectRoleQuerySet":
+        """Roles that have not ended."""
+        return self.filter(ended_at__isnull=True)
+
+
+class ProjectRole(models.Model):
+    """A person's role in a project. Its permissions are granted and revoked by the system."""
+
+    project = models.ForeignKey(
+        Project, verbose_name="project", on_delete=models.PROTECT, related_name="roles"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="persoon",
+        on_delete=models.PROTECT,
+        related_name="project_roles",
+    )
+    role = models.CharField("rol", max_length=20, choices=Role.choices)
+    started_at = models.DateTimeField("gestart", auto_now_add=True)
+    ended_at = models.DateTimeField("beëindigd", null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ProjectRoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "person__last_name", "role"]
+        verbose_name = "projectrol"
+        verbose_name_plural = "projectrollen"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "person", "role"],
+                condition=Q(ended_at__isnull=True),
+                name="one_active_role_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.get_role_display()} ({self.project})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None

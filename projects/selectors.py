@@ -1,20 +1,34 @@
 """Reads of projects, scoped to what a user may see (style rules 12–14, security R2/R5).
 
 A person sees a project only through a role in it (a guardian object permission granted by
-partners.services) *and* an active participation of their own organisation. Permissions that
+projects.services.roles) *and* an active participation of their own organisation. Permissions that
 reach personal data also need the organisation's convenant to be valid today.
 """
 
-from django.db.models import QuerySet
+from typing import Any
+
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from guardian.shortcuts import get_objects_for_user
 
-from partners.constants import ProjectPerm
-from partners.selectors import organisation_has_valid_convenant
+from partners.models import Convenant, Organisation, User
+from partners.selectors import convenants_valid_on, organisation_has_valid_convenant
 from wijkaanpak.core.exceptions import NotPermitted
 
-from .models import Project, ProjectPartner
+from .constants import ProjectPerm
+from .models import (
+    Collegebesluit,
+    Dpia,
+    PhaseTransition,
+    PlanAcknowledgement,
+    Project,
+    ProjectPartner,
+    ProjectplanVersion,
+    ProjectRole,
+    Projectvoorstel,
+)
 
 # Permissions that reach personal data and therefore need a valid convenant (design.md §4).
 PERSONAL_DATA_PERMS = frozenset(
@@ -39,9 +53,11 @@ def project_list_for_user(*, user, perm: ProjectPerm = ProjectPerm.VIEW) -> Quer
     projects = get_objects_for_user(
         user, f"projects.{perm.value}", klass=Project, accept_global_perms=False
     )
-    participating = ProjectPartner.objects.filter(
-        organisation_id=user.organisation_id, left_at__isnull=True
-    ).values("project_id")
+    participating = (
+        ProjectPartner.objects.active()
+        .filter(organisation_id=user.organisation_id)
+        .values("project_id")
+    )
     return projects.filter(pk__in=participating).select_related("municipality")
 
 
@@ -79,10 +95,11 @@ def project_get_for_user(*, user, slug: str, perm: ProjectPerm = ProjectPerm.VIE
 
 
 def project_partner_organisation_ids(*, project: Project) -> set[int]:
+    """Ids of the organisations actively taking part in `project`."""
     return set(
-        ProjectPartner.objects.filter(project=project, left_at__isnull=True).values_list(
-            "organisation_id", flat=True
-        )
+        ProjectPartner.objects.active()
+        .filter(project=project)
+        .values_list("organisation_id", flat=True)
     )
 
 
@@ -93,8 +110,6 @@ DOCUMENT_KINDS = ("collegebesluit", "projectvoorstel", "projectplan", "dpia", "c
 
 def project_transitions(*, project: Project):
     """The phase history of a project, oldest first, with who moved it."""
-    from .models import PhaseTransition
-
     return (
         PhaseTransition.objects.filter(project=project).select_related("actor").order_by("at", "id")
     )
@@ -102,17 +117,13 @@ def project_transitions(*, project: Project):
 
 def project_partners_overview(*, project: Project) -> list[dict]:
     """Active partners with whether their convenant is valid today (for this project)."""
-    from django.utils import timezone
-
-    from partners.selectors import convenants_valid_on
-
     valid = {}
     for convenant in convenants_valid_on(day=timezone.localdate(), project=project).order_by(
         "valid_from"
     ):
         valid.setdefault(convenant.organisation_id, convenant)
-    partners = ProjectPartner.objects.filter(project=project, left_at__isnull=True).select_related(
-        "organisation"
+    partners = (
+        ProjectPartner.objects.active().filter(project=project).select_related("organisation")
     )
     return [
         {
@@ -126,10 +137,6 @@ def project_partners_overview(*, project: Project) -> list[dict]:
 
 def project_plan_versions(*, project: Project):
     """Every plan version, newest first, with its acknowledgements."""
-    from django.db.models import Prefetch
-
-    from .models import PlanAcknowledgement, ProjectplanVersion
-
     return (
         ProjectplanVersion.objects.filter(project=project)
         .select_related("adopted_by", "created_by")
@@ -147,8 +154,6 @@ def project_plan_versions(*, project: Project):
 
 def project_plan_get(*, project: Project, version: int):
     """One plan version of a project that the caller may see, or Http404."""
-    from .models import ProjectplanVersion
-
     plan = ProjectplanVersion.objects.filter(project=project, version=version).first()
     if plan is None:
         raise Http404
@@ -157,8 +162,6 @@ def project_plan_get(*, project: Project, version: int):
 
 def project_documents(*, project: Project) -> list[dict]:
     """The uploaded documents of a project, as (kind, pk, title, date); never a file path."""
-    from .models import Collegebesluit, Dpia, ProjectplanVersion, Projectvoorstel
-
     documents: list[dict] = []
     for besluit in Collegebesluit.objects.filter(project=project).exclude(document=""):
         documents.append(
@@ -205,13 +208,7 @@ def project_documents(*, project: Project) -> list[dict]:
 
 def _project_convenants(*, project: Project):
     """Convenants of the project's active partners: general ones and those bound to this project."""
-    from django.db.models import Q
-
-    from partners.models import Convenant
-
-    organisations = ProjectPartner.objects.filter(project=project, left_at__isnull=True).values(
-        "organisation_id"
-    )
+    organisations = _active_organisation_ids(project=project)
     return Convenant.objects.filter(
         Q(project__isnull=True) | Q(project=project), organisation_id__in=organisations
     )
@@ -219,8 +216,6 @@ def _project_convenants(*, project: Project):
 
 def project_document_get_for_user(*, user, slug: str, kind: str, pk: int):
     """The stored file of one project document, or Http404 (absent, not yours, other project)."""
-    from .models import Collegebesluit, Dpia, ProjectplanVersion, Projectvoorstel
-
     project = project_get_for_user(user=user, slug=slug, perm=ProjectPerm.VIEW)
     querysets = {
         "collegebesluit": Collegebesluit.objects.filter(project=project),
@@ -235,3 +230,70 @@ def project_document_get_for_user(*, user, slug: str, kind: str, pk: int):
     if obj is None or not obj.document:
         raise Http404
     return project, obj, obj.document
+
+
+# --- Reads for the partner and role pages of one project (caller passed project_get_for_user). ---
+
+
+def _active_organisation_ids(*, project: Project) -> QuerySet[ProjectPartner, dict[str, Any]]:
+    return ProjectPartner.objects.active().filter(project=project).values("organisation_id")
+
+
+def project_roles(*, project: Project, active_only: bool = False) -> QuerySet[ProjectRole]:
+    """The roles in a project with their people and organisations, active ones first."""
+    roles = ProjectRole.objects.filter(project=project).select_related(
+        "person__organisation", "granted_by"
+    )
+    if active_only:
+        roles = roles.active()
+    return roles.order_by(
+        F("ended_at").desc(nulls_first=True), "person__last_name", "person__first_name", "role"
+    )
+
+
+def project_role_get(*, project: Project, pk: int) -> ProjectRole:
+    """An active role of this project, or Http404 (also for another project's role)."""
+    role = (
+        ProjectRole.objects.active().select_related("person").filter(project=project, pk=pk).first()
+    )
+    if role is None:
+        raise Http404
+    return role
+
+
+def people_for_project(*, project: Project) -> QuerySet[User]:
+    """Active people of the organisations taking part in a project (candidates for a role)."""
+    return (
+        User.objects.filter(
+            is_active=True, organisation_id__in=_active_organisation_ids(project=project)
+        )
+        .select_related("organisation")
+        .order_by("organisation__name", "last_name", "first_name", "username")
+    )
+
+
+def organisations_not_in_project(*, project: Project) -> QuerySet[Organisation]:
+    """Organisations that could still join a project."""
+    return Organisation.objects.exclude(pk__in=_active_organisation_ids(project=project)).order_by(
+        "name"
+    )
+
+
+def project_partner_get(*, project: Project, pk: int) -> ProjectPartner:
+    """An active partner of this project, or Http404."""
+    partner = (
+        ProjectPartner.objects.active()
+        .select_related("organisation", "project")
+        .filter(project=project, pk=pk)
+        .first()
+    )
+    if partner is None:
+        raise Http404
+    return partner
+
+
+def project_partner_organisations(*, project: Project) -> QuerySet[Organisation]:
+    """Organisations actively taking part in a project."""
+    return Organisation.objects.filter(pk__in=_active_organisation_ids(project=project)).order_by(
+        "name"
+    )

@@ -48,4 +48,22 @@ urlpatterns = [
         views.DocumentDownloadView.as_view(),
         name="document",
     ),
+    # The partner, convenant and role pages of a project (their paths predate the move).
+    path("partners/<slug:slug>/", views.ProjectPartnersView.as_view(), name="project_partners"),
+    path(
+        "partners/<slug:slug>/<int:pk>/verwijderen/",
+        views.PartnerRemoveView.as_view(),
+        name="partner_remove",
+    ),
+    path(
+        "partners/<slug:slug>/convenant/",
+        views.ConvenantCreateView.as_view(),
+        name="convenant_create",
+    ),
+    path("partners/<slug:slug>/rollen/", views.ProjectRolesView.as_view(), name="project_roles"),
+    path(
+        "partners/<slug:slug>/rollen/<int:pk>/beeindigen/",
+        views.RoleEndView.as_view(),
+        name="role_end",
+    ),
 ]

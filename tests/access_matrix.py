@@ -146,8 +146,8 @@ def _role_kwargs(mp: MatrixProject) -> dict:
 
 def _projects_setup(mp: MatrixProject) -> None:
     """A collegebesluit (with document), an adopted plan v1, a partner and a role to point at."""
-    from partners.models import ProjectRole
     from projects.constants import Phase
+    from projects.models import ProjectRole
     from tests.factories import project_to_phase
 
     project = project_to_phase(mp.project, Phase.PARTNERS)
@@ -157,9 +157,7 @@ def _projects_setup(mp: MatrixProject) -> None:
     mp.extra["partner"] = (
         project.partners.exclude(organisation=project.municipality).order_by("pk").first()
     )
-    mp.extra["role"] = (
-        ProjectRole.objects.filter(project=project, ended_at__isnull=True).order_by("pk").first()
-    )
+    mp.extra["role"] = ProjectRole.objects.active().filter(project=project).order_by("pk").first()
 
 
 def _datasharing_setup(mp: MatrixProject) -> None:
@@ -251,7 +249,7 @@ ROWS: list[Row] = [
     Row("projects:list", everyone(200), other=None, kwargs="none"),
     Row(
         "projects:create",
-        # Municipality staff only (projects.views._can_create_project); UWV's analist is not.
+        # Municipality staff only (projects.views.project._can_create_project); not UWV's analist.
         only(200, "projectleider", "analist"),
         other=None,
         kwargs="none",
@@ -269,12 +267,12 @@ ROWS: list[Row] = [
     Row("projects:dpia", leader_only(200)),
     Row("projects:document", everyone(200), kwargs="document"),
     # --- partners ---
-    Row("partners:project_partners", leader_only(200)),
-    Row("partners:partner_remove", leader_only(302), method="post", kwargs="partner"),
-    Row("partners:partner_remove", leader_only(405), method="get", kwargs="partner"),
-    Row("partners:convenant_create", leader_only(200)),
-    Row("partners:project_roles", leader_only(200)),
-    Row("partners:role_end", leader_only(302), method="post", kwargs="role"),
+    Row("projects:project_partners", leader_only(200)),
+    Row("projects:partner_remove", leader_only(302), method="post", kwargs="partner"),
+    Row("projects:partner_remove", leader_only(405), method="get", kwargs="partner"),
+    Row("projects:convenant_create", leader_only(200)),
+    Row("projects:project_roles", leader_only(200)),
+    Row("projects:role_end", leader_only(302), method="post", kwargs="role"),
     # --- datasharing: data requests (deliver_data; creating and withdrawing: the projectleider) ---
     Row("datasharing:request-list", pseudonymised(200), personal_data=True),
     Row("datasharing:request-create", leader_only(200)),

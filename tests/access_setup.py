@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from partners.constants import Role
+from projects.constants import Role
 from tests.factories import (
     ConvenantFactory,
     OrganisationFactory,
@@ -244,24 +244,22 @@ REVOCATIONS = ("convenant_end", "role_end", "partner_remove")
 
 def revoke(kind: str, *, project, person, actor) -> None:
     """Take `person`'s access to `project` away through the real service named by `kind`."""
-    from partners.models import ProjectRole
-    from partners.services import convenant_end, role_end
-    from projects.models import ProjectPartner
-    from projects.services import project_partner_remove
+    from projects.models import ProjectPartner, ProjectRole
+    from projects.services import project_convenant_end, project_partner_remove, role_end
 
     if kind == "convenant_end":  # the delivering partner's convenant ended yesterday
         for convenant in person.organisation.convenanten.all():
-            convenant_end(
+            project_convenant_end(
                 actor=actor, convenant=convenant, valid_until=timezone.localdate() - timedelta(1)
             )
     elif kind == "role_end":
-        roles = ProjectRole.objects.filter(project=project, person=person, ended_at__isnull=True)
+        roles = ProjectRole.objects.active().filter(project=project, person=person)
         assert roles, person
         for project_role in roles:
             role_end(actor=actor, project_role=project_role, reason="Uit het team")
     elif kind == "partner_remove":
-        partner = ProjectPartner.objects.get(
-            project=project, organisation=person.organisation, left_at__isnull=True
+        partner = ProjectPartner.objects.active().get(
+            project=project, organisation=person.organisation
         )
         project_partner_remove(actor=actor, partner=partner, reason="Neemt niet meer deel")
     else:

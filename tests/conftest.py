@@ -89,8 +89,7 @@ def behandelaar_a(project_a, uwv):
 
 @pytest.fixture
 def adviseur_a(project_a, vng):
-    from partners.services import role_grant
-    from projects.services import project_partner_add
+    from projects.services import project_partner_add, role_grant
 
     project_partner_add(actor=project_a.created_by, project=project_a, organisation=vng)
     person = UserFactory(username="adviseur_a", organisation=vng)

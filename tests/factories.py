@@ -74,7 +74,7 @@ class ProjectFactory(factory.Factory):
 def member(project, username: str, organisation, role, *, actor=None) -> User:
     """A new person of `organisation` holding `role` on `project`, granted through the service
     (by `actor`, default the project's creator)."""
-    from partners.services import role_grant
+    from projects.services import role_grant
 
     person = UserFactory(username=username, organisation=organisation)
     role_grant(actor=actor or project.created_by, project=project, person=person, role=role)

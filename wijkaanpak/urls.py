@@ -31,7 +31,6 @@ urlpatterns = [
     # A password-only session may log out too (without a device it has nowhere else to go).
     path("uitloggen/", otp_step(auth_views.LogoutView.as_view()), name="logout"),
     path("gezondheid/", core_views.health, name="health"),
-    path("partners/", include("partners.urls")),
     path("gegevens/", include("datasharing.urls")),
     path("matching/", include("datasharing.matching.urls")),
     path("beheer/", admin.site.urls),

@@ -31,18 +31,25 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from datasharing.constants import (
+    DELIVERY_CSV_MAX_BYTES,
+    DELIVERY_EXTENSIONS,
+    DELIVERY_XLSX_MAX_BYTES,
+    XLSX_MAX_ENTRIES,
+    XLSX_MAX_UNCOMPRESSED_BYTES,
+)
+
 # --- caps (R14) ---------------------------------------------------------------------------------
 
-MAX_CSV_BYTES: Final = 256 * 1024 * 1024
-MAX_XLSX_BYTES: Final = 64 * 1024 * 1024
-# Checked on the zip's central directory *before* openpyxl parses anything (zip bomb). Python's
-# zipfile never inflates an entry beyond its declared size, so the declared sizes are binding.
-MAX_XLSX_ENTRIES: Final = 1_000
-MAX_XLSX_UNCOMPRESSED_BYTES: Final = 512 * 1024 * 1024
+# The file caps are datasharing.constants' (one definition for upload and reading).
+MAX_CSV_BYTES = DELIVERY_CSV_MAX_BYTES
+MAX_XLSX_BYTES = DELIVERY_XLSX_MAX_BYTES
+MAX_XLSX_ENTRIES = XLSX_MAX_ENTRIES
+MAX_XLSX_UNCOMPRESSED_BYTES = XLSX_MAX_UNCOMPRESSED_BYTES
 MAX_COLUMNS: Final = 200
 MAX_HEADER_CHARS: Final = 64 * 1024
 
-ALLOWED_EXTENSIONS: Final = (".csv", ".xlsx")
+ALLOWED_EXTENSIONS = DELIVERY_EXTENSIONS
 ROW_NUMBER_INDEX: Final = "rij"  # name of the index that holds the spreadsheet row numbers
 HEADER_ROW_NUMBER: Final = 1
 # Cannot clash with a real header: a CSV holding NUL is refused as binary, and XML (xlsx) cannot

@@ -14,8 +14,6 @@ as literal text (with a warning) in free-text columns; report values never show 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +21,8 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+
+from wijkaanpak.core.exports import cell_safe, csv_document
 
 from .formats import (
     ADDRESS_KEY_COLUMN,
@@ -60,7 +60,6 @@ MAX_REPORTED_WARNINGS: Final = 10_000
 MAX_SHOWN_VALUE_LENGTH: Final = 40
 MAX_SHOWN_COLUMN_LENGTH: Final = 60
 BSN_SHOWN_DIGITS: Final = 3
-FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r", "\0")  # security R15
 REPORT_HEADER: Final = ("rij", "kolom", "waarde", "reden")
 REPORT_DELIMITER: Final = ";"
 
@@ -215,12 +214,8 @@ def address_key(
     return ADDRESS_KEY_SEPARATOR.join(parts)
 
 
-def neutralise_cell(value: object) -> str:
-    """A cell for a CSV/XLSX export: a value starting with a formula trigger gets a leading "'"."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
+# A cell for a CSV/XLSX export (security R15): the one writer is wijkaanpak.core.exports.
+neutralise_cell = cell_safe
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
@@ -996,14 +991,7 @@ def report_csv(result: ValidationResult) -> bytes:
 
     Every cell is passed through `neutralise_cell`, so no cell starts with a formula trigger (R15).
     """
-    buffer = io.StringIO()
-    writer = csv.writer(
-        buffer, delimiter=REPORT_DELIMITER, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n"
-    )
-    writer.writerow(REPORT_HEADER)
-    for line in report_lines(result):
-        writer.writerow([neutralise_cell(cell) for cell in line])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_document(REPORT_HEADER, report_lines(result), delimiter=REPORT_DELIMITER)
 
 
 def report_data(result: ValidationResult) -> dict[str, object]:

@@ -49,3 +49,7 @@ NEVER_USED = (
     "geslacht",
     "leeftijd (behalve de toets of iemand op de peildatum 18 jaar of ouder is)",
 )
+
+
+# Jobs (wijkaanpak.core.jobs) of matching, registered in apps.py.
+JOB_RUN_DISPATCH = "matching_run_dispatch"

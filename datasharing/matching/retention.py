@@ -1,4 +1,4 @@
-"""Destruction of matching's personal data, called by datasharing.services.retention.
+"""Destruction of matching's personal data, registered with datasharing's retention (apps.py).
 
 Risk addresses, indicator results, proposals and re-identifications hold address pseudonyms:
 personal data. They go when the selection's retention period ends (at most 2 years) and when a
@@ -6,15 +6,19 @@ closed project's retention period ends. The runs themselves stay: their settings
 hashes and counts hold no personal data and keep the method verifiable.
 """
 
+from datetime import datetime
+
 from django.db import transaction
+
+from projects.models import Project
 
 from .models import IndicatorResult, Reidentification, RiskAddress, SelectionProposal
 
 
 @transaction.atomic
-def matching_personal_data_destroy(*, project, now=None) -> dict[str, int]:
+def matching_personal_data_destroy(project: Project, now: datetime | None = None) -> dict[str, int]:
     """Delete every pseudonymised row of the project's runs and selection; counts per table."""
-    counts = {}
+    counts: dict[str, int] = {}
     for model, scope in (
         (Reidentification, {"project": project}),
         (SelectionProposal, {"project": project}),
@@ -25,8 +29,3 @@ def matching_personal_data_destroy(*, project, now=None) -> dict[str, int]:
         queryset = model.objects.filter(**scope)
         counts[model._meta.db_table] = queryset._raw_delete(queryset.db)
     return counts
-
-
-# The names datasharing.services.retention looks up for each of its two rules.
-project_personal_data_destroy = matching_personal_data_destroy
-selection_records_destroy = matching_personal_data_destroy

@@ -15,6 +15,7 @@ from celery import chord, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from . import services
+from .models import MatchingRun
 
 logger = structlog.get_logger(__name__)
 
@@ -36,8 +37,6 @@ def matching_run_dispatch_task(self, run_id: int) -> None:
     """queued → running, then fan the chunks out as a chord."""
     if not services.matching_run_begin(run_id=run_id):
         return
-    from .models import MatchingRun
-
     run = MatchingRun.objects.get(pk=run_id)
     callback = matching_run_finalise_task.si(run_id).on_error(matching_run_error_task.s(run_id))
     chord(matching_chunk_task.si(run_id, index) for index in range(run.chunk_count))(callback)

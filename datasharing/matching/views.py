@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from partners.constants import ProjectPerm
+from projects.constants import ProjectPerm
 from projects.selectors import project_get_for_user, user_has_project_perm
 from wijkaanpak.core.exceptions import ApplicationError
 from wijkaanpak.core.processing_log import processing_log_write

@@ -13,7 +13,7 @@ import itertools
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
@@ -23,7 +23,19 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import structlog
 
-from datasharing.constants import DataRequestStatus, DeliveryStatus, Source
+from datasharing.constants import (
+    DELIVERY_CSV_MAX_BYTES,
+    DELIVERY_EXTENSIONS,
+    DELIVERY_TRANSITIONS,
+    DELIVERY_XLSX_MAX_BYTES,
+    JOB_DELIVERY_PROCESS,
+    XLSX_MAX_ENTRIES,
+    XLSX_MAX_RATIO,
+    XLSX_MAX_UNCOMPRESSED_BYTES,
+    DataRequestStatus,
+    DeliveryStatus,
+    Source,
+)
 from datasharing.models import (
     DUPLICATE_STATUSES,
     RECORD_MODELS,
@@ -34,20 +46,23 @@ from datasharing.models import (
     DeliveryIssue,
 )
 from datasharing.pseudonymisation import Pseudonymiser, project_key_hold, pseudonymiser_for
-from partners.constants import ProjectPerm
-from projects.constants import Phase, phase_reached
+from datasharing.services.requests import data_request_delivered
+from partners.models import User
+from projects.constants import Phase, ProjectPerm, phase_reached
 from projects.selectors import user_has_project_perm
-from wijkaanpak.core.bulk import copy_csv
+from projects.services import project_require_open
+from wijkaanpak.core.bulk import bulk_load
+from wijkaanpak.core.events import event_record
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
+from wijkaanpak.core.jobs import job_enqueue
 from wijkaanpak.core.processing_log import processing_log_write
+from wijkaanpak.core.transitions import transition_allowed, transition_require
 
 logger = structlog.get_logger(__name__)
 
-MAX_DELIVERY_BYTES = 200 * 1024 * 1024
-XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
-XLSX_MAX_ENTRIES = 2000
-XLSX_MAX_RATIO = 200
-ALLOWED_EXTENSIONS = (".csv", ".xlsx")
+# The caps are datasharing.constants' (R14); the largest one bounds any upload before reading.
+MAX_DELIVERY_BYTES = max(DELIVERY_CSV_MAX_BYTES, DELIVERY_XLSX_MAX_BYTES)
+MAX_BYTES_BY_EXTENSION = {".csv": DELIVERY_CSV_MAX_BYTES, ".xlsx": DELIVERY_XLSX_MAX_BYTES}
 
 DELIVERY_NOT_YOURS = "Alleen de partner aan wie deze uitvraag is gericht kan erop leveren."
 DELIVERY_REQUEST_WITHDRAWN = "Deze uitvraag is ingetrokken; er kan niet meer op worden geleverd."
@@ -75,6 +90,54 @@ DELIVERY_PROCESSING_FAILED = (
     "lever het bestand opnieuw aan of neem contact op met de projectleider."
 )
 DELIVERY_KEY_GONE = "De sleutel van dit project is vernietigd; er kan niets meer worden verwerkt."
+DELIVERY_TRANSITION_REFUSED = "Een levering kan niet van '{van}' naar '{naar}'."
+
+# The event each move of DELIVERY_TRANSITIONS writes (the upload writes delivery_uploaded).
+DELIVERY_EVENTS = {
+    DeliveryStatus.ONTVANGEN: "delivery_uploaded",
+    DeliveryStatus.VERWERKEN: "delivery_processing",
+    DeliveryStatus.GEACCEPTEERD: "delivery_accepted",
+    DeliveryStatus.AFGEWEZEN: "delivery_rejected",
+    DeliveryStatus.VERVANGEN: "delivery_superseded",
+    DeliveryStatus.VERNIETIGD: "delivery_destroyed",
+}
+
+
+def delivery_transition(
+    *,
+    delivery: Delivery,
+    target: DeliveryStatus,
+    actor: User | None = None,
+    values: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Delivery:
+    """The one writer of a delivery's status: checks DELIVERY_TRANSITIONS, updates the row only
+    if it is still in the state the caller read (R29), and writes the move's Event.
+
+    Raises InvalidTransition when the table forbids the move or the row moved meanwhile.
+    `actor=None` is the system (processing, retention).
+    """
+    current = DeliveryStatus(delivery.status)
+    refused = DELIVERY_TRANSITION_REFUSED.format(
+        van=current.label, naar=DeliveryStatus(target).label
+    )
+    transition_require(DELIVERY_TRANSITIONS, current, target, message=refused)
+    values = values or {}
+    if not Delivery.objects.filter(pk=delivery.pk, status=current).update(status=target, **values):
+        raise InvalidTransition(refused)
+    event_record(
+        actor=actor,
+        kind=DELIVERY_EVENTS[target],
+        project=delivery.project,
+        obj=delivery,
+        from_state=current,
+        to_state=target,
+        data=data,
+    )
+    delivery.status = target
+    for name, value in values.items():
+        setattr(delivery, name, value)
+    return delivery
 
 
 def _size_mb(size: int) -> int:
@@ -84,15 +147,14 @@ def _size_mb(size: int) -> int:
 def _check_file(*, name: str, content: bytes) -> str:
     """Shape checks before anything is stored (R14). Returns the file format."""
     lower = (name or "").lower()
-    extension = next((ext for ext in ALLOWED_EXTENSIONS if lower.endswith(ext)), None)
+    extension = next((ext for ext in DELIVERY_EXTENSIONS if lower.endswith(ext)), None)
     if extension is None:
         raise ApplicationError(DELIVERY_EXTENSION, {"field": "file"})
     if not content:
         raise ApplicationError(DELIVERY_EMPTY, {"field": "file"})
-    if len(content) > MAX_DELIVERY_BYTES:
-        raise ApplicationError(
-            DELIVERY_TOO_LARGE.format(max=_size_mb(MAX_DELIVERY_BYTES)), {"field": "file"}
-        )
+    cap = min(MAX_BYTES_BY_EXTENSION[extension], MAX_DELIVERY_BYTES)
+    if len(content) > cap:
+        raise ApplicationError(DELIVERY_TOO_LARGE.format(max=_size_mb(cap)), {"field": "file"})
     if extension == ".xlsx":
         if not content.startswith(b"PK\x03\x04"):
             raise ApplicationError(DELIVERY_NOT_XLSX, {"field": "file"})
@@ -105,7 +167,7 @@ def _check_file(*, name: str, content: bytes) -> str:
         uncompressed = sum(info.file_size for info in infos)
         if (
             len(infos) > XLSX_MAX_ENTRIES
-            or uncompressed > XLSX_MAX_UNCOMPRESSED
+            or uncompressed > XLSX_MAX_UNCOMPRESSED_BYTES
             or uncompressed > XLSX_MAX_RATIO * max(len(content), 1)
         ):
             raise ApplicationError(DELIVERY_XLSX_BOMB, {"field": "file"})
@@ -136,8 +198,7 @@ def _read_upload(file) -> tuple[str, bytes]:
 
 def _check_request_open(data_request: DataRequest) -> None:
     project = data_request.project
-    if project.phase == Phase.AFGESLOTEN or project.closed_at is not None:
-        raise InvalidTransition(DELIVERY_PROJECT_CLOSED)
+    project_require_open(project=project, message=DELIVERY_PROJECT_CLOSED)
     if not phase_reached(project.phase, Phase.DATA_UITVRAAG):
         raise InvalidTransition(DELIVERY_PROJECT_PHASE)
     if data_request.status == DataRequestStatus.INGETROKKEN:
@@ -162,10 +223,7 @@ def delivery_upload(*, actor, data_request: DataRequest, file, queue: bool = Tru
             )
             stored_name = delivery.raw_file.name
             if queue:
-                from datasharing.tasks import delivery_process_task
-
-                delivery_id = delivery.pk
-                transaction.on_commit(lambda: delivery_process_task.delay(delivery_id))
+                job_enqueue(JOB_DELIVERY_PROCESS, delivery.pk)
     except Exception:
         if stored_name:  # rolled back: leave no orphan raw file behind (R17)
             Delivery._meta.get_field("raw_file").storage.delete(stored_name)
@@ -215,6 +273,14 @@ def _delivery_create(*, actor, data_request: DataRequest, name: str, content: by
     )
     delivery.raw_file.save("upload", ContentFile(content), save=False)
     delivery.save()
+    event_record(
+        actor=actor,
+        kind=DELIVERY_EVENTS[DeliveryStatus.ONTVANGEN],
+        project=project,
+        obj=delivery,
+        to_state=DeliveryStatus.ONTVANGEN,
+        data={"data_request": data_request.pk},
+    )
     processing_log_write(
         actor=actor,
         action="create",
@@ -245,11 +311,26 @@ class IntakeOutcome:
     invalid_rows: int = 0
 
 
-def _progress(delivery_id: int, percent: int, status: str | None = None) -> None:
-    values = {"progress": percent}
-    if status:
-        values["status"] = status
-    Delivery.objects.filter(pk=delivery_id).update(**values)
+def _progress(delivery_id: int, percent: int) -> None:
+    Delivery.objects.filter(pk=delivery_id).update(progress=percent)
+
+
+@transaction.atomic
+def delivery_process_begin(*, delivery_id: int) -> Delivery:
+    """ontvangen → verwerken; a delivery already `verwerken` (a task redelivered after a worker
+    crash) resumes. Any other delivery is returned unchanged: there is nothing to process."""
+    delivery = (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("project", "data_request")
+        .get(pk=delivery_id)
+    )
+    if delivery.status == DeliveryStatus.VERWERKEN:
+        _progress(delivery_id, 5)
+    elif transition_allowed(DELIVERY_TRANSITIONS, delivery.status, DeliveryStatus.VERWERKEN):
+        delivery_transition(
+            delivery=delivery, target=DeliveryStatus.VERWERKEN, values={"progress": 5}
+        )
+    return delivery
 
 
 def delivery_process(
@@ -262,8 +343,8 @@ def delivery_process(
     vault entries for BAG addresses; the previous accepted delivery of the same data request
     becomes `vervangen`. The raw file is deleted in every outcome.
     """
-    delivery = Delivery.objects.select_related("project", "data_request").get(pk=delivery_id)
-    if delivery.status not in (DeliveryStatus.ONTVANGEN, DeliveryStatus.VERWERKEN):
+    delivery = delivery_process_begin(delivery_id=delivery_id)
+    if delivery.status != DeliveryStatus.VERWERKEN:
         return delivery
 
     def report(percent: int) -> None:
@@ -271,7 +352,6 @@ def delivery_process(
         if progress:
             progress(percent)
 
-    _progress(delivery_id, 5, DeliveryStatus.VERWERKEN)
     try:
         with delivery.raw_file.open("rb") as handle:
             content = handle.read()
@@ -381,33 +461,48 @@ def _issue_rows(delivery: Delivery, outcome: IntakeOutcome) -> list[DeliveryIssu
 @transaction.atomic
 def _store_rejected(*, delivery: Delivery, outcome: IntakeOutcome) -> None:
     DeliveryIssue.objects.bulk_create(_issue_rows(delivery, outcome), batch_size=2000)
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.AFGEWEZEN,
-        progress=100,
-        total_rows=outcome.total_rows,
-        valid_rows=0,
-        invalid_rows=outcome.invalid_rows,
-        report=_summary(outcome),
-        error_message=" ".join(outcome.fatal_errors)[:2000] if outcome.fatal_errors else "",
-        processed_at=timezone.now(),
+    delivery_transition(
+        delivery=delivery,
+        target=DeliveryStatus.AFGEWEZEN,
+        values={
+            "progress": 100,
+            "total_rows": outcome.total_rows,
+            "valid_rows": 0,
+            "invalid_rows": outcome.invalid_rows,
+            "report": _summary(outcome),
+            "error_message": (
+                " ".join(outcome.fatal_errors)[:2000] if outcome.fatal_errors else ""
+            ),
+            "processed_at": timezone.now(),
+        },
     )
     logger.info("delivery_rejected", delivery_id=delivery.pk, issues=len(outcome.issues))
 
 
 @transaction.atomic
 def _store_failed(*, delivery: Delivery, message: str) -> None:
+    delivery = (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .get(pk=delivery.pk)
+    )
+    if not transition_allowed(DELIVERY_TRANSITIONS, delivery.status, DeliveryStatus.AFGEWEZEN):
+        return  # accepted (or rejected) already: a late failure must not undo it
     for model in RECORD_MODELS.values():  # defensive: the storing transaction rolled back already
         model.objects.filter(delivery=delivery).delete()
     AddressVaultEntry.objects.filter(delivery=delivery).delete()
     DeliveryIssue.objects.filter(delivery=delivery).delete()
     DeliveryIssue.objects.create(delivery=delivery, reason=message)
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.AFGEWEZEN,
-        progress=100,
-        valid_rows=0,
-        error_message=message,
-        report={"fatal_errors": [message], "unknown_columns": [], "issue_count": 0},
-        processed_at=timezone.now(),
+    delivery_transition(
+        delivery=delivery,
+        target=DeliveryStatus.AFGEWEZEN,
+        values={
+            "progress": 100,
+            "valid_rows": 0,
+            "error_message": message,
+            "report": {"fatal_errors": [message], "unknown_columns": [], "issue_count": 0},
+            "processed_at": timezone.now(),
+        },
     )
 
 
@@ -439,7 +534,11 @@ def _store_accepted(
     )
     report(60)
     with transaction.atomic():
-        locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
+        locked = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=delivery.pk)
+        )
         if locked.status != DeliveryStatus.VERWERKEN:
             return
         if not project_key_hold(project=delivery.project, version=pseudonymiser.key_version):
@@ -451,24 +550,35 @@ def _store_accepted(
         if vault is not None:
             _bulk_insert(AddressVaultEntry, [vault])
         DeliveryIssue.objects.bulk_create(_issue_rows(delivery, outcome), batch_size=2000)
-        previous = Delivery.objects.filter(
-            data_request_id=delivery.data_request_id, status=DeliveryStatus.GEACCEPTEERD
-        ).exclude(pk=delivery.pk)
-        previous.update(status=DeliveryStatus.VERVANGEN, superseded_by=delivery)
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.GEACCEPTEERD,
-            progress=100,
-            key_version=pseudonymiser.key_version,
-            total_rows=outcome.total_rows,
-            valid_rows=len(rows),
-            invalid_rows=outcome.invalid_rows,
-            report=_summary(outcome),
-            error_message="",
-            processed_at=timezone.now(),
+        previous = (
+            Delivery.objects.filter(
+                data_request_id=delivery.data_request_id, status=DeliveryStatus.GEACCEPTEERD
+            )
+            .exclude(pk=delivery.pk)
+            .select_related("project")
         )
-        DataRequest.objects.filter(
-            pk=delivery.data_request_id, status=DataRequestStatus.OPEN
-        ).update(status=DataRequestStatus.GELEVERD)
+        for replaced in previous:
+            delivery_transition(
+                delivery=replaced,
+                target=DeliveryStatus.VERVANGEN,
+                values={"superseded_by": locked},
+                data={"superseded_by": locked.pk},
+            )
+        delivery_transition(
+            delivery=locked,
+            target=DeliveryStatus.GEACCEPTEERD,
+            values={
+                "progress": 100,
+                "key_version": pseudonymiser.key_version,
+                "total_rows": outcome.total_rows,
+                "valid_rows": len(rows),
+                "invalid_rows": outcome.invalid_rows,
+                "report": _summary(outcome),
+                "error_message": "",
+                "processed_at": timezone.now(),
+            },
+        )
+        data_request_delivered(data_request_id=delivery.data_request_id, delivery=locked)
         processing_log_write(
             actor=delivery.uploaded_by,
             action="create",
@@ -526,27 +636,28 @@ def _csv_ready(table: pa.Table) -> pa.Table:
 def _bulk_insert(
     model, tables: Iterable[pa.Table], *, meanwhile: Callable[[], T] | None = None
 ) -> T | None:
-    """COPY on PostgreSQL, bulk_create elsewhere; inside the caller's transaction.
+    """Load pyarrow tables inside the caller's transaction (wijkaanpak.core.bulk.bulk_load).
 
     Each table is rendered as CSV by pyarrow (C++): every string value is quoted, so '' stays an
     empty string and only a missing (null) value becomes NULL. The tables may be built lazily:
-    `copy_csv` sends one while the next is built, and runs `meanwhile()` (returned) at the end.
+    one is sent while the next is built, and `meanwhile()` (returned) runs at the end.
     """
-    tables = (table for table in tables if table.num_rows)
-    if connection.vendor != "postgresql":
-        for table in tables:
-            objects = [model(**row) for row in table.to_pylist()]
-            model.objects.bulk_create(objects, batch_size=2000)
-        return meanwhile() if meanwhile else None
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    tables = iter(table for table in tables if table.num_rows)
     first = next(tables, None)
     if first is None:
         return meanwhile() if meanwhile else None
-    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
 
-    def rendered():
-        for table in itertools.chain([first], tables):
-            sink = pa.BufferOutputStream()
-            pa_csv.write_csv(_csv_ready(table), sink, write_options=options)
-            yield sink.getvalue()
+    def to_csv(table: pa.Table) -> memoryview:
+        sink = pa.BufferOutputStream()
+        pa_csv.write_csv(_csv_ready(table), sink, write_options=options)
+        return memoryview(sink.getvalue())  # no copy: psycopg reads the buffer itself
 
-    return copy_csv(model, first.column_names, rendered(), meanwhile=meanwhile)
+    return bulk_load(
+        model,
+        first.column_names,
+        itertools.chain([first], tables),
+        to_csv=to_csv,
+        to_rows=lambda table: table.to_pylist(),
+        meanwhile=meanwhile,
+    )

@@ -4,8 +4,9 @@ The raw identifiers are gone after intake, so rotation chains (datasharing.pseud
 a version-v pseudonym is HMAC(K_v[kind], version-(v-1) pseudonym). `project_key_rotate` creates
 the next key and, in the same transaction, replaces every pseudonym of the project — in the
 record tables, the address vault (re-encrypted too, the address pseudonym being its associated
-data) and the matching tables — by its successor, so matching gives the same output and a
-lookup by a known BSN keeps working, with the new key only.
+data) and the tables other apps register (datasharing.registries: matching's) — by its
+successor, so matching gives the same output and a lookup by a known BSN keeps working, with
+the new key only.
 
 At city scale (1.75 M record rows) each distinct old pseudonym is hashed once per identifier
 kind; on PostgreSQL the (old, new) pairs are COPYed into temporary tables and every table is
@@ -17,22 +18,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count
+from django.db import connection, models, transaction
+from django.db.models import Count, QuerySet
 from django.views.decorators.debug import sensitive_variables
 
 import structlog
 
 from datasharing.constants import DeliveryStatus
-from datasharing.matching.constants import ACTIVE_RUN_STATUSES
-from datasharing.matching.models import (
-    IndicatorResult,
-    MatchingRun,
-    Reidentification,
-    RiskAddress,
-    SelectionProposal,
-)
 from datasharing.models import RECORD_MODELS, AddressVaultEntry, Delivery, ProjectKey
 from datasharing.pseudonymisation import (
     Kind,
@@ -42,7 +36,8 @@ from datasharing.pseudonymisation import (
     project_key_successor_create,
     pseudonymiser_for,
 )
-from partners.constants import ProjectPerm
+from datasharing.registries import KEY_ROTATION_BLOCKERS, PSEUDONYM_TABLES
+from projects.constants import ProjectPerm
 from projects.models import Project
 from projects.selectors import project_perm_require
 from wijkaanpak.core.events import event_record
@@ -64,10 +59,6 @@ KEY_ROTATE_NO_KEY = (
 KEY_ROTATE_DELIVERY_BUSY = (
     "Er wordt nog een levering van dit project ontvangen of verwerkt. Wacht tot die verwerkt is "
     "en vervang de sleutel daarna."
-)
-KEY_ROTATE_RUN_ACTIVE = (
-    "Er staat een matchingrun van dit project in de wachtrij of die loopt nog. Wacht tot die "
-    "klaar is of annuleer hem, en vervang de sleutel daarna."
 )
 KEY_ROTATE_MIXED_VERSIONS = (
     "Niet alle gegevens van dit project zijn met de huidige sleutel gepseudonimiseerd; de "
@@ -97,20 +88,21 @@ class RekeyIncomplete(RuntimeError):
 @dataclass(frozen=True)
 class _Table:
     """A table holding pseudonyms of the project: its key columns, how it reaches the project
-    (`project_id` itself, or through its matching run) and whether rows carry a key_version."""
+    (`project_id` itself, or through the foreign key `via`) and whether rows carry a
+    key_version."""
 
-    model: type
+    model: type[models.Model]
     columns: tuple[str, ...]
-    via_run: bool = False
+    via: str = ""
     versioned: bool = False
 
     @property
     def name(self) -> str:
         return self.model._meta.db_table
 
-    def queryset(self, project: Project):
-        lookup = "run__project" if self.via_run else "project"
-        return self.model.objects.filter(**{lookup: project}).order_by()
+    def queryset(self, project: Project) -> QuerySet[Any]:
+        lookup = f"{self.via}__project" if self.via else "project"
+        return self.model._default_manager.filter(**{lookup: project}).order_by()
 
 
 def _key_columns(model) -> tuple[str, ...]:
@@ -128,13 +120,11 @@ def _tables() -> list[_Table]:
         _Table(model=model, columns=_key_columns(model), versioned=True)
         for model in RECORD_MODELS.values()
     ]
-    matching = [
-        _Table(model=RiskAddress, columns=("address_key",), via_run=True),
-        _Table(model=IndicatorResult, columns=("address_key",), via_run=True),
-        _Table(model=SelectionProposal, columns=("address_key",)),
-        _Table(model=Reidentification, columns=("address_key",)),
+    registered = [
+        _Table(model=table.model, columns=table.columns, via=table.via)
+        for table in PSEUDONYM_TABLES
     ]
-    return records + matching
+    return records + registered
 
 
 def _use_sql() -> bool:
@@ -172,8 +162,9 @@ def project_key_rotate(*, actor, project: Project) -> ProjectKey:
         project=project, status__in=[DeliveryStatus.ONTVANGEN, DeliveryStatus.VERWERKEN]
     ).exists():
         raise InvalidTransition(KEY_ROTATE_DELIVERY_BUSY)
-    if MatchingRun.objects.filter(project=project, status__in=ACTIVE_RUN_STATUSES).exists():
-        raise InvalidTransition(KEY_ROTATE_RUN_ACTIVE)
+    for blocker in KEY_ROTATION_BLOCKERS:
+        if reason := blocker(project):
+            raise InvalidTransition(reason)
     tables = _tables()
     expected = _row_counts(project, tables, version=current.version)
 
@@ -245,9 +236,11 @@ def _quote(name: str) -> str:
 
 def _scope_sql(table: _Table, alias: str) -> tuple[str, str]:
     """(extra FROM item, WHERE condition) restricting `alias` to the project (one %s)."""
-    if table.via_run:
-        run = _quote(MatchingRun._meta.db_table)
-        return f", {run} AS r", f"r.id = {alias}.run_id AND r.project_id = %s"
+    if table.via:
+        field = table.model._meta.get_field(table.via)
+        parent = _quote(field.related_model._meta.db_table)
+        column = _quote(field.column)
+        return f", {parent} AS r", f"r.id = {alias}.{column} AND r.project_id = %s"
     return "", f"{alias}.project_id = %s"
 
 

@@ -5,17 +5,17 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from datasharing.constants import DataRequestStatus, Source
+from datasharing.constants import DATA_REQUEST_TRANSITIONS, DataRequestStatus, Source
 from datasharing.intake.formats import get_source
-from datasharing.models import DataRequest
-from partners.constants import ProjectPerm
+from datasharing.models import DataRequest, Delivery
 from partners.selectors import organisation_has_valid_convenant
-from projects.constants import Phase, phase_reached
+from projects.constants import Phase, ProjectPerm, phase_reached
 from projects.gates import data_request_missing
 from projects.models import Project, ProjectPartner
 from projects.selectors import project_perm_require
 from wijkaanpak.core.events import event_record
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition
+from wijkaanpak.core.transitions import transition_allowed, transition_require
 
 DATA_REQUEST_NOT_PROJECTLEIDER = "Alleen de projectleider van dit project kan gegevens uitvragen."
 DATA_REQUEST_PHASE = (
@@ -40,7 +40,7 @@ DATA_REQUEST_ALREADY_WITHDRAWN = "Deze uitvraag is al ingetrokken."
 
 def data_request_blockers(project: Project) -> list[str]:
     """Why no data may be requested now (Dutch; empty when it may)."""
-    if project.phase == Phase.AFGESLOTEN or project.closed_at is not None:
+    if project.is_closed:
         return [DATA_REQUEST_PROJECT_CLOSED]
     if not phase_reached(project.phase, Phase.DATA_UITVRAAG):
         return [DATA_REQUEST_PHASE]
@@ -82,9 +82,11 @@ def data_request_create(
     _check_gate(project)
     if source not in Source.values:
         raise ApplicationError(DATA_REQUEST_UNKNOWN_SOURCE, {"field": "source"})
-    if not ProjectPartner.objects.filter(
-        project=project, organisation=organisation, left_at__isnull=True
-    ).exists():
+    if (
+        not ProjectPartner.objects.active()
+        .filter(project=project, organisation=organisation)
+        .exists()
+    ):
         raise ApplicationError(
             DATA_REQUEST_NOT_PARTNER.format(organisatie=organisation), {"field": "organisation"}
         )
@@ -149,8 +151,12 @@ def data_request_withdraw(*, actor, data_request: DataRequest, reason: str = "")
         perm=ProjectPerm.MANAGE,
         message=DATA_REQUEST_NOT_PROJECTLEIDER,
     )
-    if data_request.status == DataRequestStatus.INGETROKKEN:
-        raise InvalidTransition(DATA_REQUEST_ALREADY_WITHDRAWN)
+    transition_require(
+        DATA_REQUEST_TRANSITIONS,
+        data_request.status,
+        DataRequestStatus.INGETROKKEN,
+        message=DATA_REQUEST_ALREADY_WITHDRAWN,
+    )
     previous = data_request.status
     data_request.status = DataRequestStatus.INGETROKKEN
     data_request.withdrawn_at = timezone.now()
@@ -166,3 +172,26 @@ def data_request_withdraw(*, actor, data_request: DataRequest, reason: str = "")
         reason=data_request.withdrawn_reason,
     )
     return data_request
+
+
+def data_request_delivered(*, data_request_id: int, delivery: Delivery) -> bool:
+    """open → geleverd when a delivery on it is accepted (inside the accepting transaction).
+
+    Any other state stays as it is (a request already delivered on, or withdrawn meanwhile).
+    """
+    data_request = DataRequest.objects.select_for_update().get(pk=data_request_id)
+    if not transition_allowed(
+        DATA_REQUEST_TRANSITIONS, data_request.status, DataRequestStatus.GELEVERD
+    ):
+        return False
+    DataRequest.objects.filter(pk=data_request.pk).update(status=DataRequestStatus.GELEVERD)
+    event_record(
+        actor=None,
+        kind="data_request_delivered",
+        project=delivery.project,
+        obj=data_request,
+        from_state=data_request.status,
+        to_state=DataRequestStatus.GELEVERD,
+        data={"delivery": delivery.pk},
+    )
+    return True

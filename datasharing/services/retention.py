@@ -26,7 +26,12 @@ from django.utils import timezone
 import structlog
 from dateutil.relativedelta import relativedelta
 
-from datasharing.constants import DeliveryStatus, DestructionRule, Source
+from datasharing.constants import (
+    DELIVERY_TRANSITIONS,
+    DeliveryStatus,
+    DestructionRule,
+    Source,
+)
 from datasharing.models import (
     RECORD_MODELS,
     AddressVaultEntry,
@@ -39,9 +44,13 @@ from datasharing.models import (
     ProjectKey,
 )
 from datasharing.pseudonymisation import project_key_destroy
+from datasharing.registries import RETENTION_HOOKS, selection_facts
 from projects.constants import Phase
 from projects.models import PhaseTransition, Project
 from wijkaanpak.core.processing_log import processing_log_write
+from wijkaanpak.core.transitions import sources_of
+
+from .deliveries import delivery_transition
 
 logger = structlog.get_logger(__name__)
 
@@ -54,13 +63,8 @@ DESCRIPTION_PROJECT_CLOSED = (
     "projectsleutel vernietigd"
 )
 
-LIVE_DELIVERY_STATUSES = (
-    DeliveryStatus.ONTVANGEN,
-    DeliveryStatus.VERWERKEN,
-    DeliveryStatus.GEACCEPTEERD,
-    DeliveryStatus.VERVANGEN,
-    DeliveryStatus.AFGEWEZEN,
-)
+# Every delivery that may still be destroyed (DELIVERY_TRANSITIONS).
+LIVE_DELIVERY_STATUSES = sources_of(DELIVERY_TRANSITIONS, DeliveryStatus.VERNIETIGD)
 
 
 # --- when -----------------------------------------------------------------------------------------
@@ -80,43 +84,30 @@ def project_closed_at(project: Project) -> datetime | None:
     return transition.at if transition else None
 
 
-def _matching_selectors():
-    """The selection selectors of datasharing.matching, or None while that module is absent."""
-    try:
-        from datasharing.matching import selectors
-    except ImportError:
-        return None
-    if not hasattr(selectors, "selection_closed_at") or not hasattr(
-        selectors, "selected_address_keys"
-    ):
-        return None
-    return selectors
-
-
 def selection_rule_available() -> bool:
-    return _matching_selectors() is not None
+    """Whether an app told retention about the selection (the two selection rules need it)."""
+    return selection_facts() is not None
 
 
 def _selection_closed_at(project: Project) -> datetime | None:
-    selectors = _matching_selectors()
-    return selectors.selection_closed_at(project) if selectors else None
+    facts = selection_facts()
+    return facts.closed_at(project) if facts else None
 
 
 def _selected_address_keys(project: Project) -> set[str]:
-    selectors = _matching_selectors()
-    return set(selectors.selected_address_keys(project)) if selectors else set()
+    facts = selection_facts()
+    return set(facts.selected_address_keys(project)) if facts else set()
 
 
-def _matching_hook(name: str, project: Project, now: datetime) -> dict:
-    """Let datasharing.matching destroy its own personal data (risk list, selections), if it
-    offers `<name>(*, project, now) -> dict[str, int]`; counts only, per "matching:<table>"."""
-    try:
-        from datasharing.matching import retention
-    except ImportError:
-        return {}
-    hook = getattr(retention, name, None)
-    counts = (hook(project=project, now=now) or {}) if hook else {}
-    return {f"matching:{table}": count for table, count in counts.items()}
+def _hooks_destroy(rule: DestructionRule, project: Project, now: datetime) -> dict[str, int]:
+    """Let the registered apps destroy their own personal data for `rule` (counts only, per
+    "<app>:<table>")."""
+    counts: dict[str, int] = {}
+    for hook in RETENTION_HOOKS:
+        if rule in hook.rules:
+            for table, count in hook.destroy(project, now).items():
+                counts[f"{hook.name}:{table}"] = count
+    return counts
 
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -207,9 +198,18 @@ def _destroy_deliveries(project: Project, now: datetime) -> dict[str, int]:
     for name in files:
         storage.delete(name)
     counts["bestanden"] = len(files)
-    counts["leveringen"] = deliveries.filter(status__in=LIVE_DELIVERY_STATUSES).update(
-        status=DeliveryStatus.VERNIETIGD, destroyed_at=now, raw_file="", report={}, error_message=""
+    live = list(
+        deliveries.filter(status__in=LIVE_DELIVERY_STATUSES)
+        .select_related("project")
+        .order_by("pk")
     )
+    for delivery in live:
+        delivery_transition(
+            delivery=delivery,
+            target=DeliveryStatus.VERNIETIGD,
+            values={"destroyed_at": now, "raw_file": "", "report": {}, "error_message": ""},
+        )
+    counts["leveringen"] = len(live)
     return counts
 
 
@@ -228,7 +228,7 @@ def _enforce_project(project: Project, now: datetime) -> list[DestructionRecord]
     ):
         counts = _destroy_all_records(project)
         counts.update(_destroy_deliveries(project, now))
-        counts.update(_matching_hook("project_personal_data_destroy", project, now))
+        counts.update(_hooks_destroy(DestructionRule.PROJECT_CLOSED, project, now))
         keys = project_key_destroy(project=project)
         counts[ProjectKey._meta.db_table] = keys
         return _recorded(
@@ -244,7 +244,7 @@ def _enforce_project(project: Project, now: datetime) -> list[DestructionRecord]
         return []
     if now >= selection_closed + relativedelta(months=project.retention_selection_months):
         counts = _destroy_all_records(project)
-        counts.update(_matching_hook("selection_records_destroy", project, now))
+        counts.update(_hooks_destroy(DestructionRule.SELECTION_EXPIRED, project, now))
         return _recorded(
             project=project,
             counts=counts,

@@ -1,6 +1,6 @@
 import pytest
 
-from partners.constants import ProjectPerm
+from projects.constants import ProjectPerm
 from projects.selectors import project_list_for_user, user_has_project_perm
 
 pytestmark = pytest.mark.django_db

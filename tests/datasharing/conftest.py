@@ -9,7 +9,7 @@ from django.utils import timezone
 
 import pytest
 
-from partners.constants import Role
+from projects.constants import Role
 from tests.factories import (
     ConvenantFactory,
     OrganisationFactory,

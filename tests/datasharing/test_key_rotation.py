@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from datasharing.matching import services as matching
+from datasharing.matching.gates import KEY_ROTATE_RUN_ACTIVE
 from datasharing.matching.models import (
     IndicatorResult,
     MatchingRun,
@@ -394,9 +395,9 @@ def test_refusals_change_nothing(
 
     # A running matching run reads the pseudonyms: no rotation under it.
     run = matching.matching_run_create(actor=analist_a, project=project, chunk_count=1)
-    refused(InvalidTransition, key_services.KEY_ROTATE_RUN_ACTIVE)  # queued
+    refused(InvalidTransition, KEY_ROTATE_RUN_ACTIVE)  # queued
     assert matching.matching_run_begin(run_id=run.pk)
-    refused(InvalidTransition, key_services.KEY_ROTATE_RUN_ACTIVE)  # running
+    refused(InvalidTransition, KEY_ROTATE_RUN_ACTIVE)  # running
     matching.matching_run_cancel(actor=analist_a, run=run)
 
     # A delivery received but not yet processed would be pseudonymised with the old key.

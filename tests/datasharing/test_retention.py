@@ -1,7 +1,6 @@
 """Retention rules at their boundaries (`now` injected) and destruction leaving nothing behind."""
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.utils import timezone
@@ -21,7 +20,7 @@ from datasharing.models import (
     ProjectKey,
 )
 from datasharing.pseudonymisation import Kind, pseudonymise, vault_lookup
-from datasharing.services import retention as retention_services
+from datasharing.registries import SELECTION_FACTS, SelectionFacts
 from datasharing.services import retention_enforce
 from projects.models import Project
 from wijkaanpak.core.exceptions import ApplicationError
@@ -43,11 +42,10 @@ def delivered(intake_project, projectleider_a, request_for, deliver):
 
 
 def fake_selection(monkeypatch, *, closed_at, selected: set[str]):
-    selectors = SimpleNamespace(
-        selection_closed_at=lambda project: closed_at,
-        selected_address_keys=lambda project: selected,
+    facts = SelectionFacts(
+        closed_at=lambda project: closed_at, selected_address_keys=lambda project: selected
     )
-    monkeypatch.setattr(retention_services, "_matching_selectors", lambda: selectors)
+    monkeypatch.setattr(SELECTION_FACTS, "_entries", [facts])
 
 
 def test_unselected_records_go_at_selection_closed_plus_weeks(delivered, monkeypatch):

@@ -36,7 +36,7 @@ from datasharing.matching.models import (
 from datasharing.models import DataRequest, Delivery, HuurRecord
 from datasharing.pseudonymisation import vault_lookup
 from datasharing.services import data_request_create
-from partners.constants import Role
+from projects.constants import Role
 from tests.e2e.conftest import assert_touch_targets
 from tests.factories import (
     ConvenantFactory,

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 import pytest
 
-from partners.constants import Role
+from projects.constants import Role
 from tests.factories import (
     ConvenantFactory,
     OrganisationFactory,
@@ -132,8 +132,7 @@ def partner_orgs(gemeente_a, uwv, belastingdienst, convenants):
 @pytest.fixture
 def uitvraag_project(projectleider_a, partner_orgs):
     """Project A in the data-uitvraag with every sample partner taking part (no deliveries yet)."""
-    from partners.services import role_grant
-    from projects.services import project_partner_add
+    from projects.services import project_partner_add, role_grant
 
     project = ProjectFactory(
         created_by=projectleider_a, partners=[partner_orgs["uwv"]], peildatum=date(2026, 10, 1)
@@ -160,7 +159,7 @@ def analist_a(uitvraag_project, gemeente_a, projectleider_a):
 @pytest.fixture
 def projectleider_a2(uitvraag_project, gemeente_a, projectleider_a):
     """A second projectleider of project A (another person who may approve)."""
-    from partners.services import role_grant
+    from projects.services import role_grant
 
     person = UserFactory(username="pl_a2", organisation=gemeente_a)
     role_grant(

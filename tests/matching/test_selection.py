@@ -15,7 +15,6 @@ from datasharing.matching.selectors import (
     selected_address_keys,
     selection_closed_at,
 )
-from datasharing.selectors import project_approved_selection_count
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 from wijkaanpak.core.models import ProcessingLogEntry
 
@@ -60,7 +59,7 @@ def test_four_eyes_propose_approve_reject_close(
         services.selection_approve(actor=projectleider_a2, proposal=proposal, reason="nogmaals")
     assert error.value.message == services.ALREADY_DECIDED
     assert selected_address_keys(signal_project) == {first.address_key}
-    assert project_approved_selection_count(project=signal_project) == 1
+    assert approved_selection_count(project=signal_project) == 1
     assert selection_closed_at(signal_project) is None
     services.selection_close(actor=projectleider_a, project=signal_project)
     assert selection_closed_at(signal_project) is not None
@@ -73,8 +72,8 @@ def test_four_eyes_propose_approve_reject_close(
 def test_same_person_cannot_approve_own_proposal_service_and_db(
     signal_project, projectleider_a, gemeente_a
 ):
-    from partners.constants import Role
-    from partners.services import role_grant
+    from projects.constants import Role
+    from projects.services import role_grant
 
     # One person with both roles: the service refuses, and so does the database.
     role_grant(

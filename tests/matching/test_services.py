@@ -6,6 +6,7 @@ import pytest
 
 from datasharing.matching import services
 from datasharing.matching.models import IndicatorResult, MatchingChunk, MatchingRun, RiskAddress
+from datasharing.matching.services import chunks
 from wijkaanpak.core.exceptions import InvalidTransition, NotPermitted
 
 from .conftest import deliver, expected_fired, fired_by_address, run_inline
@@ -86,7 +87,7 @@ def test_failure_at_half_leaves_the_previous_run_current(sample_project, analist
         if index >= 2:
             raise RuntimeError("kunstmatige fout halverwege")
 
-    monkeypatch.setattr(services, "_chunk_checkpoint", explode)
+    monkeypatch.setattr(chunks, "_chunk_checkpoint", explode)
     with pytest.raises(RuntimeError):
         run_inline(actor=analist_a, project=sample_project, chunk_count=4)
 

@@ -8,7 +8,7 @@ import pytest
 
 from datasharing.matching import services
 from datasharing.matching.models import MatchingRun, RiskAddress, SelectionProposal
-from partners.constants import Role
+from projects.constants import Role
 from tests.factories import UserFactory
 from wijkaanpak.core.models import ProcessingLogEntry
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def people(signal_project, projectleider_a, analist_a, partner_orgs, projectleider_b, project_b):
-    from partners.services import role_grant
+    from projects.services import role_grant
 
     inspecteur = UserFactory(username="insp_a", organisation=partner_orgs["uwv"])
     role_grant(

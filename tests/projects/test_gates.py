@@ -5,10 +5,12 @@ from datetime import date
 
 import pytest
 
-from partners.services import convenant_end, convenant_register, role_grant
+from datasharing.gates import MISSING_BAG_DELIVERY
+from partners.services import convenant_end, convenant_register
 from projects import gates, services
 from projects.constants import PHASE_ORDER, PROJECT_TRANSITIONS, Phase
 from projects.models import PhaseTransition, Project
+from projects.services import role_grant
 from tests.factories import UserFactory, pdf_file, project_to_phase
 from wijkaanpak.core.exceptions import InvalidTransition, NotPermitted
 
@@ -240,7 +242,7 @@ def test_vng_does_not_count_as_other_partner(projectleider_a, convenants, vng):
 
 def test_selectie_gate_needs_bag_delivery(project_a):
     project = project_to_phase(project_a, Phase.DATA_UITVRAAG)
-    _refused(project, Phase.SELECTIE, [gates.MISSING_BAG_DELIVERY])
+    _refused(project, Phase.SELECTIE, [MISSING_BAG_DELIVERY])
 
 
 def test_only_projectleider_may_advance(project_a, uwv):
@@ -256,6 +258,7 @@ def test_only_projectleider_may_advance(project_a, uwv):
 def _open_all_gates(monkeypatch):
     for phase in Phase:
         monkeypatch.setitem(gates.PHASE_GATES, phase, lambda project: [])
+    monkeypatch.setattr(gates.GATES, "_entries", [])  # the gates other apps registered
 
 
 @pytest.mark.parametrize("current", list(Phase), ids=lambda p: p.value)

@@ -70,7 +70,7 @@ def test_project_detail_query_count(
     assert gates.MISSING_DPIA in body
     assert "Naar volgende fase" in body
     # The same page with more partners, roles and transitions costs the same number of queries.
-    from partners.services import role_grant
+    from projects.services import role_grant
     from tests.factories import OrganisationFactory
 
     extra = OrganisationFactory(name="SVB", kind="svb")

@@ -44,8 +44,8 @@ class World:
             "projectpagina": reverse("projects:detail", args=[slug]),
             "project wijzigen (formulier)": reverse("projects:update", args=[slug]),
             "projectplan": reverse("projects:plan_detail", args=[slug, self.plan.version]),
-            "partners": reverse("partners:project_partners", args=[slug]),
-            "rollen": reverse("partners:project_roles", args=[slug]),
+            "partners": reverse("projects:project_partners", args=[slug]),
+            "rollen": reverse("projects:project_roles", args=[slug]),
             "uitvragen": reverse("datasharing:request-list", args=[slug]),
             "levering uploaden": reverse(
                 "datasharing:delivery-upload", args=[slug, self.data_request.pk]
@@ -83,9 +83,9 @@ def build_world(text="Gewone tekst", *, filename: str = "levering.csv") -> World
     t = text if callable(text) else (lambda field: f"{text} #{TEXT_FIELDS.index(field)}")
     from datasharing.models import Delivery
     from datasharing.services import data_request_create, delivery_process, delivery_upload
-    from partners.services import project_convenant_register
     from projects import services
     from projects.constants import Phase
+    from projects.services import project_convenant_register
 
     municipality = OrganisationFactory(
         name=t("organisation.name (gemeente)"), kind="gemeente", gemeentecode="0001"

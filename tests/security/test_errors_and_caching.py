@@ -49,8 +49,8 @@ def _boom(*args, **kwargs):
 @pytest.mark.parametrize(
     ("target", "page"),
     [
-        ("projects.views.project_list_for_user", "projectlijst"),
-        ("projects.views.project_transitions", "projectpagina"),
+        ("projects.views.project.project_list_for_user", "projectlijst"),
+        ("projects.views.project.project_transitions", "projectpagina"),
         ("datasharing.views.selectors.delivery_issue_list", "levering"),
     ],
 )

@@ -83,10 +83,10 @@ HASH_ALLOWLIST: dict[tuple[str, str], str] = {
         "SHA-256 of the whole uploaded file's bytes, to refuse a file delivered twice; the file "
         "is high-entropy content, not a single identifier, and the hash is not a pseudonym."
     ),
-    ("datasharing/matching/services.py", "software_version"): (
+    ("datasharing/matching/services/settings.py", "software_version"): (
         "SHA-256 of the indicator engine's own source files (reproducibility of a run)."
     ),
-    ("datasharing/matching/services.py", "display_pseudonym"): (
+    ("datasharing/matching/services/chunks.py", "display_pseudonym"): (
         "HMAC with a public label over the stored address pseudonym (already an HMAC with the "
         "project key), not over an address; the short display name reveals nothing without "
         "that key."

@@ -16,7 +16,7 @@ from django.utils.html import escape
 
 import pytest
 
-from datasharing.constants import DeliveryStatus
+from datasharing.constants import XLSX_MAX_UNCOMPRESSED_BYTES, DeliveryStatus
 from datasharing.models import Delivery
 from datasharing.services import deliveries
 from partners.models import Convenant
@@ -84,7 +84,8 @@ def plain_zip_as_xlsx() -> bytes:
 
 @pytest.fixture(scope="module")
 def huge_bomb() -> bytes:
-    return zip_bomb_xlsx(deliveries.XLSX_MAX_UNCOMPRESSED + 1024 * 1024)
+    assert XLSX_MAX_UNCOMPRESSED_BYTES < 2**30  # so a 1 GiB bomb is beyond the cap
+    return zip_bomb_xlsx(2**30 + 1024 * 1024)
 
 
 def delivery_corpus(huge_bomb):
@@ -245,7 +246,7 @@ def _pdf_pages(world):
         ),
         (
             "convenant",
-            reverse("partners:convenant_create", args=[world.project.slug]),
+            reverse("projects:convenant_create", args=[world.project.slug]),
             {
                 "organisation": world.partner.pk,
                 "kind": "lsi",

@@ -12,6 +12,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from datasharing.constants import Source
+
 
 class IndicatorCode(StrEnum):
     OVERBEWONING = "OVERBEWONING"
@@ -30,15 +32,7 @@ class Status(StrEnum):
     NOT_EVALUATED = "not_evaluated"
 
 
-class Source(StrEnum):
-    BAG = "bag"
-    BRP = "brp"
-    UITKERING = "uitkering"
-    TOESLAG = "toeslag"
-    HUUR = "huur"
-    KVK = "kvk"
-    ENERGIE = "energie"
-    SIGNAAL = "signaal"
+# The sources are datasharing.constants.Source (formats.md §3), defined once.
 
 
 # An adult is 18 or older on the peildatum (formats.md §4). Fixed by law, hence not a setting.

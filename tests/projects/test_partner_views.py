@@ -5,9 +5,11 @@ from django.urls import reverse
 import pytest
 from guardian.shortcuts import get_perms
 
-from partners import services
-from partners.constants import ROLE_PERMISSIONS, Role
-from partners.models import Convenant, ProjectRole
+from partners import services as partner_services
+from partners.models import Convenant
+from projects import services
+from projects.constants import ROLE_PERMISSIONS, Role
+from projects.models import ProjectRole
 from projects.services import PARTNER_MUNICIPALITY_STAYS
 from tests.factories import OrganisationFactory, UserFactory, pdf_file
 from wijkaanpak.core.models import Event
@@ -25,38 +27,38 @@ def test_partner_add_and_remove_without_js(client, verified_client, project_a, i
     corporatie = OrganisationFactory(name="Woonstichting A", kind="woningcorporatie")
     verified_client(project_a.created_by)
     response = client.post(
-        _url("partners:project_partners", project_a), {"organisation": corporatie.pk}
+        _url("projects:project_partners", project_a), {"organisation": corporatie.pk}
     )
     assert response.status_code == 302 and response.url == _url(
-        "partners:project_partners", project_a
+        "projects:project_partners", project_a
     )
-    assert project_a.partners.filter(organisation=corporatie, left_at__isnull=True).exists()
+    assert project_a.partners.active().filter(organisation=corporatie).exists()
     # Already a partner: the form no longer offers it, so the choice is invalid, beside the field.
     response = client.post(
-        _url("partners:project_partners", project_a), {"organisation": corporatie.pk}
+        _url("projects:project_partners", project_a), {"organisation": corporatie.pk}
     )
     assert response.status_code == 400 and "organisation" in response.context["form"].errors
 
-    partner = project_a.partners.get(organisation=uwv, left_at__isnull=True)
+    partner = project_a.partners.active().get(organisation=uwv)
     response = client.post(
-        _url("partners:partner_remove", project_a, pk=partner.pk), {"reason": "gestopt"}
+        _url("projects:partner_remove", project_a, pk=partner.pk), {"reason": "gestopt"}
     )
     assert response.status_code == 302
     assert get_perms(inspecteur_a, project_a) == []
     municipality = project_a.partners.get(organisation=project_a.municipality)
     response = client.post(
-        _url("partners:partner_remove", project_a, pk=municipality.pk), follow=True
+        _url("projects:partner_remove", project_a, pk=municipality.pk), follow=True
     )
     assert PARTNER_MUNICIPALITY_STAYS in [str(m) for m in response.context["messages"]]
     # A removed partner cannot be removed again: 404.
-    assert client.post(_url("partners:partner_remove", project_a, pk=partner.pk)).status_code == 404
+    assert client.post(_url("projects:partner_remove", project_a, pk=partner.pk)).status_code == 404
 
 
 def test_partner_add_with_htmx_returns_the_section(client, verified_client, project_a):
     svb = OrganisationFactory(name="SVB", kind="svb")
     verified_client(project_a.created_by)
     response = client.post(
-        _url("partners:project_partners", project_a), {"organisation": svb.pk}, **HTMX
+        _url("projects:project_partners", project_a), {"organisation": svb.pk}, **HTMX
     )
     assert response.status_code == 200
     body = response.content.decode()
@@ -71,7 +73,7 @@ def test_convenant_registration(client, verified_client, project_a):
 
     project_partner_add(actor=project_a.created_by, project=project_a, organisation=corporatie)
     verified_client(project_a.created_by)
-    url = _url("partners:convenant_create", project_a)
+    url = _url("projects:convenant_create", project_a)
     assert (
         client.get(url + f"?organisatie={corporatie.pk}").context["form"].initial["organisation"]
         == corporatie.pk
@@ -85,7 +87,7 @@ def test_convenant_registration(client, verified_client, project_a):
     }
     response = client.post(url, data)
     assert response.context["form"].errors["kind"] == [
-        services.CONVENANT_LSI_NOT_PARTY.format(organisatie=corporatie)
+        partner_services.CONVENANT_LSI_NOT_PARTY.format(organisatie=corporatie)
     ]
     data.update(kind="aanvullend", document=pdf_file())
     response = client.post(url, {**data, "document": ""})
@@ -100,7 +102,7 @@ def test_convenant_registration(client, verified_client, project_a):
 def test_role_grant_and_end_with_and_without_htmx(client, verified_client, project_a, uwv):
     person = UserFactory(username="nieuw_uwv", organisation=uwv)
     verified_client(project_a.created_by)
-    url = _url("partners:project_roles", project_a)
+    url = _url("projects:project_roles", project_a)
     assert person in client.get(url).context["form"].fields["person"].queryset
     events = Event.objects.filter(kind="role_granted").count()
 
@@ -117,15 +119,15 @@ def test_role_grant_and_end_with_and_without_htmx(client, verified_client, proje
     response = client.post(url, {"person": person.pk, "role": Role.ADVISEUR})
     assert response.context["form"].non_field_errors() == [services.ROLE_ADVISEUR_ONLY_VNG]
 
-    role = ProjectRole.objects.get(person=person, ended_at__isnull=True)
-    response = client.post(_url("partners:role_end", project_a, pk=role.pk))
+    role = ProjectRole.objects.active().get(person=person)
+    response = client.post(_url("projects:role_end", project_a, pk=role.pk))
     assert response.status_code == 302 and response.url == url
     assert get_perms(person, project_a) == []
-    assert client.post(_url("partners:role_end", project_a, pk=role.pk)).status_code == 404
+    assert client.post(_url("projects:role_end", project_a, pk=role.pk)).status_code == 404
 
 
 def test_role_of_another_project_is_404(client, verified_client, project_a, project_b):
     role_b = ProjectRole.objects.get(project=project_b)
     verified_client(project_a.created_by)
-    assert client.post(_url("partners:role_end", project_a, pk=role_b.pk)).status_code == 404
+    assert client.post(_url("projects:role_end", project_a, pk=role_b.pk)).status_code == 404
     assert ProjectRole.objects.get(pk=role_b.pk).ended_at is None

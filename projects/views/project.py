@@ -13,14 +13,12 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from partners.constants import ProjectPerm
-from partners.selectors import project_roles
 from wijkaanpak.core.exceptions import ApplicationError
 from wijkaanpak.core.views import ApplicationErrorFormMixin
 
-from . import services
-from .constants import PHASE_ORDER, Phase, phase_reached
-from .forms import (
+from .. import services
+from ..constants import PHASE_ORDER, Phase, ProjectPerm, phase_reached
+from ..forms import (
     AdvanceForm,
     CollegebesluitForm,
     DpiaForm,
@@ -29,7 +27,7 @@ from .forms import (
     ProjectUpdateForm,
     ProjectvoorstelForm,
 )
-from .selectors import (
+from ..selectors import (
     project_document_get_for_user,
     project_documents,
     project_get_for_user,
@@ -37,6 +35,7 @@ from .selectors import (
     project_partners_overview,
     project_plan_get,
     project_plan_versions,
+    project_roles,
     project_transitions,
     user_has_project_perm,
 )

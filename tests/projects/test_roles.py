@@ -7,9 +7,10 @@ from django.utils import timezone
 import pytest
 from guardian.shortcuts import get_perms
 
-from partners import services
-from partners.constants import ROLE_PERMISSIONS, ProjectPerm, Role
-from partners.models import ProjectRole
+from partners import services as partner_services
+from projects import services
+from projects.constants import ROLE_PERMISSIONS, ProjectPerm, Role
+from projects.models import ProjectRole
 from projects.selectors import PERSONAL_DATA_PERMS, user_has_project_perm
 from projects.services import project_partner_add, project_partner_remove
 from tests.factories import OrganisationFactory, UserFactory, pdf_file
@@ -118,14 +119,14 @@ def test_partner_removal_ends_roles_and_permissions_at_once(
     project_a, uwv, inspecteur_a, behandelaar_a
 ):
     assert user_has_project_perm(user=inspecteur_a, project=project_a, perm=ProjectPerm.VIEW)
-    partner = project_a.partners.get(organisation=uwv, left_at__isnull=True)
+    partner = project_a.partners.active().get(organisation=uwv)
 
     project_partner_remove(actor=project_a.created_by, partner=partner, reason="convenant opgezegd")
 
     for person in (inspecteur_a, behandelaar_a):
         assert _perms(person, project_a) == set()
         assert _effective(person, project_a) == set()
-        assert not ProjectRole.objects.filter(person=person, ended_at__isnull=True).exists()
+        assert not ProjectRole.objects.active().filter(person=person).exists()
     assert Event.objects.filter(kind="role_ended", project=project_a).count() == 2
     assert Event.objects.filter(kind="partner_removed", project=project_a).count() == 1
 
@@ -138,7 +139,7 @@ def test_expired_convenant_removes_personal_data_perms_on_next_check(
     )
     convenant = next(c for c in convenants if c.organisation == uwv)
 
-    services.convenant_end(
+    partner_services.convenant_end(
         actor=project_a.created_by,
         convenant=convenant,
         valid_until=timezone.localdate() - timedelta(days=1),
@@ -162,7 +163,9 @@ def test_project_convenant_register(project_a, project_b, gemeente_a):
         services.project_convenant_register(
             actor=leader, project=project_a, organisation=corporatie, kind="lsi", **common
         )
-    assert excinfo.value.message == services.CONVENANT_LSI_NOT_PARTY.format(organisatie=corporatie)
+    assert excinfo.value.message == partner_services.CONVENANT_LSI_NOT_PARTY.format(
+        organisatie=corporatie
+    )
     with pytest.raises(ApplicationError) as excinfo:
         services.project_convenant_register(
             actor=leader,
@@ -173,7 +176,7 @@ def test_project_convenant_register(project_a, project_b, gemeente_a):
             valid_from=date(2025, 1, 1),
             valid_until=date(2024, 1, 1),
         )
-    assert excinfo.value.message == services.CONVENANT_PERIOD_INVALID
+    assert excinfo.value.message == partner_services.CONVENANT_PERIOD_INVALID
     with pytest.raises(NotPermitted):
         services.project_convenant_register(
             actor=project_b.created_by,

@@ -10,23 +10,28 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView
 
-from projects.selectors import project_partners_overview
-from projects.services import project_partner_add, project_partner_remove
-from projects.views import ProjectScopedMixin
 from wijkaanpak.core.exceptions import ApplicationError
 from wijkaanpak.core.views import ApplicationErrorFormMixin
 
-from .constants import ProjectPerm, Role
-from .forms import ConvenantForm, PartnerAddForm, PartnerRemoveForm, RoleEndForm, RoleGrantForm
-from .selectors import (
+from ..constants import ProjectPerm, Role
+from ..forms import ConvenantForm, PartnerAddForm, PartnerRemoveForm, RoleEndForm, RoleGrantForm
+from ..selectors import (
     organisations_not_in_project,
     people_for_project,
     project_partner_get,
     project_partner_organisations,
+    project_partners_overview,
     project_role_get,
     project_roles,
 )
-from .services import project_convenant_register, role_end, role_grant
+from ..services import (
+    project_convenant_register,
+    project_partner_add,
+    project_partner_remove,
+    role_end,
+    role_grant,
+)
+from .project import ProjectScopedMixin
 
 PARTNER_ADDED = "{organisatie} neemt nu deel aan het project. Registreer ook het convenant."
 PARTNER_REMOVED = (
@@ -83,11 +88,11 @@ class ManagedSectionView(ProjectScopedMixin, View):
 
 
 class ProjectPartnersView(ManagedSectionView):
-    template_name = "partners/project_partners.html"
-    partial_template_name = "partners/_partner_section.html"
+    template_name = "projects/project_partners.html"
+    partial_template_name = "projects/_partner_section.html"
 
     def section_url(self) -> str:
-        return reverse("partners:project_partners", kwargs={"slug": self.project.slug})
+        return reverse("projects:project_partners", kwargs={"slug": self.project.slug})
 
     def build_form(self, data=None):
         return PartnerAddForm(
@@ -130,7 +135,7 @@ class PartnerRemoveView(ProjectPartnersView):
 
 class ConvenantCreateView(ProjectScopedMixin, ApplicationErrorFormMixin, FormView):
     project_perm = ProjectPerm.MANAGE
-    template_name = "partners/convenant_form.html"
+    template_name = "projects/convenant_form.html"
     form_class = ConvenantForm
 
     def get_form_kwargs(self):
@@ -158,15 +163,15 @@ class ConvenantCreateView(ProjectScopedMixin, ApplicationErrorFormMixin, FormVie
             document=data["document"],
         )
         messages.success(self.request, CONVENANT_SAVED.format(organisatie=convenant.organisation))
-        return redirect("partners:project_partners", slug=self.project.slug)
+        return redirect("projects:project_partners", slug=self.project.slug)
 
 
 class ProjectRolesView(ManagedSectionView):
-    template_name = "partners/project_roles.html"
-    partial_template_name = "partners/_role_section.html"
+    template_name = "projects/project_roles.html"
+    partial_template_name = "projects/_role_section.html"
 
     def section_url(self) -> str:
-        return reverse("partners:project_roles", kwargs={"slug": self.project.slug})
+        return reverse("projects:project_roles", kwargs={"slug": self.project.slug})
 
     def build_form(self, data=None):
         return RoleGrantForm(data, people=people_for_project(project=self.project))

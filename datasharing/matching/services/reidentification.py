@@ -1,0 +1,85 @@
+"""Re-identification of approved addresses only, each logged with its reason first (R20/R21)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+import structlog
+
+from projects.constants import ProjectPerm
+from projects.selectors import project_perm_require
+from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition
+from wijkaanpak.core.processing_log import processing_log_write
+
+from ..constants import (
+    ProposalStatus,
+)
+from ..models import (
+    Reidentification,
+    SelectionProposal,
+)
+from .selection import reason_required
+
+logger = structlog.get_logger(__name__)
+
+NOT_ALLOWED_REIDENTIFY = "U mag de adressen van dit project niet inzien."
+
+NOT_APPROVED = "Alleen goedgekeurde adressen kunnen worden herleid."
+
+ADDRESS_NOT_IN_VAULT = "Het adres kan niet worden herleid: het staat niet (meer) in de adreskluis."
+
+
+def address_format(parts: dict) -> str:
+    """'1234AB 12 A-BIS' from the vault's parts."""
+    number = (
+        f"{parts.get('huisnummer', '')}"
+        f"{(' ' + parts['huisletter']) if parts.get('huisletter') else ''}"
+    )
+    toevoeging = parts.get("huisnummertoevoeging") or ""
+    postcode = parts.get("postcode", "")
+    postcode = f"{postcode[:4]} {postcode[4:]}" if len(postcode) == 6 else postcode
+    return f"{postcode} {number}{('-' + toevoeging) if toevoeging else ''}".strip()
+
+
+@transaction.atomic
+def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> str:
+    """Decrypt the real address of an approved address.
+
+    Logged first, with who, why and when (R20/R21).
+    """
+    from datasharing.pseudonymisation import vault_lookup
+
+    project = proposal.project
+    project_perm_require(
+        actor=actor,
+        project=project,
+        perm=ProjectPerm.VIEW_ADDRESSES,
+        message=NOT_ALLOWED_REIDENTIFY,
+    )
+    reason = reason_required(reason)
+    proposal = SelectionProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.APPROVED:
+        raise InvalidTransition(NOT_APPROVED)
+    entries = processing_log_write(
+        actor=actor,
+        action="reidentify",
+        name="adres herleiden (vier ogen goedgekeurd)",
+        ground="reidentification",
+        project=project,
+        obj=proposal,
+        data_subject_ids=[proposal.address_key],
+        data_subject_id_type="adrespseudoniem",
+    )
+    parts = vault_lookup(project=project, address_key=proposal.address_key)
+    if not parts:
+        raise ApplicationError(ADDRESS_NOT_IN_VAULT)
+    address = address_format(parts)
+    Reidentification.objects.create(
+        project=project,
+        proposal=proposal,
+        address_key=proposal.address_key,
+        actor=actor,
+        reason=reason,
+        processing_log_operation_id=entries[0].operation_id,
+    )
+    return address

@@ -1,0 +1,48 @@
+"""Project pages (project.py) and the partner, convenant and role pages of a project
+(partners.py). Thin class-based views over selectors and services (style rules 14, 17)."""
+
+from .partners import (
+    ConvenantCreateView,
+    PartnerRemoveView,
+    ProjectPartnersView,
+    ProjectRolesView,
+    RoleEndView,
+)
+from .project import (
+    CollegebesluitView,
+    DocumentDownloadView,
+    DpiaView,
+    ProjectAdvanceView,
+    ProjectCreateView,
+    ProjectDetailView,
+    ProjectListView,
+    ProjectplanAcknowledgeView,
+    ProjectplanAdoptView,
+    ProjectplanCreateView,
+    ProjectplanDetailView,
+    ProjectScopedMixin,
+    ProjectUpdateView,
+    ProjectvoorstelView,
+)
+
+__all__ = [
+    "CollegebesluitView",
+    "ConvenantCreateView",
+    "DocumentDownloadView",
+    "DpiaView",
+    "PartnerRemoveView",
+    "ProjectAdvanceView",
+    "ProjectCreateView",
+    "ProjectDetailView",
+    "ProjectListView",
+    "ProjectPartnersView",
+    "ProjectRolesView",
+    "ProjectScopedMixin",
+    "ProjectUpdateView",
+    "ProjectplanAcknowledgeView",
+    "ProjectplanAdoptView",
+    "ProjectplanCreateView",
+    "ProjectplanDetailView",
+    "ProjectvoorstelView",
+    "RoleEndView",
+]
