@@ -27,7 +27,7 @@ from django.utils import timezone
 
 import structlog
 
-from datasharing.constants import Source
+from datasharing.constants import MATCHED_SOURCES, Source
 from datasharing.selectors import accepted_deliveries
 from partners.constants import ProjectPerm
 from projects.constants import Phase, phase_reached
@@ -224,7 +224,11 @@ def matching_run_create(*, actor, project: Project, chunk_count: int | None = No
         raise InvalidTransition(PROJECT_CLOSED)
     if not phase_reached(project.phase, Phase.DATA_UITVRAAG):
         raise InvalidTransition(PHASE_TOO_EARLY)
-    deliveries = list(accepted_deliveries(project=project).select_related("organisation"))
+    deliveries = list(
+        accepted_deliveries(project=project)
+        .filter(source__in=MATCHED_SOURCES)
+        .select_related("organisation")
+    )
     if not any(d.source == Source.BAG for d in deliveries):
         raise InvalidTransition(NO_BAG_DELIVERY)
     if MatchingRun.objects.filter(project=project, status__in=ACTIVE_RUN_STATUSES).exists():
@@ -884,24 +888,20 @@ def selection_close(*, actor, project: Project) -> SelectionClosure:
 
 
 def address_format(parts: dict) -> str:
-    """'1234AB 12 A-BIS' from the vault's parts."""
-    number = (
-        f"{parts.get('huisnummer', '')}"
-        f"{(' ' + parts['huisletter']) if parts.get('huisletter') else ''}"
-    )
-    toevoeging = parts.get("huisnummertoevoeging") or ""
-    postcode = parts.get("postcode", "")
-    postcode = f"{postcode[:4]} {postcode[4:]}" if len(postcode) == 6 else postcode
-    return f"{postcode} {number}{('-' + toevoeging) if toevoeging else ''}".strip()
+    """'Kerkstraat 12 A-BIS, 1234 AB Venlo' (or '1234 AB 12 A-BIS') from the vault's parts."""
+    from datasharing.pseudonymisation import RealAddress
+
+    return str(RealAddress.from_vault(parts))
 
 
 @transaction.atomic
-def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> str:
-    """Decrypt the real address of an approved address.
+def address_reidentify(*, actor, proposal: SelectionProposal, reason: str):
+    """Decrypt the real address of an approved address: a RealAddress (postcode, huisnummer,
+    huisletter, toevoeging, straatnaam, woonplaats).
 
     Logged first, with who, why and when (R20/R21).
     """
-    from datasharing.pseudonymisation import vault_lookup
+    from datasharing.pseudonymisation import RealAddress, vault_lookup
 
     project = proposal.project
     project_perm_require(
@@ -927,7 +927,7 @@ def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> st
     parts = vault_lookup(project=project, address_key=proposal.address_key)
     if not parts:
         raise ApplicationError(ADDRESS_NOT_IN_VAULT)
-    address = address_format(parts)
+    address = RealAddress.from_vault(parts)
     Reidentification.objects.create(
         project=project,
         proposal=proposal,

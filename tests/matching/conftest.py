@@ -44,6 +44,7 @@ SAMPLE_FILES: list[tuple[str, str, str]] = [
     ("signaal_politie.csv", "signaal", "politie"),
     ("signaal_corporatie.csv", "signaal", "woningcorporatie"),
     ("signaal_uwv.csv", "signaal", "uwv"),
+    ("eigendom.csv", "eigendom", "gemeente"),  # not matched; delivered as every source is
 ]
 
 
