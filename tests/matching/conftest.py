@@ -48,6 +48,13 @@ SAMPLE_FILES: list[tuple[str, str, str]] = [
 ]
 
 
+def sample_buurtcodes() -> list[str]:
+    """The project area of the sample neighbourhood: the buurten of its bag.csv."""
+    lines = (SAMPLE_DIR / "bag.csv").read_text(encoding="utf-8-sig").splitlines()
+    column = lines[0].split(",").index("buurtcode")
+    return sorted({line.split(",")[column] for line in lines[1:] if line})
+
+
 def expected_fired() -> dict[str, list[str]]:
     return json.loads((SAMPLE_DIR / "expected.json").read_text())["fired"]
 
@@ -108,6 +115,7 @@ def deliver(
             delivery.error_message,
             delivery.report,
         )
+        assert delivery.report["outside_area_rows"] in (0, None), filename  # the sample's area
         deliveries.append(delivery)
     return deliveries
 
@@ -137,7 +145,10 @@ def uitvraag_project(projectleider_a, partner_orgs):
     from projects.services import project_partner_add
 
     project = ProjectFactory(
-        created_by=projectleider_a, partners=[partner_orgs["uwv"]], peildatum=date(2026, 10, 1)
+        created_by=projectleider_a,
+        partners=[partner_orgs["uwv"]],
+        peildatum=date(2026, 10, 1),
+        buurtcodes=sample_buurtcodes(),
     )
     for kind in ("svb", "belastingdienst", "politie", "woningcorporatie"):
         project_partner_add(actor=projectleider_a, project=project, organisation=partner_orgs[kind])
