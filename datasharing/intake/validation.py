@@ -325,8 +325,8 @@ def mask_value(column_type: ColumnType | str | None, value: object) -> str:
     BSN columns (and eigenaar_id): everything but the last 3 characters becomes '*' (short values
     entirely). Other columns: every run of 8+ digits, also when spaces or dots separate them (a
     possible BSN in a shifted or wrong column, or in text), is masked the same way, and the value
-    is truncated to MAX_SHOWN_VALUE_LENGTH characters. Control
-    characters become spaces, so a value cannot forge report or log lines.
+    is truncated to MAX_SHOWN_VALUE_LENGTH characters. Control characters become spaces, so a
+    value cannot forge report or log lines.
     """
     text = "" if value is None else _CONTROL_CHARS.sub(" ", str(value))
     if not text:

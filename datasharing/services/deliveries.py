@@ -363,8 +363,9 @@ def _area_for(delivery: Delivery):
 
 
 def _outcome_from(result) -> IntakeOutcome:
-    """The intake layer's ValidationResult as stored here; report lines via `report_lines`
-    (fatal errors, columns not stored, invalid cells and warnings), values already masked."""
+    """The intake layer's ValidationResult as stored here; report lines via `report_entries`
+    (fatal errors, columns not stored, rows outside the area, invalid cells and warnings, each
+    with its severity), values already masked."""
     from datasharing.intake import validation
 
     lines = [
