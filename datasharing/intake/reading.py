@@ -18,7 +18,7 @@ are collected in the column `OVERFLOW_COLUMN`, so that validation can report the
 Typed cells (.xlsx). A date cell becomes its YYYY-MM-DD text and a number its plain decimal text.
 A number has lost the leading zeros of an identifier (a BSN 012345678 typed into a cell is the
 number 12345678), which only the contract can restore; so `table.attrs[NUMERIC_CELLS]` holds, per
-column position, which cells of the table were numeric (`numeric_cells(table)` reads it).
+column position, which cells of the table were numeric (`numeric_cells(table, position)`).
 """
 
 from __future__ import annotations
