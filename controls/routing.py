@@ -323,18 +323,14 @@ def _first_solution(model: pywrapcp.RoutingModel, deadline: float):
     best = None
     for name in FIRST_SOLUTION_STRATEGIES:
         parameters = pywrapcp.DefaultRoutingSearchParameters()
-        parameters.first_solution_strategy = getattr(
-            routing_enums_pb2.FirstSolutionStrategy, name
-        )
+        parameters.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, name)
         parameters.local_search_metaheuristic = (
             routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
         )
         parameters.solution_limit = 1  # the constructive solution only, no local search
         parameters.time_limit.FromMilliseconds(_remaining_ms(deadline))
         solution = model.SolveWithParameters(parameters)
-        if solution is not None and (
-            best is None or solution.ObjectiveValue() < best[0]
-        ):
+        if solution is not None and (best is None or solution.ObjectiveValue() < best[0]):
             best = (solution.ObjectiveValue(), _routes(model, solution))
     if best is None:
         return None

@@ -12,13 +12,34 @@ class Source(models.TextChoices):
     KVK = "kvk", "KvK-inschrijvingen"
     ENERGIE = "energie", "Energieverbruik"
     SIGNAAL = "signaal", "Signalen (verwonderadressen)"
+    EIGENDOM = "eigendom", "Eigendom (Kadaster, BRK)"
 
 
 # Sources whose rows carry an address (address_key/nummeraanduiding_key columns): the BAG
 # itself and the sources linked to the project area by address; the others name persons only.
 ADDRESSED_SOURCES = frozenset(
-    {Source.BAG, Source.BRP, Source.HUUR, Source.KVK, Source.ENERGIE, Source.SIGNAAL}
+    {
+        Source.BAG,
+        Source.BRP,
+        Source.HUUR,
+        Source.KVK,
+        Source.ENERGIE,
+        Source.SIGNAAL,
+        Source.EIGENDOM,
+    }
 )
+
+# Sources the risk indicators read (formats.md §4): a matching run uses only their deliveries.
+# eigendom serves the owner view after the visits and is never matched.
+MATCHED_SOURCES = frozenset(Source) - {Source.EIGENDOM}
+
+
+class IssueSeverity(models.TextChoices):
+    """A validation report line: an error (not stored) or a warning (stored, but look at it).
+    The values are datasharing.intake.validation's ERROR and WARNING."""
+
+    FOUT = "fout", "Fout"
+    WAARSCHUWING = "waarschuwing", "Waarschuwing"
 
 
 # What a delivery may be, and how large (security R14). Checked at upload (services.deliveries,

@@ -37,6 +37,7 @@ DELIVERIES = [
     ("signaal_politie.csv", "signaal", "Politie"),
     ("signaal_corporatie.csv", "signaal", "woningcorporatie"),
     ("signaal_uwv.csv", "signaal", "UWV"),
+    ("eigendom.csv", "eigendom", "municipality"),
 ]
 
 

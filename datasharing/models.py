@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .constants import DataRequestStatus, DeliveryStatus, DestructionRule, Source
+from .constants import DataRequestStatus, DeliveryStatus, DestructionRule, IssueSeverity, Source
 
 KEY_LENGTH = 64  # hex HMAC-SHA-256
 
@@ -149,6 +149,9 @@ class DeliveryIssue(models.Model):
     *masked* (never a full BSN) and the Dutch reason. Destroyed with the project's personal data."""
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="issues")
+    severity = models.CharField(
+        "soort", max_length=12, choices=IssueSeverity.choices, default=IssueSeverity.FOUT
+    )
     row_number = models.PositiveIntegerField("rij", null=True, blank=True)
     column = models.CharField("kolom", max_length=200, blank=True)
     masked_value = models.CharField("waarde (gemaskeerd)", max_length=200, blank=True)
@@ -267,7 +270,8 @@ class KvkRecord(PseudonymisedRecord):
     kvk_key = models.CharField(max_length=KEY_LENGTH)
     address_key = models.CharField(max_length=KEY_LENGTH, blank=True)
     nummeraanduiding_key = models.CharField(max_length=KEY_LENGTH, blank=True)
-    sbi_code = models.CharField(max_length=10, blank=True)
+    # Free text: room for a BSN replaced by '[BSN verwijderd]' in a 10-character code.
+    sbi_code = models.CharField(max_length=20, blank=True)
     datum_inschrijving = models.DateField(null=True)
 
 
@@ -282,8 +286,22 @@ class EnergieRecord(PseudonymisedRecord):
 class SignaalRecord(PseudonymisedRecord):
     address_key = models.CharField(max_length=KEY_LENGTH, blank=True)
     nummeraanduiding_key = models.CharField(max_length=KEY_LENGTH, blank=True)
-    signaal = models.CharField(max_length=500)
+    # Free text of at most 500 characters as delivered; a BSN in it becomes '[BSN verwijderd]',
+    # which may make the stored text longer (formats.md §4).
+    signaal = models.TextField()
     datum = models.DateField(null=True)
+
+
+class EigendomRecord(PseudonymisedRecord):
+    """Who owns the address (Kadaster): a person's BSN as person_key, a company's kvk_nummer as
+    kvk_key (the other one blank). Not read by any indicator; the owner view uses it."""
+
+    address_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    nummeraanduiding_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    person_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    kvk_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    eigenaar_soort = models.CharField(max_length=20)
+    datum_eigendom = models.DateField(null=True)
 
 
 RECORD_MODELS: dict[str, type[PseudonymisedRecord]] = {
@@ -295,6 +313,7 @@ RECORD_MODELS: dict[str, type[PseudonymisedRecord]] = {
     Source.KVK: KvkRecord,
     Source.ENERGIE: EnergieRecord,
     Source.SIGNAAL: SignaalRecord,
+    Source.EIGENDOM: EigendomRecord,
 }
 
 

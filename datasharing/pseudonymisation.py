@@ -412,9 +412,59 @@ def pseudonymise(*, project, kind: Kind | str, values: Sequence) -> list[str]:
 ADDRESS_PARTS = ("postcode", "huisnummer", "huisletter", "huisnummertoevoeging")
 
 
+@dataclass(frozen=True)
+class RealAddress:
+    """A re-identified address: the parts the vault holds. `str()` is the one-line form,
+    'Kerkstraat 12 A-BIS, 5911 AB Venlo', or '5911 AB 12 A-BIS' when the BAG delivery gave no
+    street and place."""
+
+    postcode: str
+    huisnummer: str
+    huisletter: str = ""
+    toevoeging: str = ""
+    straatnaam: str = ""
+    woonplaats: str = ""
+    nummeraanduiding_id: str = ""
+
+    @classmethod
+    def from_vault(cls, parts: dict) -> RealAddress:
+        def part(name: str) -> str:
+            return str(parts.get(name) or "")
+
+        return cls(
+            postcode=part("postcode"),
+            huisnummer=part("huisnummer"),
+            huisletter=part("huisletter"),
+            toevoeging=part("huisnummertoevoeging"),
+            straatnaam=part("straatnaam"),
+            woonplaats=part("woonplaats"),
+            nummeraanduiding_id=part("nummeraanduiding_id"),
+        )
+
+    @property
+    def postcode_display(self) -> str:
+        """'1234 AB'."""
+        code = self.postcode
+        return f"{code[:4]} {code[4:]}" if len(code) == 6 else code
+
+    @property
+    def number_display(self) -> str:
+        """'12 A-BIS': huisnummer, huisletter, toevoeging."""
+        number = f"{self.huisnummer}{(' ' + self.huisletter) if self.huisletter else ''}"
+        return f"{number}{('-' + self.toevoeging) if self.toevoeging else ''}"
+
+    def __str__(self) -> str:
+        if self.straatnaam:
+            place = f"{self.postcode_display} {self.woonplaats}".strip()
+            return f"{self.straatnaam} {self.number_display}, {place}"
+        line = f"{self.postcode_display} {self.number_display}"
+        return f"{line}, {self.woonplaats}" if self.woonplaats else line.strip()
+
+
 def vault_lookup(*, project, address_key: str) -> dict | None:
     """Decrypt ONE address of the vault: {postcode, huisnummer, huisletter, huisnummertoevoeging}
-    (plus nummeraanduiding_id when the BAG delivery had it), or None when the vault has no entry.
+    (plus nummeraanduiding_id, straatnaam and woonplaats when the BAG delivery had them), or None
+    when the vault has no entry. `RealAddress.from_vault` gives it its shape.
 
     Only for re-identification of an address approved under four eyes; the caller checks that
     approval and writes the processing log (ground "reidentification") before showing it.

@@ -6,14 +6,17 @@ Who sees a delivery and its validation report: the project's analysts and projec
 valid convenant sees nothing (projects.selectors.user_has_project_perm checks it on every call).
 """
 
-from django.db.models import Count, Prefetch, QuerySet
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Min, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from projects.constants import ProjectPerm
 from projects.models import Project
 from projects.selectors import user_has_project_perm
 
-from .constants import DeliveryStatus, Source
+from .constants import DeliveryStatus, IssueSeverity, Source
 from .models import DataRequest, Delivery, DeliveryIssue, DestructionRecord
 
 
@@ -22,6 +25,19 @@ def project_has_accepted_bag_delivery(*, project: Project) -> bool:
     return Delivery.objects.filter(
         project=project, source=Source.BAG, status=DeliveryStatus.GEACCEPTEERD
     ).exists()
+
+
+def project_bag_area_postcodes(*, project) -> set[str] | None:
+    """The postcodes of the addresses inside the project's area of its accepted bag deliveries
+    (kept in their reports by the intake), or None when it has no accepted bag delivery."""
+    reports = list(
+        Delivery.objects.filter(
+            project=project, source=Source.BAG, status=DeliveryStatus.GEACCEPTEERD
+        ).values_list("report", flat=True)
+    )
+    if not reports:
+        return None
+    return {postcode for report in reports for postcode in (report or {}).get("area_postcodes", [])}
 
 
 def _scope(*, user, project: Project) -> tuple[bool, int | None] | None:
@@ -102,6 +118,74 @@ def delivery_get_for_user(*, user, pk: int) -> Delivery:
 def delivery_issue_list(*, delivery: Delivery) -> QuerySet[DeliveryIssue]:
     """The report lines of a delivery the caller already obtained through delivery_get_for_user."""
     return DeliveryIssue.objects.filter(delivery=delivery).order_by("row_number", "id")
+
+
+REPORT_EXAMPLES_PER_GROUP = 3
+
+
+@dataclass
+class IssueGroup:
+    """The row issues of one (column, reason): how many rows, and the first few as examples."""
+
+    column: str
+    reason: str
+    count: int
+    examples: list[DeliveryIssue] = field(default_factory=list)
+
+
+@dataclass
+class DeliveryReport:
+    """A delivery's report as its page shows it: file-level lines apart, row lines grouped."""
+
+    file_errors: list[DeliveryIssue]
+    file_warnings: list[DeliveryIssue]
+    error_groups: list[IssueGroup]
+    warning_groups: list[IssueGroup]
+
+    @property
+    def error_rows(self) -> int:
+        return sum(group.count for group in self.error_groups)
+
+    @property
+    def warning_rows(self) -> int:
+        return sum(group.count for group in self.warning_groups)
+
+
+def delivery_report(*, delivery: Delivery) -> DeliveryReport:
+    """The report of a delivery the caller obtained through delivery_get_for_user, in three
+    queries: the file-level lines, a count per (severity, column, reason), and the first
+    REPORT_EXAMPLES_PER_GROUP rows of each group (a window function). Groups in file order."""
+    lines = DeliveryIssue.objects.filter(delivery=delivery)
+    file_lines = list(lines.filter(row_number__isnull=True).order_by("id"))
+    rows = lines.filter(row_number__isnull=False)
+    counts = (
+        rows.values("severity", "column", "reason")
+        .annotate(count=Count("id"), first_row=Min("row_number"), first_id=Min("id"))
+        .order_by("first_row", "first_id")
+    )
+    groups: dict[tuple[str, str, str], IssueGroup] = {
+        (c["severity"], c["column"], c["reason"]): IssueGroup(
+            column=c["column"], reason=c["reason"], count=c["count"]
+        )
+        for c in counts
+    }
+    examples = rows.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("severity"), F("column"), F("reason")],
+            order_by=[F("row_number").asc(), F("id").asc()],
+        )
+    ).filter(rank__lte=REPORT_EXAMPLES_PER_GROUP)
+    for issue in examples.order_by("row_number", "id"):
+        group = groups.get((issue.severity, issue.column, issue.reason))
+        if group is not None:
+            group.examples.append(issue)
+    return DeliveryReport(
+        file_errors=[line for line in file_lines if line.severity == IssueSeverity.FOUT],
+        file_warnings=[line for line in file_lines if line.severity != IssueSeverity.FOUT],
+        error_groups=[g for (sev, _, _), g in groups.items() if sev == IssueSeverity.FOUT],
+        warning_groups=[g for (sev, _, _), g in groups.items() if sev != IssueSeverity.FOUT],
+    )
 
 
 def destruction_list_for_user(*, user, project: Project) -> QuerySet[DestructionRecord]:

@@ -19,10 +19,9 @@ from wijkaanpak.core.processing_log import processing_log_write
 from wijkaanpak.core.views import ApplicationErrorFormMixin
 
 from . import selectors, services
-from .constants import DeliveryStatus
+from .constants import DataRequestStatus, DeliveryStatus
 from .forms import DataRequestForm, DataRequestWithdrawForm, DeliveryUploadForm
 
-REPORT_ROWS_ON_PAGE = 500
 PROCESSING_STATUSES = (DeliveryStatus.ONTVANGEN, DeliveryStatus.VERWERKEN)
 
 
@@ -144,25 +143,35 @@ class DeliveryUploadView(ProjectMixin, ApplicationErrorFormMixin, FormView):
         delivery = services.delivery_upload(
             actor=self.request.user, data_request=self.data_request, file=form.cleaned_data["file"]
         )
-        messages.success(self.request, "Het bestand is ontvangen en wordt gecontroleerd.")
+        # No message here: the delivery's page states its one outcome (received, processing,
+        # accepted or rejected), also when processing finished before the redirect.
         return redirect("datasharing:delivery-detail", pk=delivery.pk)
 
 
 class DeliveryDetailView(TemplateView):
+    """A delivery and its report: one outcome, file-level lines, row errors and warnings grouped
+    by reason (the full list is the CSV), and 'Nieuw bestand leveren' for its deliverers."""
+
     template_name = "datasharing/delivery_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        delivery = selectors.delivery_get_for_user(user=self.request.user, pk=kwargs["pk"])
+        user = self.request.user
+        delivery = selectors.delivery_get_for_user(user=user, pk=kwargs["pk"])
         _log_read(self.request, delivery, "delivery_view")
-        issues = list(selectors.delivery_issue_list(delivery=delivery)[: REPORT_ROWS_ON_PAGE + 1])
+        processing = delivery.status in PROCESSING_STATUSES
         context.update(
             delivery=delivery,
             project=delivery.project,
-            processing=delivery.status in PROCESSING_STATUSES,
-            issues=issues[:REPORT_ROWS_ON_PAGE],
-            issues_truncated=len(issues) > REPORT_ROWS_ON_PAGE,
-            report=delivery.report or {},
+            processing=processing,
+            report=None if processing else selectors.delivery_report(delivery=delivery),
+            summary=delivery.report or {},
+            can_deliver_again=not processing
+            and delivery.data_request.status != DataRequestStatus.INGETROKKEN
+            and user.organisation_id == delivery.organisation_id
+            and user_has_project_perm(
+                user=user, project=delivery.project, perm=ProjectPerm.DELIVER
+            ),
         )
         return context
 

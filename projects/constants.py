@@ -96,3 +96,24 @@ ROLE_PERMISSIONS: dict[Role, frozenset[ProjectPerm]] = {
     Role.BEHANDELAAR: frozenset({ProjectPerm.VIEW, ProjectPerm.HANDLE_REFERRALS}),
     Role.ADVISEUR: frozenset({ProjectPerm.VIEW, ProjectPerm.VIEW_AGGREGATES}),
 }
+
+
+# Retention periods a project may set (issue #8 item 6), the same bound in the model and the form:
+# data of addresses that were not selected at most half a year after the selection closes, the
+# selection at most 2 years, everything at most a year after the project closes (the key is
+# destroyed then, so a longer period would postpone crypto-shredding).
+RETENTION_UNSELECTED_WEEKS_MAX = 26
+RETENTION_SELECTION_MONTHS_MAX = 24
+RETENTION_AFTER_CLOSE_WEEKS_MAX = 52
+RETENTION_UNSELECTED_TOO_LONG = (
+    f"Ten hoogste {RETENTION_UNSELECTED_WEEKS_MAX} weken: gegevens van niet-geselecteerde "
+    "adressen worden niet langer bewaard."
+)
+RETENTION_SELECTION_TOO_LONG = (
+    f"Ten hoogste {RETENTION_SELECTION_MONTHS_MAX} maanden (2 jaar): de selectie wordt niet "
+    "langer bewaard."
+)
+RETENTION_AFTER_CLOSE_TOO_LONG = (
+    f"Ten hoogste {RETENTION_AFTER_CLOSE_WEEKS_MAX} weken: na afsluiten worden de "
+    "persoonsgegevens en de sleutel binnen een jaar vernietigd."
+)

@@ -7,6 +7,7 @@ changes nothing. Other apps' demo builders find the data-uitvraag project throug
 `DEMO_PROJECT_SLUGS[Phase.DATA_UITVRAAG]` and the people through `DEMO_USERNAMES`.
 """
 
+import io
 from datetime import date
 
 from django.core.files.base import ContentFile
@@ -62,17 +63,28 @@ DEMO_PROJECT_SLUGS = {
 }
 PARTNERS = ["UWV", "SVB", "Belastingdienst", "Politie", WONINGCORPORATIE, "VNG Naleving"]
 
-_PDF = (
-    b"%PDF-1.4\n"
-    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n"
-    b"%%EOF\n"
-)
+# The area of the demo projects: where the synthetic deliveries of datasharing/demo_data (the
+# wijk-300 neighbourhood) lie — buurten 01–09 of wijken 01–09 (BU0983wwbb) and their postcodes.
+DEMO_BUURTCODES = [
+    f"BU0983{wijk:02d}{buurt:02d}" for wijk in range(1, 10) for buurt in range(1, 10)
+]
+DEMO_POSTCODES = [
+    *("5911FU", "5911ID", "5911MN", "5911MV", "5911QH", "5911UR", "5911WO"),
+    *("5912DP", "5912LH", "5912NX", "5912SD", "5912SZ", "5913AA", "5913XZ"),
+    *("5914JA", "5914PR", "5914RU", "5914UM", "5914YO", "5915VG", "5915YY"),
+    *("5916HY", "5916JD", "5916KX", "5916QN"),
+]
 
 
 def _pdf(name: str) -> ContentFile:
-    return ContentFile(_PDF, name=name)
+    """A real one-page PDF (the upload pages accept only what pypdf reads as one)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return ContentFile(buffer.getvalue(), name=name)
 
 
 def _organisations() -> dict[str, Organisation]:
@@ -197,8 +209,8 @@ def _project(
             name=PROJECT_NAMES[phase],
             problem_analysis="Signalen van overbewoning, adresfraude en uitbuiting van "
             "arbeidsmigranten; bewoners met schulden worden slecht bereikt.",
-            buurtcodes=["BU99990101", "BU99990102"],
-            postcodes=["9999AA", "9999AB"],
+            buurtcodes=DEMO_BUURTCODES,
+            postcodes=DEMO_POSTCODES,
             peildatum=date(2026, 10, 1),  # the peildatum of the wijk-300 sample deliveries
             period_start=date(2026, 1, 1),
             period_end=date(2026, 12, 31),

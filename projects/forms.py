@@ -1,14 +1,24 @@
 """Browser forms for projects. They validate *shape* only (style rule 5); the rules live in
 projects.services, whose ApplicationErrors are put beside the field by the view mixin."""
 
+import io
 import re
 
 from django import forms
 from django.conf import settings
+from django.core import validators as forms_validators
 
 from partners.constants import ConvenantKind
 
-from .constants import Role
+from .constants import (
+    RETENTION_AFTER_CLOSE_TOO_LONG,
+    RETENTION_AFTER_CLOSE_WEEKS_MAX,
+    RETENTION_SELECTION_MONTHS_MAX,
+    RETENTION_SELECTION_TOO_LONG,
+    RETENTION_UNSELECTED_TOO_LONG,
+    RETENTION_UNSELECTED_WEEKS_MAX,
+    Role,
+)
 from .models import Project
 
 PDF_MAGIC = b"%PDF-"
@@ -18,6 +28,21 @@ PDF_WRONG_EXTENSION = "Alleen pdf-bestanden (.pdf) zijn toegestaan."
 PDF_NOT_PDF = "Dit bestand is geen pdf: de inhoud begint niet als een pdf-document."
 PDF_TOO_LARGE = "Het bestand is te groot: ten hoogste {mb} MB."
 PDF_EMPTY = "Het bestand is leeg."
+PDF_UNREADABLE = (
+    "Dit bestand is geen geldige pdf: het kan niet als pdf-document met ten minste één pagina "
+    "worden gelezen."
+)
+PDF_ENCRYPTED = "Deze pdf is met een wachtwoord beveiligd. Lever de pdf zonder wachtwoord."
+PDF_ACTIVE_CONTENT = (
+    "Dit bestand bevat naast de pdf ook HTML of een script en wordt daarom niet geaccepteerd."
+)
+# Markup that makes a file something a browser could render as a web page (a %PDF + HTML
+# polyglot), wherever it sits: in a real PDF text is in (mostly compressed) streams, never tags.
+PDF_HTML_MARKERS = re.compile(
+    rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|svg|object|embed|meta|link|img|a\s)"
+    rb"|javascript\s*:",
+    re.IGNORECASE,
+)
 BUURTCODE_INVALID = "Ongeldige buurtcode '{code}': verwacht BU gevolgd door 8 cijfers."
 POSTCODE_INVALID = (
     "Ongeldige postcode '{code}': verwacht 4 cijfers (niet beginnend met 0) en 2 letters."
@@ -69,7 +94,10 @@ class DateInput(forms.DateInput):
 
 
 def validate_pdf(upload) -> None:
-    """Extension, size and magic bytes (security R14). The stored name is server-generated."""
+    """Extension, size and magic bytes, then the content (security R14, issue #8 item 7): no
+    HTML or script anywhere in the file, and pypdf must read it as a PDF with at least one page
+    (an encrypted one only when it opens without a password). The stored name is generated on
+    the server. Every PDF upload of the application goes through here (PdfField)."""
     name = (upload.name or "").lower()
     if not name.endswith(".pdf"):
         raise forms.ValidationError(PDF_WRONG_EXTENSION)
@@ -78,10 +106,29 @@ def validate_pdf(upload) -> None:
     if upload.size > PDF_MAX_BYTES:
         raise forms.ValidationError(PDF_TOO_LARGE.format(mb=PDF_MAX_BYTES // (1024 * 1024)))
     upload.seek(0)
-    head = upload.read(len(PDF_MAGIC))
+    content = upload.read(PDF_MAX_BYTES + 1)
     upload.seek(0)
-    if head != PDF_MAGIC:
+    if not content.startswith(PDF_MAGIC):
         raise forms.ValidationError(PDF_NOT_PDF)
+    if PDF_HTML_MARKERS.search(content):
+        raise forms.ValidationError(PDF_ACTIVE_CONTENT)
+    _parse_pdf(content)
+
+
+def _parse_pdf(content: bytes) -> None:
+    from pypdf import PdfReader  # imported lazily: only PDF uploads need it
+
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise forms.ValidationError(PDF_ENCRYPTED)
+        pages = len(reader.pages)
+    except forms.ValidationError:
+        raise
+    except Exception:  # pypdf raises many types on a malformed file; each means "not a PDF"
+        raise forms.ValidationError(PDF_UNREADABLE) from None
+    if pages < 1:
+        raise forms.ValidationError(PDF_UNREADABLE)
 
 
 class PdfField(forms.FileField):
@@ -193,17 +240,38 @@ class ProjectUpdateForm(ProjectForm):
             "retention_after_close_weeks",
         ]
 
+    # The model's bounds (projects.constants), checked here too so that the error sits beside
+    # the field before the service is called: (field, maximum, message, label).
+    RETENTION_BOUNDS = (
+        (
+            "retention_unselected_weeks",
+            RETENTION_UNSELECTED_WEEKS_MAX,
+            RETENTION_UNSELECTED_TOO_LONG,
+            f"Bewaartermijn niet-geselecteerde adressen (weken, ten hoogste "
+            f"{RETENTION_UNSELECTED_WEEKS_MAX})",
+        ),
+        (
+            "retention_selection_months",
+            RETENTION_SELECTION_MONTHS_MAX,
+            RETENTION_SELECTION_TOO_LONG,
+            f"Bewaartermijn selectie (maanden, ten hoogste {RETENTION_SELECTION_MONTHS_MAX})",
+        ),
+        (
+            "retention_after_close_weeks",
+            RETENTION_AFTER_CLOSE_WEEKS_MAX,
+            RETENTION_AFTER_CLOSE_TOO_LONG,
+            f"Bewaartermijn na afsluiten (weken, ten hoogste {RETENTION_AFTER_CLOSE_WEEKS_MAX})",
+        ),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["retention_selection_months"].max_value = 24
-        self.fields["retention_selection_months"].widget.attrs["max"] = 24
-        self.fields[
-            "retention_unselected_weeks"
-        ].label = "Bewaartermijn niet-geselecteerde adressen (weken)"
-        self.fields[
-            "retention_selection_months"
-        ].label = "Bewaartermijn selectie (maanden, ten hoogste 24)"
-        self.fields["retention_after_close_weeks"].label = "Bewaartermijn na afsluiten (weken)"
+        for name, maximum, message, label in self.RETENTION_BOUNDS:
+            field = self.fields[name]
+            field.max_value = maximum
+            field.validators.append(forms_validators.MaxValueValidator(maximum, message))
+            field.widget.attrs["max"] = maximum
+            field.label = label
 
 
 class CollegebesluitForm(UtrechtFormMixin, forms.Form):

@@ -1,10 +1,21 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from .constants import Phase, ProjectPerm, Role
+from .constants import (
+    RETENTION_AFTER_CLOSE_TOO_LONG,
+    RETENTION_AFTER_CLOSE_WEEKS_MAX,
+    RETENTION_SELECTION_MONTHS_MAX,
+    RETENTION_SELECTION_TOO_LONG,
+    RETENTION_UNSELECTED_TOO_LONG,
+    RETENTION_UNSELECTED_WEEKS_MAX,
+    Phase,
+    ProjectPerm,
+    Role,
+)
 
 
 def document_upload_to(instance, filename: str) -> str:
@@ -29,13 +40,25 @@ class Project(models.Model):
     period_end = models.DateField("looptijd tot en met", null=True, blank=True)
     phase = models.CharField("fase", max_length=20, choices=Phase.choices, default=Phase.INITIATIE)
     retention_unselected_weeks = models.PositiveSmallIntegerField(
-        "bewaartermijn niet-geselecteerde adressen (weken na sluiten selectie)", default=4
+        "bewaartermijn niet-geselecteerde adressen (weken na sluiten selectie)",
+        default=4,
+        validators=[
+            MaxValueValidator(RETENTION_UNSELECTED_WEEKS_MAX, RETENTION_UNSELECTED_TOO_LONG)
+        ],
     )
     retention_selection_months = models.PositiveSmallIntegerField(
-        "bewaartermijn selectie (maanden, ten hoogste 24)", default=24
+        "bewaartermijn selectie (maanden, ten hoogste 24)",
+        default=24,
+        validators=[
+            MaxValueValidator(RETENTION_SELECTION_MONTHS_MAX, RETENTION_SELECTION_TOO_LONG)
+        ],
     )
     retention_after_close_weeks = models.PositiveSmallIntegerField(
-        "bewaartermijn na afsluiten (weken)", default=4
+        "bewaartermijn na afsluiten (weken)",
+        default=4,
+        validators=[
+            MaxValueValidator(RETENTION_AFTER_CLOSE_WEEKS_MAX, RETENTION_AFTER_CLOSE_TOO_LONG)
+        ],
     )
     closed_at = models.DateTimeField("afgesloten op", null=True, blank=True)
     created_by = models.ForeignKey(
@@ -51,7 +74,16 @@ class Project(models.Model):
         permissions = [(perm.value, perm.label) for perm in ProjectPerm if perm != ProjectPerm.VIEW]
         constraints = [
             models.CheckConstraint(
-                condition=Q(retention_selection_months__lte=24), name="selection_retention_max_2y"
+                condition=Q(retention_selection_months__lte=RETENTION_SELECTION_MONTHS_MAX),
+                name="selection_retention_max_2y",
+            ),
+            models.CheckConstraint(
+                condition=Q(retention_unselected_weeks__lte=RETENTION_UNSELECTED_WEEKS_MAX),
+                name="unselected_retention_max_26w",
+            ),
+            models.CheckConstraint(
+                condition=Q(retention_after_close_weeks__lte=RETENTION_AFTER_CLOSE_WEEKS_MAX),
+                name="after_close_retention_max_52w",
             ),
         ]
 

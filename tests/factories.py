@@ -1,5 +1,7 @@
 """factory_boy factories. State is reached through services, never by hand-set workflow fields."""
 
+import functools
+import io
 from datetime import date
 
 import factory
@@ -81,12 +83,23 @@ def member(project, username: str, organisation, role, *, actor=None) -> User:
     return person
 
 
+@functools.cache
+def minimal_pdf() -> bytes:
+    """A real one-page PDF (written by pypdf), as the upload pages accept it."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def pdf_file(name: str = "document.pdf"):
     """A minimal real PDF upload."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    content = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    return SimpleUploadedFile(name, content, content_type="application/pdf")
+    return SimpleUploadedFile(name, minimal_pdf(), content_type="application/pdf")
 
 
 def project_to_phase(project, phase: str, *, actor=None):

@@ -34,9 +34,20 @@ class ColumnType(StrEnum):
     ENUM = "enum"  # one of `allowed`, matched after trim and case-fold
     MULTI_ENUM = "multi_enum"  # one or more of `allowed`, separated by ','
     TEXT = "text"  # free text up to `max_length` characters
+    # A BSN or a kvk_nummer, as the row's `identifier_kind_column` says (eigendom's eigenaar_id).
+    OWNER_ID = "owner_id"
 
 
 BSN_TYPES = frozenset({ColumnType.BSN})
+# Columns whose values are shown like a BSN in reports (all but the last 3 characters masked).
+MASKED_TYPES = frozenset({ColumnType.BSN, ColumnType.OWNER_ID})
+# Identifiers that a numeric spreadsheet cell holds without their leading zeros, and their width
+# (formats.md §2 for the BSN; the others are fixed-width digit strings all the same).
+NUMERIC_CELL_WIDTHS: dict[ColumnType, int] = {
+    ColumnType.BSN: 9,
+    ColumnType.KVK: 8,
+    ColumnType.NUMMERAANDUIDING: 16,
+}
 ADDRESS_TYPES = frozenset(
     {ColumnType.POSTCODE, ColumnType.HUISNUMMER, ColumnType.HUISLETTER, ColumnType.TOEVOEGING}
 )
@@ -79,6 +90,10 @@ class ColumnSpec:
     allowed: tuple[str, ...] = ()  # canonical values, for ENUM and MULTI_ENUM
     max_length: int | None = None  # for TEXT
     description: str = ""  # Dutch, shown in the data request
+    # OWNER_ID: the ENUM column whose value says which identifier the row holds.
+    identifier_kind_column: str | None = None
+    # Kept only in the address vault (encrypted), never in a record table (bag's street, place).
+    vault_only: bool = False
 
     @property
     def is_bsn(self) -> bool:
@@ -150,6 +165,14 @@ TOESLAGEN: tuple[str, ...] = (
     "kindgebonden budget",
 )
 JA_NEE: tuple[str, ...] = ("ja", "nee")
+NATUURLIJK_PERSOON = "natuurlijk persoon"  # eigenaar_id is a BSN
+RECHTSPERSOON = "rechtspersoon"  # eigenaar_id is a kvk_nummer
+EIGENAAR_SOORTEN: tuple[str, ...] = (NATUURLIJK_PERSOON, RECHTSPERSOON)
+# BAG catalogue: the name of an openbare ruimte and of a woonplaats are at most 80 characters.
+BAG_NAME_MAX_LENGTH = 80
+# Canonical names of the address parts that only the vault keeps (bag).
+STRAATNAAM = "straatnaam"
+WOONPLAATS = "woonplaats"
 
 
 # --- column building blocks ---------------------------------------------------------------------
@@ -191,6 +214,22 @@ BAG = SourceSpec(
     delivered_by="gemeente",
     columns=(
         *_address_columns(required=True),
+        ColumnSpec(
+            STRAATNAAM,
+            ColumnType.TEXT,
+            False,
+            max_length=BAG_NAME_MAX_LENGTH,
+            description="straatnaam; alleen versleuteld bewaard, voor de bezoeklijst",
+            vault_only=True,
+        ),
+        ColumnSpec(
+            WOONPLAATS,
+            ColumnType.TEXT,
+            False,
+            max_length=BAG_NAME_MAX_LENGTH,
+            description="woonplaats; alleen versleuteld bewaard, voor de bezoeklijst",
+            vault_only=True,
+        ),
         ColumnSpec(
             "gebruiksdoel",
             ColumnType.MULTI_ENUM,
@@ -298,8 +337,28 @@ SIGNAAL = SourceSpec(
     nummeraanduiding_replaces_address=True,
 )
 
+EIGENDOM = SourceSpec(
+    code="eigendom",
+    label="Eigendom (Kadaster, BRK)",
+    delivered_by="gemeente (uit de Basisregistratie Kadaster)",
+    columns=(
+        *_address_columns(required=True),
+        ColumnSpec(
+            "eigenaar_id",
+            ColumnType.OWNER_ID,
+            True,
+            description="BSN (natuurlijk persoon) of KvK-nummer (rechtspersoon)",
+            identifier_kind_column="eigenaar_soort",
+        ),
+        ColumnSpec("eigenaar_soort", ColumnType.ENUM, True, allowed=EIGENAAR_SOORTEN),
+        _date("datum_eigendom", required=False),
+    ),
+    nummeraanduiding_replaces_address=True,
+)
+
 SOURCES: dict[str, SourceSpec] = {
-    spec.code: spec for spec in (BAG, BRP, UITKERING, TOESLAG, HUUR, KVK, ENERGIE, SIGNAAL)
+    spec.code: spec
+    for spec in (BAG, BRP, UITKERING, TOESLAG, HUUR, KVK, ENERGIE, SIGNAAL, EIGENDOM)
 }
 SOURCE_LABELS: dict[str, str] = {code: spec.label for code, spec in SOURCES.items()}
 

@@ -14,6 +14,11 @@ row number but are left out of the table: they are not records.
 Cells beyond the last named header column are not data of any column; when a row has non-empty
 cells there (in a CSV usually an unquoted delimiter in a value, which shifts the row), their values
 are collected in the column `OVERFLOW_COLUMN`, so that validation can report the row as invalid.
+
+Typed cells (.xlsx). A date cell becomes its YYYY-MM-DD text and a number its plain decimal text.
+A number has lost the leading zeros of an identifier (a BSN 012345678 typed into a cell is the
+number 12345678), which only the contract can restore; so `table.attrs[NUMERIC_CELLS]` holds, per
+column position, which cells of the table were numeric (`numeric_cells(table, position)`).
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ HEADER_ROW_NUMBER: Final = 1
 # Cannot clash with a real header: a CSV holding NUL is refused as binary, and XML (xlsx) cannot
 # contain NUL at all.
 OVERFLOW_COLUMN: Final = "\x00overflow"
+NUMERIC_CELLS: Final = "numeric_cells"  # table.attrs key, see the module docstring
 
 XLSX_MAGIC: Final = b"PK\x03\x04"
 # Magic bytes of files that are often renamed to .csv/.xlsx by mistake (or on purpose).
@@ -309,7 +315,7 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
             BESTAND_TE_GROOT.format(grootte=_megabytes(len(data)), grens=_megabytes(MAX_XLSX_BYTES))
         )
     check_zip_caps(data)
-    records = _xlsx_records(data)
+    records, numeric = _xlsx_records(data)
     width = max((len(record) for record in records), default=0)
     if width == 0:
         raise DeliveryFileError(KOPREGEL_LEEG)
@@ -318,7 +324,35 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
         columns=list(range(width)),
         dtype=str,
     )
-    return _table_from_raw(raw)
+    flags = np.zeros((len(records), width), dtype=bool)
+    for row, positions in numeric.items():
+        flags[row, positions] = True
+    return _table_from_raw(raw, numeric=flags)
+
+
+class NumericCells:
+    """Which cells of a table were numeric spreadsheet cells: a bool array per column position,
+    aligned with the table's rows. pandas deep-copies `attrs` on every derived frame; this
+    read-only holder is shared instead of copied."""
+
+    def __init__(self, masks: dict[int, np.ndarray]) -> None:
+        self._masks = masks
+
+    def __deepcopy__(self, memo: dict) -> NumericCells:
+        return self
+
+    def at(self, position: int, rows: int) -> np.ndarray:
+        mask = self._masks.get(position)
+        return mask if mask is not None else np.zeros(rows, dtype=bool)
+
+
+def numeric_cells(table: pd.DataFrame, position: int) -> np.ndarray:
+    """Per row of `table`, whether the cell at column `position` was a numeric .xlsx cell
+    (all False for a CSV, or for a table that did not come from `read_table`)."""
+    holder = table.attrs.get(NUMERIC_CELLS)
+    if not isinstance(holder, NumericCells):
+        return np.zeros(len(table.index), dtype=bool)
+    return holder.at(position, len(table.index))
 
 
 def check_zip_caps(data: bytes) -> None:
@@ -345,8 +379,9 @@ def check_zip_caps(data: bytes) -> None:
         raise DeliveryFileError(XLSX_ONGELDIG)
 
 
-def _xlsx_records(data: bytes) -> list[list[str]]:
-    """All rows of the first worksheet as lists of strings; empty rows as empty lists."""
+def _xlsx_records(data: bytes) -> tuple[list[list[str]], dict[int, list[int]]]:
+    """All rows of the first worksheet as lists of strings (empty rows as empty lists), and per
+    row the positions of its numeric cells (rows without any are left out)."""
     from openpyxl import load_workbook  # imported lazily: only xlsx deliveries need it
 
     try:
@@ -362,9 +397,17 @@ def _xlsx_records(data: bytes) -> list[list[str]]:
         # The stored dimension may be wrong or absent; without it every row is read as written.
         sheet.reset_dimensions()
         records: list[list[str]] = []
-        for row in sheet.iter_rows(values_only=True):
+        numeric: dict[int, list[int]] = {}
+        for index, row in enumerate(sheet.iter_rows(values_only=True)):
             records.append(_trim_trailing_empty([cell_text(value) for value in row]))
-        return records
+            positions = [
+                position
+                for position, value in enumerate(row)
+                if isinstance(value, int | float) and not isinstance(value, bool)
+            ]
+            if positions:
+                numeric[index] = positions
+        return records, numeric
     except DeliveryFileError:
         raise
     except Exception:
@@ -398,6 +441,8 @@ def cell_text(value: object) -> str:
     if isinstance(value, float):
         if math.isfinite(value) and value.is_integer():
             return str(int(value))
+        if math.isfinite(value):  # plain decimal notation, never '1e-05'
+            return np.format_float_positional(value, trim="-")
         return repr(value)
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
@@ -412,8 +457,12 @@ def cell_text(value: object) -> str:
 # --- common -------------------------------------------------------------------------------------
 
 
-def _table_from_raw(raw: pd.DataFrame) -> pd.DataFrame:
-    """Header + data rows from positional records (record 0 = header = spreadsheet row 1)."""
+def _table_from_raw(raw: pd.DataFrame, *, numeric: np.ndarray | None = None) -> pd.DataFrame:
+    """Header + data rows from positional records (record 0 = header = spreadsheet row 1).
+
+    `numeric`: per record and position, whether it was a numeric cell (.xlsx); kept for the
+    data rows that remain, under `attrs[NUMERIC_CELLS]`.
+    """
     if raw.empty or len(raw.index) == 0:
         raise DeliveryFileError(BESTAND_LEEG)
     raw = raw.fillna("")
@@ -442,7 +491,16 @@ def _table_from_raw(raw: pd.DataFrame) -> pd.DataFrame:
             table[OVERFLOW_COLUMN] = pd.array(overflow, dtype="str")
             empty &= overflow == ""
     table.columns = [*header[:width], *table.columns[width:]]
-    return table.loc[~empty]
+    table = table.loc[~empty]
+    if numeric is not None:
+        body_numeric = numeric[1:, :width][~empty]
+        masks = {
+            position: np.ascontiguousarray(body_numeric[:, position])
+            for position in range(width)
+            if body_numeric[:, position].any()
+        }
+        table.attrs[NUMERIC_CELLS] = NumericCells(masks)
+    return table
 
 
 def _overflow_values(extra: pd.DataFrame) -> np.ndarray | None:

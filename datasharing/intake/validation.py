@@ -9,7 +9,21 @@ Decisions where formats.md is silent are documented next to the code that makes 
 ones: a provided value in an *optional* column must be valid too (a bad optional value makes the row
 invalid, as a bad required one does); cells holding a formula are invalid in typed columns and kept
 as literal text (with a warning) in free-text columns; report values never show more than the last
-3 digits of any run of 8 or more digits, whatever the column.
+3 digits of any run of 8 or more digits (also when spaces or dots separate them), whatever the
+column; a numeric .xlsx cell in an identifier column (BSN, kvk_nummer, nummeraanduiding_id,
+eigenaar_id) is padded with leading zeros to the identifier's width.
+
+Free-text BSNs (formats.md §4). In every text column a BSN written into the text — 9 digits that
+pass the elfproef, also with spaces or dots between them — becomes BSN_REDACTED before anything
+is stored, and the row gets a warning. "9 digits" means whole groups of digits: groups are the
+digit runs of the text, joined by at most 3 spaces or dots; any consecutive groups with 9 digits
+in all are a candidate, so `06 111 222 333` loses `111 222 333` when that passes the elfproef,
+but the 10 digits of a phone number `0611122233` never match.
+
+Area (issue #9). When the caller passes the project's `Area`, the result counts the stored rows
+whose address lies outside it (a warning, never a refusal): a row is inside when its postcode is
+one of the area's postcodes or (bag) its buurtcode one of its buurten. Rows named only by
+nummeraanduiding_id are not counted (their address comes from the project's own BAG delivery).
 """
 
 from __future__ import annotations
@@ -27,15 +41,18 @@ from wijkaanpak.core.exports import cell_safe, csv_document
 from .formats import (
     ADDRESS_KEY_COLUMN,
     ADDRESS_KEY_SEPARATOR,
-    BSN_TYPES,
     DATE_YEAR_MAX,
     DATE_YEAR_MIN,
     GEBRUIKSDOEL_SEPARATOR,
     HUISLETTER,
     HUISNUMMER,
     INTEGER_MAX,
+    MASKED_TYPES,
+    NATUURLIJK_PERSOON,
+    NUMERIC_CELL_WIDTHS,
     NUMMERAANDUIDING_ID,
     POSTCODE,
+    RECHTSPERSOON,
     ROW_NUMBER_COLUMN,
     TEXT_MAX_LENGTH,
     TOEVOEGING,
@@ -49,7 +66,7 @@ from .formats import (
     get_source,
     normalise_column_name,
 )
-from .reading import OVERFLOW_COLUMN, ROW_NUMBER_INDEX, cell_text
+from .reading import OVERFLOW_COLUMN, ROW_NUMBER_INDEX, cell_text, numeric_cells
 
 # --- limits -------------------------------------------------------------------------------------
 
@@ -62,6 +79,12 @@ MAX_SHOWN_COLUMN_LENGTH: Final = 60
 BSN_SHOWN_DIGITS: Final = 3
 REPORT_HEADER: Final = ("rij", "kolom", "waarde", "reden")
 REPORT_DELIMITER: Final = ";"
+# Severity of a report line: an error (the row, or the whole file, is not stored) or a warning
+# (stored, but the partner should look at it). datasharing.constants.IssueSeverity mirrors these.
+ERROR: Final = "fout"
+WARNING: Final = "waarschuwing"
+BSN_REDACTED: Final = "[BSN verwijderd]"
+BSN_DIGITS: Final = 9
 
 # --- messages: the delivery as a whole (Dutch) --------------------------------------------------
 
@@ -83,6 +106,10 @@ TE_VEEL_ONGELDIGE_RIJEN = (
 ONBEKENDE_KOLOM = "Kolom '{kolom}' hoort niet bij deze bron en is niet opgeslagen."
 ONBEKENDE_KOLOM_BEDOELD = (
     "Kolom '{kolom}' hoort niet bij deze bron en is niet opgeslagen. Bedoelt u '{bedoeld}'?"
+)
+BUITEN_PROJECTGEBIED = (
+    "{aantal} van de {totaal} opgeslagen rijen hebben een adres buiten het projectgebied. Ze zijn "
+    "wel opgeslagen; controleer of deze rijen bij dit project horen."
 )
 KOLOM_ZONDER_NAAM = "(kolom {nummer} zonder naam)"
 KOLOM_BUITEN_KOPREGEL = "(buiten de kopregel)"
@@ -120,6 +147,10 @@ BUURTCODE_ONGELDIG = "Buurtcode moet 'BU' gevolgd door 8 cijfers zijn, bijv. BU0
 WAARDE_NIET_TOEGESTAAN = "Waarde is niet toegestaan. Toegestaan: {toegestaan}."
 TEKST_TE_LANG = "Tekst is te lang (ten hoogste {maximum} tekens)."
 TEKST_BESTURINGSTEKENS = "Tekst bevat niet-toegestane besturingstekens."
+BSN_IN_TEKST = (
+    "De tekst bevatte een BSN. Dat is bij ontvangst vervangen door '" + BSN_REDACTED + "' en "
+    "niet opgeslagen. Zet geen BSN in vrije tekst."
+)
 FORMULE_ALS_TEKST = (
     "Let op: de waarde begint met '{teken}' en lijkt een formule. Ze is als gewone tekst "
     "opgeslagen en wordt nooit als formule uitgevoerd."
@@ -149,9 +180,24 @@ class ValidationResult:
     total_rows: int
     valid_rows: int
     invalid_rows: int
-    # Cells that are kept but that the partner should look at (formula-like text).
+    # Cells that are kept but that the partner should look at (formula-like text, a BSN removed
+    # from free text).
     warnings: list[RowIssue] = field(default_factory=list)
     issues_truncated: bool = False
+    # Per fatal error, the column it is about as named in the file ('' when none or unknown).
+    fatal_columns: list[str] = field(default_factory=list)
+    # Stored rows whose address lies outside the project's area; None when not checked.
+    outside_area_rows: int | None = None
+    # bag: the postcodes of the stored addresses inside the area (for other sources' checks).
+    area_postcodes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Area:
+    """A project's area as validation checks it: postcodes (1234AB) and CBS buurtcodes."""
+
+    postcodes: frozenset[str]
+    buurtcodes: frozenset[str] = frozenset()
 
 
 # --- public helpers -----------------------------------------------------------------------------
@@ -219,30 +265,72 @@ neutralise_cell = cell_safe
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-_DIGIT_RUN = re.compile(r"[0-9]{8,}")
+# Digit groups joined by at most 3 spaces or dots: how a number is written in text ('111 222 333').
+_DIGIT_CHAIN = re.compile(r"[0-9]+(?:[\s.]{1,3}[0-9]+)*")
+_DIGIT_GROUP = re.compile(r"[0-9]+")
+_MASKED_DIGITS = 8  # a chain of this many digits or more is shown masked
 
 
 def _mask_digit_run(match: re.Match[str]) -> str:
+    """A chain of 8+ digits with every digit but the last 3 masked (separators kept)."""
     run = match.group(0)
-    return "*" * (len(run) - BSN_SHOWN_DIGITS) + run[-BSN_SHOWN_DIGITS:]
+    digits = sum(char.isdigit() for char in run)
+    if digits < _MASKED_DIGITS:
+        return run
+    hide = digits - BSN_SHOWN_DIGITS
+    out = []
+    for char in run:
+        if char.isdigit() and hide > 0:
+            out.append("*")
+            hide -= 1
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def redact_bsns(text: str) -> str:
+    """`text` with every BSN written in it replaced by BSN_REDACTED (formats.md §4; see the
+    module docstring for what counts as written in it)."""
+    return _DIGIT_CHAIN.sub(_redact_chain, text)
+
+
+def _redact_chain(match: re.Match[str]) -> str:
+    chain = match.group(0)
+    groups = [(group.start(), group.end()) for group in _DIGIT_GROUP.finditer(chain)]
+    pieces, done, first = [], 0, 0
+    while first < len(groups):
+        last, digits = first, 0
+        while last < len(groups) and digits < BSN_DIGITS:
+            digits += groups[last][1] - groups[last][0]
+            last += 1
+        if digits == BSN_DIGITS:
+            candidate = "".join(chain[start:end] for start, end in groups[first:last])
+            if normalise_bsn(candidate) == candidate:
+                pieces += [chain[done : groups[first][0]], BSN_REDACTED]
+                done, first = groups[last - 1][1], last
+                continue
+        first += 1
+    pieces.append(chain[done:])
+    return "".join(pieces)
 
 
 def mask_value(column_type: ColumnType | str | None, value: object) -> str:
     """A cell value as it may be shown in a report or log line.
 
-    BSN columns: everything but the last 3 characters becomes '*' (short values entirely).
-    Other columns: every run of 8+ digits (a possible BSN in a shifted or wrong column) is masked
-    the same way, and the value is truncated to MAX_SHOWN_VALUE_LENGTH characters. Control
-    characters become spaces, so a value cannot forge report or log lines.
+    BSN columns (and eigenaar_id): everything but the last 3 characters becomes '*' (short values
+    entirely). Other columns: every run of 8+ digits, also when spaces or dots separate them (a
+    possible BSN in a shifted or wrong column, or in text), is masked the same way, and the value
+    is truncated to MAX_SHOWN_VALUE_LENGTH characters. Control characters become spaces, so a
+    value cannot forge report or log lines.
     """
     text = "" if value is None else _CONTROL_CHARS.sub(" ", str(value))
     if not text:
         return ""
-    if column_type is not None and str(column_type) in BSN_TYPES:
+    if column_type is not None and str(column_type) in MASKED_TYPES:
         shown = text[-BSN_SHOWN_DIGITS:] if len(text) > 2 * BSN_SHOWN_DIGITS else ""
         stars = min(len(text) - len(shown), 2 * MAX_SHOWN_VALUE_LENGTH // 3)
         return "*" * max(stars, 1) + shown
-    text = _DIGIT_RUN.sub(_mask_digit_run, text)
+    text = _DIGIT_CHAIN.sub(_mask_digit_run, text)
     if len(text) > MAX_SHOWN_VALUE_LENGTH:
         text = text[: MAX_SHOWN_VALUE_LENGTH - 1] + "…"
     return text
@@ -251,7 +339,7 @@ def mask_value(column_type: ColumnType | str | None, value: object) -> str:
 def display_column_name(name: object) -> str:
     """A header as shown in messages: trimmed, no control characters or long digit runs, bounded."""
     text = _CONTROL_CHARS.sub(" ", str(name)).strip()
-    text = _DIGIT_RUN.sub(_mask_digit_run, text)
+    text = _DIGIT_CHAIN.sub(_mask_digit_run, text)
     if len(text) > MAX_SHOWN_COLUMN_LENGTH:
         text = text[: MAX_SHOWN_COLUMN_LENGTH - 1] + "…"
     return text
@@ -278,6 +366,7 @@ class _Checked:
     failures: list[tuple[np.ndarray, str]]
     valid: np.ndarray  # present and valid
     key_part: pd.Series | None = None  # address parts: the string used in the address key
+    warnings: list[tuple[np.ndarray, str]] = field(default_factory=list)  # kept, but pointed out
 
 
 Checker = Callable[[pd.Series, np.ndarray, ColumnSpec], _Checked]
@@ -546,7 +635,59 @@ def _check_text(values: pd.Series, present: np.ndarray, spec: ColumnSpec) -> _Ch
         (control & ~too_long, TEKST_BESTURINGSTEKENS),
     ]
     valid = present & ~too_long & ~control
-    return _Checked(values=values.where(valid), failures=failures, valid=valid)
+    redacted_values, redacted = _redact_column(values, present)
+    return _Checked(
+        values=redacted_values.where(valid),
+        failures=failures,
+        valid=valid,
+        warnings=[(redacted & valid, BSN_IN_TEKST)],
+    )
+
+
+def _redact_column(values: pd.Series, present: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """Free-text BSNs removed (`redact_bsns`), and which cells changed. Vectorised: only cells
+    holding at least 9 digits (one pyarrow count over the column) are looked at one by one."""
+    digits = values.str.count("[0-9]").to_numpy(dtype=float, na_value=0)
+    positions = np.flatnonzero(present & (digits >= BSN_DIGITS))
+    changed = np.zeros(len(values), dtype=bool)
+    if not len(positions):
+        return values, changed
+    originals = values.iloc[positions].tolist()
+    cleaned = [redact_bsns(text) for text in originals]
+    differs = np.array([a != b for a, b in zip(originals, cleaned, strict=True)], dtype=bool)
+    if differs.any():
+        values = values.copy()
+        values.iloc[positions[differs]] = [c for c, d in zip(cleaned, differs, strict=True) if d]
+        changed[positions[differs]] = True
+    return values, changed
+
+
+def _check_owner_id(
+    values: pd.Series, present: np.ndarray, spec: ColumnSpec, kinds: pd.Series
+) -> _Checked:
+    """eigenaar_id: a BSN where the row's eigenaar_soort is 'natuurlijk persoon', a kvk_nummer
+    where it is 'rechtspersoon'. A row whose soort is missing or invalid fails on that column;
+    its eigenaar_id gets no reason of its own (one clear reason per row)."""
+    person = (kinds == NATUURLIJK_PERSOON).to_numpy(dtype=bool, na_value=False)
+    company = (kinds == RECHTSPERSOON).to_numpy(dtype=bool, na_value=False)
+    as_bsn = _check_bsn(values, present & person, spec)
+    as_kvk = _check_digits(8, KVK_ONGELDIG)(values, present & company, spec)
+    valid = as_bsn.valid | as_kvk.valid
+    normalised = as_bsn.values.where(as_bsn.valid, as_kvk.values)
+    return _Checked(
+        values=normalised.where(valid),
+        failures=[*as_bsn.failures, *as_kvk.failures],
+        valid=valid,
+    )
+
+
+def _pad_numeric(values: pd.Series, numeric: np.ndarray, width: int) -> pd.Series:
+    """Numeric .xlsx cells of an identifier column padded with the leading zeros the number lost
+    (formats.md §2); text cells are left as given."""
+    short = numeric & _match(values, f"[0-9]{{1,{width - 1}}}")
+    if not short.any():
+        return values
+    return values.where(~short, values.str.pad(width, side="left", fillchar="0"))
 
 
 _CHECKERS: dict[ColumnType, Checker] = {
@@ -581,16 +722,26 @@ class _Header:
     unknown_columns: list[str]
     unknown_positions: list[int]
     overflow_position: int | None
+    fatal_columns: list[str] = field(default_factory=list)  # per fatal error, its column
+
+    def fatal(self, message: str, column: str = "") -> None:
+        self.fatal_errors.append(message)
+        self.fatal_columns.append(column)
 
 
 def validate_delivery(
-    source: str, table: pd.DataFrame, *, address_by_nummeraanduiding_allowed: bool
+    source: str,
+    table: pd.DataFrame,
+    *,
+    address_by_nummeraanduiding_allowed: bool,
+    area: Area | None = None,
 ) -> ValidationResult:
     """Validate one delivery of `source` (a table from `read_table`) against formats.md.
 
     `address_by_nummeraanduiding_allowed` is True when the project has a bag delivery: then, for the
     sources whose address is "address R", `nummeraanduiding_id` may name the address instead of
-    postcode + huisnummer, per row. Raises ValueError only for an unknown source code.
+    postcode + huisnummer, per row. `area`: the project's area, to count the rows outside it
+    (module docstring). Raises ValueError only for an unknown source code.
     """
     spec = get_source(source)
     header = _analyse_header(spec, table, address_by_nummeraanduiding_allowed)
@@ -607,9 +758,11 @@ def validate_delivery(
             total_rows=len(table.index),
             valid_rows=0,
             invalid_rows=0,
+            fatal_columns=header.fatal_columns,
         )
 
     texts = {name: _as_text(table.iloc[:, position]) for name, position in header.mapping.items()}
+    numeric = {name: numeric_cells(table, position) for name, position in header.mapping.items()}
     others = [_as_text(table.iloc[:, position]) for position in header.unknown_positions]
     overflow = (
         _as_text(table.iloc[:, header.overflow_position])
@@ -622,6 +775,7 @@ def validate_delivery(
     if empty.any():  # whitespace-only rows are not records either
         keep = ~empty
         texts = {name: values[keep].reset_index(drop=True) for name, values in texts.items()}
+        numeric = {name: mask[keep] for name, mask in numeric.items()}
         overflow = overflow[keep].reset_index(drop=True) if overflow is not None else None
         row_numbers = row_numbers[keep]
 
@@ -637,16 +791,24 @@ def validate_delivery(
             total_rows=0,
             valid_rows=0,
             invalid_rows=0,
+            fatal_columns=[""],
         )
 
     checked: dict[str, _Checked] = {}
     failures: list[tuple[str, np.ndarray, str]] = []  # (column key, mask, reason)
-    for column in spec.columns:
+    # Owner ids last: their check reads the checked value of their identifier-kind column.
+    for column in sorted(spec.columns, key=lambda c: c.type is ColumnType.OWNER_ID):
         if column.name not in texts:
             continue
         values = texts[column.name]
         present = (values != "").to_numpy()
-        result = _CHECKERS[column.type](values, present, column)
+        if column.type is ColumnType.OWNER_ID:
+            result = _owner_id_checked(column, values, present, numeric[column.name], checked)
+        else:
+            width = NUMERIC_CELL_WIDTHS.get(column.type)
+            if width is not None:
+                values = _pad_numeric(values, numeric[column.name], width)
+            result = _CHECKERS[column.type](values, present, column)
         checked[column.name] = result
         if column.required and not _replaceable(spec, column.name):
             failures.append((column.name, ~present, WAARDE_ONTBREEKT))
@@ -672,18 +834,17 @@ def validate_delivery(
     accepted = not fatal_errors
     limit = None if accepted else MAX_REPORTED_ISSUES_WHEN_REJECTED
     issues, truncated = _issues(spec, header, failures, texts, overflow, row_numbers, limit)
+    kept = ~invalid if accepted else np.zeros(total, dtype=bool)
+    cell_warnings = _text_warnings(spec, texts) + [
+        (name, mask & kept, reason)
+        for name, result in checked.items()
+        for mask, reason in result.warnings
+    ]
     warnings, _ = _issues(
-        spec,
-        header,
-        _text_warnings(spec, texts),
-        texts,
-        overflow,
-        row_numbers,
-        MAX_REPORTED_WARNINGS,
+        spec, header, cell_warnings, texts, overflow, row_numbers, MAX_REPORTED_WARNINGS
     )
-    rows = _build_rows(
-        spec, checked, ~invalid if accepted else np.zeros(total, dtype=bool), row_numbers
-    )
+    rows = _build_rows(spec, checked, kept, row_numbers)
+    outside, area_postcodes = _area_check(spec, checked, kept, area) if accepted else (None, [])
     return ValidationResult(
         source=spec.code,
         accepted=accepted,
@@ -696,7 +857,46 @@ def validate_delivery(
         invalid_rows=invalid_count,
         warnings=warnings,
         issues_truncated=truncated,
+        fatal_columns=[""] * len(fatal_errors),
+        outside_area_rows=outside,
+        area_postcodes=area_postcodes,
     )
+
+
+def _owner_id_checked(
+    column: ColumnSpec,
+    values: pd.Series,
+    present: np.ndarray,
+    numeric: np.ndarray,
+    checked: dict[str, _Checked],
+) -> _Checked:
+    """An OWNER_ID column, read as the identifier its kind column names (numeric cells padded to
+    that identifier's width)."""
+    kind = checked.get(column.identifier_kind_column or "")
+    kinds = kind.values if kind is not None else pd.Series(np.nan, index=values.index, dtype="str")
+    if numeric.any():
+        person = (kinds == NATUURLIJK_PERSOON).to_numpy(dtype=bool, na_value=False)
+        company = (kinds == RECHTSPERSOON).to_numpy(dtype=bool, na_value=False)
+        values = _pad_numeric(values, numeric & person, NUMERIC_CELL_WIDTHS[ColumnType.BSN])
+        values = _pad_numeric(values, numeric & company, NUMERIC_CELL_WIDTHS[ColumnType.KVK])
+    return _check_owner_id(values, present, column, kinds)
+
+
+def _area_check(
+    spec: SourceSpec, checked: dict[str, _Checked], kept: np.ndarray, area: Area | None
+) -> tuple[int | None, list[str]]:
+    """(stored rows with an address outside `area`, the postcodes of the stored rows inside it);
+    (None, []) when there is no area or the source has no postcode. Vectorised (pyarrow is_in)."""
+    if area is None or POSTCODE not in checked:
+        return None, []
+    postcodes = checked[POSTCODE].values[kept].reset_index(drop=True)
+    given = postcodes.notna().to_numpy(dtype=bool)
+    inside = np.array(postcodes.isin(area.postcodes).to_numpy(dtype=bool))  # a writable copy
+    if "buurtcode" in checked and area.buurtcodes:
+        buurten = checked["buurtcode"].values[kept].reset_index(drop=True)
+        inside |= buurten.isin(area.buurtcodes).to_numpy(dtype=bool)
+    outside = int((given & ~inside).sum())
+    return outside, sorted(postcodes[given & inside].unique().tolist())
 
 
 def _replaceable(spec: SourceSpec, name: str) -> bool:
@@ -729,9 +929,8 @@ def _analyse_header(spec: SourceSpec, table: pd.DataFrame, allowed: bool) -> _He
             continue
         category = forbidden_category(name)
         if category is not None:
-            header.fatal_errors.append(
-                VERBODEN_KOLOM.format(kolom=display_column_name(name), categorie=category)
-            )
+            shown = display_column_name(name)
+            header.fatal(VERBODEN_KOLOM.format(kolom=shown, categorie=category), shown)
             continue
         header.unknown_positions.append(position)
         if normalised:
@@ -739,16 +938,16 @@ def _analyse_header(spec: SourceSpec, table: pd.DataFrame, allowed: bool) -> _He
         elif _any_filled(table.iloc[:, position]):
             header.unknown_columns.append(KOLOM_ZONDER_NAAM.format(nummer=position + 1))
     for normalised in duplicates:
-        header.fatal_errors.append(DUBBELE_KOLOM.format(kolom=normalised))
+        header.fatal(DUBBELE_KOLOM.format(kolom=normalised), normalised)
     for name in spec.required_columns:
         if name in header.mapping:
             continue
         if _replaceable(spec, name) and NUMMERAANDUIDING_ID in header.mapping:
             if allowed:
                 continue
-            header.fatal_errors.append(ONTBREKENDE_ADRESKOLOM.format(kolom=name))
+            header.fatal(ONTBREKENDE_ADRESKOLOM.format(kolom=name), name)
         else:
-            header.fatal_errors.append(ONTBREKENDE_KOLOM.format(kolom=name))
+            header.fatal(ONTBREKENDE_KOLOM.format(kolom=name), name)
     return header
 
 
@@ -965,25 +1164,42 @@ def _unknown_column_reason(spec: SourceSpec, name: str) -> str:
     return ONBEKENDE_KOLOM.format(kolom=name)
 
 
-def report_lines(result: ValidationResult) -> list[tuple[str, str, str, str]]:
-    """The report as (rij, kolom, waarde, reden) lines: why the delivery was rejected (if so),
-    the columns that were not stored, then every invalid cell and every warning by row."""
+def report_entries(result: ValidationResult) -> list[tuple[str, str, str, str, str]]:
+    """The report as (severity, rij, kolom, waarde, reden) lines: why the delivery was rejected
+    (if so, with the column when known), the columns that were not stored, the rows outside the
+    project's area, then every invalid cell and every warning by row. Severity is ERROR or
+    WARNING."""
     spec = get_source(result.source)
-    lines: list[tuple[str, str, str, str]] = [
-        ("", "", "", message) for message in result.fatal_errors
+    columns = result.fatal_columns or [""] * len(result.fatal_errors)
+    lines: list[tuple[str, str, str, str, str]] = [
+        (ERROR, "", column, "", message)
+        for message, column in zip(result.fatal_errors, columns, strict=True)
     ]
     lines.extend(
-        ("", name, "", _unknown_column_reason(spec, name)) for name in result.unknown_columns
+        (WARNING, "", name, "", _unknown_column_reason(spec, name))
+        for name in result.unknown_columns
     )
+    if result.outside_area_rows:
+        message = BUITEN_PROJECTGEBIED.format(
+            aantal=result.outside_area_rows, totaal=result.valid_rows
+        )
+        lines.append((WARNING, "", "", "", message))
     cells = sorted(
-        [*result.issues, *result.warnings], key=lambda issue: issue.row_number
+        [*((ERROR, issue) for issue in result.issues), *((WARNING, w) for w in result.warnings)],
+        key=lambda item: item[1].row_number,
     )  # stable: issues before warnings of the same row, columns in file order
     lines.extend(
-        (str(issue.row_number), issue.column, issue.value, issue.reason) for issue in cells
+        (severity, str(issue.row_number), issue.column, issue.value, issue.reason)
+        for severity, issue in cells
     )
     if result.issues_truncated:
-        lines.append(("", "", "", MELDINGEN_AFGEKAPT.format(aantal=len(result.issues))))
+        lines.append((ERROR, "", "", "", MELDINGEN_AFGEKAPT.format(aantal=len(result.issues))))
     return lines
+
+
+def report_lines(result: ValidationResult) -> list[tuple[str, str, str, str]]:
+    """The report as (rij, kolom, waarde, reden) lines: `report_entries` without severity."""
+    return [line[1:] for line in report_entries(result)]
 
 
 def report_csv(result: ValidationResult) -> bytes:
@@ -1019,4 +1235,6 @@ def report_data(result: ValidationResult) -> dict[str, object]:
         "issues": cells(result.issues),
         "warnings": cells(result.warnings),
         "issues_truncated": result.issues_truncated,
+        "fatal_columns": list(result.fatal_columns),
+        "outside_area_rows": result.outside_area_rows,
     }

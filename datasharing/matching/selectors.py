@@ -33,6 +33,17 @@ def current_run(*, project) -> MatchingRun | None:
     return MatchingRun.objects.filter(project=project, is_current=True).first()
 
 
+def deliveries_newer_than_run(*, project, run: MatchingRun) -> list:
+    """Accepted deliveries of the matched sources that `run` did not use: they arrived (or
+    replaced one it used) after it was started, so a new run would see other data."""
+    from datasharing.constants import MATCHED_SOURCES
+    from datasharing.selectors import accepted_deliveries
+
+    used = {used["id"] for used in run.deliveries_used}
+    deliveries = accepted_deliveries(project=project).filter(source__in=MATCHED_SOURCES)
+    return [delivery for delivery in deliveries if delivery.pk not in used]
+
+
 def active_run(*, project) -> MatchingRun | None:
     return MatchingRun.objects.filter(project=project, status__in=["queued", "running"]).first()
 

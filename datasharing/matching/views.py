@@ -17,6 +17,7 @@ from projects.constants import ProjectPerm
 from projects.selectors import project_get_for_user, user_has_project_perm
 from wijkaanpak.core.exceptions import ApplicationError
 from wijkaanpak.core.processing_log import processing_log_write
+from wijkaanpak.core.views import SERVICE_ERRORS, form_add_service_error
 
 from . import selectors, services
 from .constants import NEVER_USED, ProposalStatus
@@ -203,6 +204,10 @@ class RiskListView(ProjectView):
                     "query": query.urlencode(),
                     "not_evaluated": [INDICATORS[c].name for c in run.not_evaluated],
                     "can_propose": self.can(ProjectPerm.PROPOSE_SELECTION),
+                    "newer_deliveries": selectors.deliveries_newer_than_run(
+                        project=self.project, run=run
+                    ),
+                    "can_run": lambda: self.can(ProjectPerm.RUN_MATCHING),
                 }
             )
         return self.render_page(context)
@@ -246,8 +251,8 @@ class RiskAddressView(ProjectView):
                     risk_address=context["address"],
                     reason=form.cleaned_data["reason"],
                 )
-            except ApplicationError as error:
-                form.add_error(error.extra.get("field"), error.message)
+            except SERVICE_ERRORS as error:
+                form_add_service_error(form, error)
             else:
                 messages.success(request, f"Adres {context['address'].pseudonym} is voorgedragen.")
                 return self.back("risks")
@@ -290,11 +295,8 @@ class ProposalDecideView(ProjectView):
                     approve=form.cleaned_data["decision"] == "approve",
                     reason=form.cleaned_data["decision_reason"],
                 )
-            except ApplicationError as error:
-                form.add_error(
-                    error.extra.get("field") if error.extra.get("field") in form.fields else None,
-                    error.message,
-                )
+            except SERVICE_ERRORS as error:
+                form_add_service_error(form, error)
             else:
                 messages.success(request, f"Uw besluit over {proposal.pseudonym} is vastgelegd.")
                 return self.back("proposals")
@@ -344,8 +346,8 @@ class ReidentifyView(ProjectView):
                 address = services.address_reidentify(
                     actor=request.user, proposal=proposal, reason=form.cleaned_data["reason"]
                 )
-            except ApplicationError as error:
-                form.add_error(error.extra.get("field"), error.message)
+            except SERVICE_ERRORS as error:
+                form_add_service_error(form, error)
         return self.render_page(
             {"proposal": proposal, "form": form, "address": address},
             status=200 if address else 400,
@@ -425,8 +427,8 @@ class SettingsView(ProjectView):
                     weights={c.value: data[f"weight_{c.value}"] for c in ALL_CODES},
                     enabled=[c.value for c in ALL_CODES if data[f"enabled_{c.value}"]],
                 )
-            except ApplicationError as error:
-                form.add_error(None, error.message)
+            except SERVICE_ERRORS as error:
+                form_add_service_error(form, error)
             else:
                 messages.success(
                     request,

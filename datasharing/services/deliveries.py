@@ -34,6 +34,7 @@ from datasharing.constants import (
     XLSX_MAX_UNCOMPRESSED_BYTES,
     DataRequestStatus,
     DeliveryStatus,
+    IssueSeverity,
     Source,
 )
 from datasharing.models import (
@@ -305,10 +306,13 @@ class IntakeOutcome:
     accepted: bool
     rows: object  # pandas DataFrame of valid, normalised rows
     total_rows: int
-    issues: list[tuple[int | None, str, str, str]] = field(default_factory=list)
+    # (row, column, masked value, reason, severity); severity as datasharing.constants.IssueSeverity
+    issues: list[tuple[int | None, str, str, str, str]] = field(default_factory=list)
     fatal_errors: list[str] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
     invalid_rows: int = 0
+    outside_area_rows: int | None = None
+    area_postcodes: list[str] = field(default_factory=list)
 
 
 def _progress(delivery_id: int, percent: int) -> None:
@@ -400,30 +404,54 @@ def _run_intake(*, delivery: Delivery, content: bytes) -> IntakeOutcome:
         message = getattr(error, "message", None) or (
             error.args[0] if error.args and isinstance(error.args[0], str) else ""
         )
+        message = message or "Het bestand kan niet worden gelezen."
         return IntakeOutcome(
             accepted=False,
             rows=None,
             total_rows=0,
-            fatal_errors=[message or "Het bestand kan niet worden gelezen."],
-            issues=[(None, "", "", message or "Het bestand kan niet worden gelezen.")],
+            fatal_errors=[message],
+            issues=[(None, "", "", message, IssueSeverity.FOUT)],
         )
     allow_nad = delivery.source != Source.BAG and project_has_accepted_bag_delivery(
         project=delivery.project
     )
     result = validation.validate_delivery(
-        delivery.source, frame, address_by_nummeraanduiding_allowed=allow_nad
+        delivery.source,
+        frame,
+        address_by_nummeraanduiding_allowed=allow_nad,
+        area=_area_for(delivery),
     )
     return _outcome_from(result)
 
 
+def _area_for(delivery: Delivery):
+    """The project's area as the intake checks it (validation.Area), or None when it cannot be
+    told: a project without area, or — for a source other than bag, when the area has buurten —
+    no accepted bag delivery yet, whose addresses in those buurten give their postcodes."""
+    from datasharing.intake.validation import Area
+    from datasharing.selectors import project_bag_area_postcodes
+
+    project = delivery.project
+    postcodes, buurten = set(project.postcodes or []), set(project.buurtcodes or [])
+    if not postcodes and not buurten:
+        return None
+    if delivery.source != Source.BAG and buurten:
+        from_bag = project_bag_area_postcodes(project=project)
+        if from_bag is None:
+            return None
+        postcodes |= from_bag
+    return Area(postcodes=frozenset(postcodes), buurtcodes=frozenset(buurten))
+
+
 def _outcome_from(result) -> IntakeOutcome:
-    """The intake layer's ValidationResult as stored here; report lines via `report_lines`
-    (fatal errors, columns not stored, invalid cells and warnings), values already masked."""
+    """The intake layer's ValidationResult as stored here; report lines via `report_entries`
+    (fatal errors, columns not stored, rows outside the area, invalid cells and warnings, each
+    with its severity), values already masked."""
     from datasharing.intake import validation
 
     lines = [
-        (int(row) if str(row).isdigit() else None, column, value, reason)
-        for row, column, value, reason in validation.report_lines(result)
+        (int(row) if str(row).isdigit() else None, column, value, reason, severity)
+        for severity, row, column, value, reason in validation.report_entries(result)
     ]
     return IntakeOutcome(
         accepted=bool(result.accepted),
@@ -433,27 +461,34 @@ def _outcome_from(result) -> IntakeOutcome:
         fatal_errors=list(result.fatal_errors),
         unknown_columns=list(result.unknown_columns),
         invalid_rows=int(result.invalid_rows),
+        outside_area_rows=result.outside_area_rows,
+        area_postcodes=list(result.area_postcodes),
     )
 
 
 def _summary(outcome: IntakeOutcome) -> dict:
-    return {
+    summary = {
         "fatal_errors": outcome.fatal_errors,
         "unknown_columns": outcome.unknown_columns,
         "issue_count": len(outcome.issues),
+        "outside_area_rows": outcome.outside_area_rows,
     }
+    if outcome.area_postcodes:  # bag: its postcodes inside the area, for the other sources
+        summary["area_postcodes"] = outcome.area_postcodes
+    return summary
 
 
 def _issue_rows(delivery: Delivery, outcome: IntakeOutcome) -> list[DeliveryIssue]:
     rows = [
         DeliveryIssue(
             delivery=delivery,
+            severity=severity,
             row_number=row,
             column=column[:200],
             masked_value=value[:200],
             reason=reason[:500],
         )
-        for row, column, value, reason in outcome.issues
+        for row, column, value, reason, severity in outcome.issues
     ]
     return rows
 

@@ -5,7 +5,8 @@ of the source's record model (columns named as the model's fields), batch by bat
 COPY or bulk_create; `build_records` builds one such Table. Columns are built vectorised: no
 Python per row except one HMAC per *distinct* identifier and one AES-GCM seal per vault address.
 Every BSN, address, BAG id and KvK number becomes an HMAC pseudonym here; nothing raw leaves
-this module except, for BAG addresses, the AES-GCM sealed vault entries (`vault_entries`).
+this module except, for BAG addresses, the AES-GCM sealed vault entries (`vault_entries`), which
+also hold the columns the contract keeps only in the vault (straatnaam, woonplaats).
 """
 
 from __future__ import annotations
@@ -28,9 +29,19 @@ COMMON = ["delivery_id", "project_id", "row_number", "key_version"]
 
 NummeraanduidingMap = Mapping[str, str] | Callable[[], Mapping[str, str]]
 
-# Vault plaintexts are built as JSON text vectorised when every part is plain alphanumeric (the
-# validated, normalised address parts always are); anything else goes through json.dumps.
+# Vault plaintexts are built as JSON text vectorised when every address part is plain
+# alphanumeric (the validated, normalised parts always are) and the free-text parts hold no
+# control character but tab and newlines (validation refuses the others); anything else goes
+# through json.dumps.
 _PLAIN_PART = r"[0-9A-Za-z]*"
+_JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
+_CONTROL = r"[\x00-\x1f]"
+# Vault-only columns (formats.md: bag straatnaam, woonplaats) and nummeraanduiding_id are sealed
+# only where given.
+VAULT_OPTIONAL = (
+    formats.NUMMERAANDUIDING_ID,
+    *(column.name for column in formats.BAG.columns if column.vault_only),
+)
 
 
 def _values(frame: pd.DataFrame, column: str) -> list:
@@ -312,40 +323,57 @@ def build_records(
         add_location()
         columns["signaal"] = text("signaal")
         columns["datum"] = _date_array(frame, "datum")
+    elif source == Source.EIGENDOM:
+        add_location()
+        soort = _text(frame, "eigenaar_soort")
+        owner = _text(frame, "eigenaar_id")
+        person = (soort == formats.NATUURLIJK_PERSOON).to_numpy(dtype=bool)
+        company = (soort == formats.RECHTSPERSOON).to_numpy(dtype=bool)
+        columns["person_key"] = _string_array(p.series(Kind.BSN, _bsn(owner.where(person, ""))))
+        columns["kvk_key"] = _string_array(p.series(Kind.KVK, owner.where(company, "")))
+        columns["eigenaar_soort"] = _string_array(soort)
+        columns["datum_eigendom"] = _date_array(frame, "datum_eigendom")
     else:  # pragma: no cover - Source is closed
         raise ValueError(source)
     return pa.table(columns)
 
 
-def _vault_plaintexts(parts: dict[str, pd.Series], nads: pd.Series) -> list[bytes]:
-    """The sealed JSON per address: json.dumps(parts, sort_keys=True, separators=(",", ":")),
-    with nummeraanduiding_id only where given."""
-    plain = np.ones(len(nads), dtype=bool)
-    for series in (*parts.values(), nads):
+def _json_text(series: pd.Series) -> pd.Series:
+    """The body of a JSON string for each value (pyarrow string kernels, no Python per row)."""
+    for old, new in _JSON_ESCAPES:
+        series = series.str.replace(old, new, regex=False)
+    return series
+
+
+def _vault_plaintexts(parts: dict[str, pd.Series], optional: dict[str, pd.Series]) -> list[bytes]:
+    """The sealed JSON object per address, keys sorted: every part of `parts`, and each part of
+    `optional` only where given. json.loads of each gives the dict json.dumps would have written
+    (non-ASCII characters are kept as UTF-8, not escaped)."""
+    count = len(next(iter(parts.values())))
+    plain = np.ones(count, dtype=bool)
+    for series in parts.values():
         plain &= series.str.fullmatch(_PLAIN_PART).fillna(False).to_numpy(dtype=bool)
-    names = sorted([*parts, formats.NUMMERAANDUIDING_ID])
+    escaped = {name: _json_text(series) for name, series in optional.items()}
+    for series in escaped.values():
+        plain &= ~series.str.contains(_CONTROL, regex=True).fillna(False).to_numpy(dtype=bool)
     if plain.all():
-        text = pd.Series("{", index=nads.index, dtype="str")
-        first = True
-        for name in names:
-            if name == formats.NUMMERAANDUIDING_ID:
-                given = nads != ""
-                item = ('"' + name + '":"' + nads + '"').where(given, "")
-                if not first:
-                    item = ("," + item).where(given, "")
-                text = text + item
+        text = pd.Series("", index=range(count), dtype="str")
+        for name in sorted([*parts, *optional]):
+            if name in parts:
+                text = text + ',"' + name + '":"' + parts[name].reset_index(drop=True) + '"'
                 continue
-            text = text + ("" if first else ",") + '"' + name + '":"' + parts[name] + '"'
-            first = False
-        return [value.encode() for value in (text + "}").tolist()]
+            values = escaped[name].reset_index(drop=True)
+            text = text + (',"' + name + '":"' + values + '"').where(values != "", "")
+        return [("{" + value[1:] + "}").encode() for value in text.tolist()]
     rows = []
     columns = {name: series.tolist() for name, series in parts.items()}
-    nad_values = nads.tolist()
-    for index in range(len(nad_values)):
+    extra = {name: series.tolist() for name, series in optional.items()}
+    for index in range(count):
         address = {name: values[index] for name, values in columns.items()}
-        if nad_values[index]:
-            address[formats.NUMMERAANDUIDING_ID] = nad_values[index]
-        rows.append(json.dumps(address, sort_keys=True, separators=(",", ":")).encode())
+        address.update({name: values[index] for name, values in extra.items() if values[index]})
+        rows.append(
+            json.dumps(address, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        )
     return rows
 
 
@@ -357,8 +385,9 @@ def vault_entries(
     delivery: Delivery,
     address_keys: pd.Series | None = None,
 ) -> pa.Table | None:
-    """Sealed real addresses of a BAG delivery, one per distinct address (its first row), as a
-    Table of AddressVaultEntry columns; None when there is nothing to seal. `address_keys`: the
+    """Sealed real addresses of a BAG delivery, one per distinct address (its first row): the
+    address parts, and nummeraanduiding_id, straatnaam and woonplaats where given; as a Table of
+    AddressVaultEntry columns; None when there is nothing to seal. `address_keys`: the
     rows' keys when already computed (positionally indexed)."""
     if source != Source.BAG or not len(frame):
         return None
@@ -373,10 +402,12 @@ def vault_entries(
         column: _text(frame, column)[first].reset_index(drop=True)
         for column in formats.ADDRESS_COLUMNS
     }
-    nads = _text(frame, formats.NUMMERAANDUIDING_ID)[first].reset_index(drop=True)
+    optional = {
+        column: _text(frame, column)[first].reset_index(drop=True) for column in VAULT_OPTIONAL
+    }
     key_list = keys.tolist()
     sealed = pseudonymiser.seal_many(
-        address_keys=key_list, plaintexts=_vault_plaintexts(parts, nads)
+        address_keys=key_list, plaintexts=_vault_plaintexts(parts, optional)
     )
     count = len(key_list)
     return pa.table(

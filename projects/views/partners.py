@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import FormView
 
 from wijkaanpak.core.exceptions import ApplicationError
-from wijkaanpak.core.views import ApplicationErrorFormMixin
+from wijkaanpak.core.views import SERVICE_ERRORS, ApplicationErrorFormMixin, form_add_service_error
 
 from ..constants import ProjectPerm, Role
 from ..forms import ConvenantForm, PartnerAddForm, PartnerRemoveForm, RoleEndForm, RoleGrantForm
@@ -71,8 +71,8 @@ class ManagedSectionView(ProjectScopedMixin, View):
         if form.is_valid():
             try:
                 notice = self.perform(form)
-            except ApplicationError as error:
-                form.add_error(error.extra.get("field"), error.message)
+            except SERVICE_ERRORS as error:
+                form_add_service_error(form, error)
             else:
                 return self.after_change(notice)
         return self.render_section(form, status=200 if self.request.htmx else 400)

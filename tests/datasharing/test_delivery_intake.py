@@ -289,3 +289,139 @@ def test_rows_streamed_in_batches_are_stored_whole_and_in_address_order(
         pseudonymise(project=intake_project, kind=Kind.BSN, values=bsns)
     )
     assert [r.address_key for r in stored] == sorted(r.address_key for r in stored)
+
+
+# --- the contract's new parts: eigendom, street and place, free-text BSNs, the area -------------
+
+
+def test_eigendom_pseudonymises_a_person_owner_as_a_bsn_and_a_company_as_a_kvk_nummer(
+    projectleider_a, request_for, deliver, intake_project
+):
+    from datasharing.models import EigendomRecord
+
+    bsns = make_bsns(30)
+    person = bsns[0]
+    lines = ["postcode;huisnummer;eigenaar_id;eigenaar_soort;datum_eigendom"]
+    lines += [
+        f"5911 ab;{10 + i};{bsn.lstrip('0')};natuurlijk persoon;15-05-2018"
+        for i, bsn in enumerate(bsns)
+    ]
+    lines += ["5911AB;99;30123456;Rechtspersoon;", "5911AB;98;30123456;rechtspersoon;2011-04-12"]
+    delivery = deliver(projectleider_a, request_for("eigendom"), csv_file("\n".join(lines)))
+    assert delivery.status == DeliveryStatus.GEACCEPTEERD, reasons(delivery)
+    assert delivery.valid_rows == 32
+    rows = EigendomRecord.objects.filter(delivery=delivery)
+    [company_key] = pseudonymise(project=intake_project, kind=Kind.KVK, values=["30123456"])
+    person_keys = set(pseudonymise(project=intake_project, kind=Kind.BSN, values=bsns))
+    assert {r.person_key for r in rows if r.eigenaar_soort == "natuurlijk persoon"} == person_keys
+    assert {r.kvk_key for r in rows if r.eigenaar_soort == "rechtspersoon"} == {company_key}
+    assert all(not r.kvk_key for r in rows if r.person_key)
+    assert all(not r.person_key for r in rows if r.kvk_key)
+    [home] = pseudonymise(project=intake_project, kind=Kind.ADDRESS, values=["5911AB|10||"])
+    first = rows.get(address_key=home)
+    assert (
+        first.person_key == pseudonymise(project=intake_project, kind=Kind.BSN, values=[person])[0]
+    )
+    assert first.datum_eigendom.isoformat() == "2018-05-15"
+
+
+def test_street_and_place_live_only_in_the_vault_and_come_back_on_reidentification(
+    projectleider_a, request_for, deliver, intake_project
+):
+    from datasharing.models import BagRecord
+    from datasharing.pseudonymisation import RealAddress
+
+    text = (
+        "postcode;huisnummer;huisletter;huisnummertoevoeging;straatnaam;woonplaats;"
+        "gebruiksdoel;oppervlakte_m2\n"
+        "5911 ab;12;a;bis;'s-Gravenweg;Voorbeeldstad;woonfunctie;40\n"
+        '5911AB;14;;;"Burgemeester ""de"" Withstraat";;woonfunctie;40\n'
+        "5911AB;16;;;;;woonfunctie;40\n"
+    )
+    bag = deliver(projectleider_a, request_for("bag"), csv_file(text))
+    assert bag.status == DeliveryStatus.GEACCEPTEERD, reasons(bag)
+    assert not {"straatnaam", "woonplaats"} & {f.name for f in BagRecord._meta.get_fields()}
+    keys = pseudonymise(
+        project=intake_project,
+        kind=Kind.ADDRESS,
+        values=["5911AB|12|A|BIS", "5911AB|14||", "5911AB|16||"],
+    )
+    parts = [vault_lookup(project=intake_project, address_key=key) for key in keys]
+    assert parts[0] == {
+        "postcode": "5911AB",
+        "huisnummer": "12",
+        "huisletter": "A",
+        "huisnummertoevoeging": "BIS",
+        "straatnaam": "'s-Gravenweg",
+        "woonplaats": "Voorbeeldstad",
+    }
+    assert parts[1]["straatnaam"] == 'Burgemeester "de" Withstraat' and "woonplaats" not in parts[1]
+    assert "straatnaam" not in parts[2]
+    address = RealAddress.from_vault(parts[0])
+    assert (address.straatnaam, address.woonplaats, address.toevoeging) == (
+        "'s-Gravenweg",
+        "Voorbeeldstad",
+        "BIS",
+    )
+    assert str(address) == "'s-Gravenweg 12 A-BIS, 5911 AB Voorbeeldstad"
+    assert str(RealAddress.from_vault(parts[2])) == "5911 AB 16"
+
+
+def test_a_bsn_in_a_signal_text_is_stored_removed_and_reported_masked(
+    projectleider_a, request_for, deliver
+):
+    from datasharing.constants import IssueSeverity
+    from datasharing.models import SignaalRecord
+
+    text = (
+        "postcode;huisnummer;signaal\n"
+        "5911AB;10;bewoner 111222333 verdacht\n"
+        "5911AB;11;bsn 111 222 333\n"
+        "5911AB;12;melding buren\n"
+    )
+    delivery = deliver(projectleider_a, request_for("signaal"), csv_file(text))
+    assert delivery.status == DeliveryStatus.GEACCEPTEERD, reasons(delivery)
+    stored = sorted(
+        SignaalRecord.objects.filter(delivery=delivery).values_list("signaal", flat=True)
+    )
+    assert stored == [
+        "bewoner [BSN verwijderd] verdacht",
+        "bsn [BSN verwijderd]",
+        "melding buren",
+    ]
+    warnings = delivery.issues.filter(severity=IssueSeverity.WAARSCHUWING).order_by("row_number")
+    assert [(w.row_number, w.masked_value, w.reason) for w in warnings] == [
+        (2, "bewoner ******333 verdacht", validation.BSN_IN_TEKST),
+        (3, "bsn *** *** 333", validation.BSN_IN_TEKST),
+    ]
+
+
+def test_the_report_counts_rows_outside_the_projects_area(
+    projectleider_a, request_for, deliver, intake_project
+):
+    """Project A's area is buurt BU09830101 (the factory's); a bag row is inside by its
+    buurtcode, a brp row by the postcode of a bag address inside the area."""
+    from datasharing.constants import IssueSeverity
+
+    assert intake_project.buurtcodes == ["BU09830101"] and intake_project.postcodes == []
+    early = deliver(projectleider_a, request_for("brp"), csv_file(brp_csv(make_bsns(3))))
+    assert early.report["outside_area_rows"] is None  # no bag yet: the buurt of a row is unknown
+    bag = (
+        "postcode;huisnummer;gebruiksdoel;oppervlakte_m2;buurtcode\n"
+        "5911AB;10;woonfunctie;40;BU09830101\n"
+        "5911AB;11;woonfunctie;40;BU09830101\n"
+        "5922CD;1;woonfunctie;40;BU09830202\n"
+    )
+    bag_delivery = deliver(projectleider_a, request_for("bag"), csv_file(bag))
+    assert bag_delivery.report["outside_area_rows"] == 1
+    assert bag_delivery.report["area_postcodes"] == ["5911AB"]
+    warning = bag_delivery.issues.get(row_number=None)
+    assert warning.severity == IssueSeverity.WAARSCHUWING
+    assert warning.reason == validation.BUITEN_PROJECTGEBIED.format(aantal=1, totaal=3)
+
+    lines = brp_csv(make_bsns(4)).strip().split("\r\n")
+    lines[-1] = lines[-1].replace("5911AB", "5922CD").replace("5911 ab", "5922 cd")
+    brp = deliver(projectleider_a, early.data_request, csv_file("\r\n".join(lines) + "\r\n"))
+    assert brp.status == DeliveryStatus.GEACCEPTEERD
+    assert brp.report["outside_area_rows"] == 1  # a warning, never a refusal
+    assert brp.valid_rows == 4

@@ -907,13 +907,18 @@ def test_report_data_is_json_and_masked() -> None:
     ]
 
 
-def test_rejected_report_says_why() -> None:
-    result = run("toeslag", [["bsn", "geslacht"], [VALID_BSN, "v"]])
+def test_rejected_report_says_why_and_names_the_column() -> None:
+    result = run("toeslag", [["bsn", "Geslacht "], [VALID_BSN, "v"]])
     lines = _report_lines(result)
     assert lines[1:] == [
-        ["", "", "", VERBODEN_KOLOM.format(kolom="geslacht", categorie="geslacht")],
-        ["", "", "", ONTBREKENDE_KOLOM.format(kolom="toeslag")],
+        ["", "Geslacht", "", VERBODEN_KOLOM.format(kolom="Geslacht", categorie="geslacht")],
+        ["", "toeslag", "", ONTBREKENDE_KOLOM.format(kolom="toeslag")],
     ]
+    duplicate = run("toeslag", [["bsn", "toeslag", "BSN"], [VALID_BSN, "zorgtoeslag", "x"]])
+    assert duplicate.fatal_errors == [DUBBELE_KOLOM.format(kolom="bsn")]
+    assert duplicate.fatal_columns == ["bsn"]
+    too_many = toeslag(*(["12"] * 3), VALID_BSN)
+    assert too_many.fatal_columns == [""]
 
 
 @settings(
@@ -988,12 +993,26 @@ def test_unknown_source_is_a_programming_error() -> None:
 
 
 _ROWS_COLUMNS = {
+    "eigendom": [
+        "nummeraanduiding_id",
+        "postcode",
+        "huisnummer",
+        "huisletter",
+        "huisnummertoevoeging",
+        "eigenaar_id",
+        "eigenaar_soort",
+        "datum_eigendom",
+        "address",
+        "row_number",
+    ],
     "bag": [
         "nummeraanduiding_id",
         "postcode",
         "huisnummer",
         "huisletter",
         "huisnummertoevoeging",
+        "straatnaam",
+        "woonplaats",
         "gebruiksdoel",
         "oppervlakte_m2",
         "x",
@@ -1216,3 +1235,333 @@ def test_a_large_brp_delivery_validates_quickly() -> None:
     elapsed = time.perf_counter() - started
     assert result.accepted and result.valid_rows == count
     assert elapsed < 10, elapsed
+
+
+# --- free-text BSNs (formats.md §4, issue #8 item 3) ----------------------------------------------
+
+SIGNAAL_HEADER = ["postcode", "huisnummer", "signaal"]
+
+
+def signaal(*texts: str) -> ValidationResult:
+    return run("signaal", [SIGNAAL_HEADER, *[["5911 AB", "12", text] for text in texts]])
+
+
+def digits_of(text: str) -> str:
+    return re.sub(r"[^0-9]", "", text)
+
+
+def test_a_bsn_in_free_text_is_replaced_and_the_row_warned_about_masked() -> None:
+    texts = [
+        "bewoner 111222333 verdacht",
+        "bsn 111 222 333",
+        "BSN: 111.222.333.",
+        "tel 06 123456782",  # 9 digits passing the elfproef after another group
+        "bel 0612345678",  # a phone number: 10 digits, not a BSN
+        "kenmerk 123456789",  # 9 digits that fail the elfproef: no BSN
+        "melding buren",
+    ]
+    result = signaal(*texts)
+    assert result.accepted and result.invalid_rows == 0
+    assert result.rows["signaal"].tolist() == [
+        f"bewoner {validation.BSN_REDACTED} verdacht",
+        f"bsn {validation.BSN_REDACTED}",
+        f"BSN: {validation.BSN_REDACTED}.",
+        f"tel 06 {validation.BSN_REDACTED}",
+        "bel 0612345678",
+        "kenmerk 123456789",
+        "melding buren",
+    ]
+    assert [(w.row_number, w.column, w.reason) for w in result.warnings] == [
+        (row, "signaal", validation.BSN_IN_TEKST) for row in (2, 3, 4, 5)
+    ]
+    assert [w.value for w in result.warnings] == [
+        "bewoner ******333 verdacht",
+        "bsn *** *** 333",
+        "BSN: ***.***.333.",
+        "tel ** ******782",
+    ]
+    report = report_csv(result).decode("utf-8-sig")
+    assert "111222333" not in digits_of(report) and "123456782" not in digits_of(report)
+
+
+def test_free_text_bsns_are_removed_in_every_text_column_of_every_source() -> None:
+    text_columns = [
+        (spec.code, column.name)
+        for spec in SOURCES.values()
+        for column in spec.columns
+        if column.type is ColumnType.TEXT
+    ]
+    assert text_columns == [
+        ("bag", "straatnaam"),
+        ("bag", "woonplaats"),
+        ("kvk", "sbi_code"),
+        ("signaal", "signaal"),
+    ]
+    for source, name in text_columns:
+        result = _valid_rows_with(source, name, ["x111222333"])  # fits sbi_code's 10 characters
+        assert result.accepted, (source, result.fatal_errors, result.issues)
+        assert result.rows[name].tolist() == [f"x{validation.BSN_REDACTED}"], source
+        assert [w.reason for w in result.warnings] == [validation.BSN_IN_TEKST], source
+
+
+_VALID_CELLS = {
+    ColumnType.BSN: VALID_BSN,
+    ColumnType.POSTCODE: "5911 AB",
+    ColumnType.HUISNUMMER: "12",
+    ColumnType.HUISLETTER: "a",
+    ColumnType.TOEVOEGING: "bis",
+    ColumnType.NUMMERAANDUIDING: "0983200000000001",
+    ColumnType.KVK: "12345678",
+    ColumnType.DATE: "31-01-2020",
+    ColumnType.INT_POSITIVE: "40",
+    ColumnType.INT_NON_NEGATIVE: "0",
+    ColumnType.YEAR: "2025",
+    ColumnType.COORDINATE: "209111",
+    ColumnType.BUURTCODE: "BU09830101",
+    ColumnType.TEXT: "tekst",
+    ColumnType.OWNER_ID: VALID_BSN,  # with eigenaar_soort 'natuurlijk persoon' (allowed[0])
+}
+
+
+def _valid_rows_with(source: str, column: str, values: list[str]) -> ValidationResult:
+    """A delivery of `source` with every column valid, and `values` in `column` (one per row)."""
+    spec = SOURCES[source]
+    header = list(spec.column_names)
+    rows = []
+    for value in values:
+        row = [
+            column_spec.allowed[0] if column_spec.allowed else _VALID_CELLS[column_spec.type]
+            for column_spec in spec.columns
+        ]
+        row[header.index(column)] = value
+        rows.append(row)
+    return run(source, [header, *rows])
+
+
+_SEPARATORS = ("", " ", ".", "  ", ". ", " . ", "\u00a0", " .")
+_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz :", max_size=12)
+
+
+@settings(
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    target=st.sampled_from(
+        [
+            (spec.code, column.name, column.max_length or formats.TEXT_MAX_LENGTH)
+            for spec in SOURCES.values()
+            for column in spec.columns
+            if column.type is ColumnType.TEXT
+        ]
+    ),
+    bsn=st.sampled_from(make_bsns(200, seed=11) + ["012345672", "001234561"]),
+    data=st.data(),
+)
+def test_hypothesis_separated_bsns_never_reach_the_rows_or_the_report(
+    target: tuple[str, str, int], bsn: str, data: st.DataObject
+) -> None:
+    assume(normalise_bsn(bsn) == bsn)
+    source, column, max_length = target
+    budget = max_length - len(bsn)
+    separators = []
+    for _ in range(len(bsn) - 1):
+        separator = data.draw(st.sampled_from([s for s in _SEPARATORS if len(s) <= budget]))
+        budget -= len(separator)
+        separators.append(separator)
+    written = bsn[0] + "".join(sep + digit for sep, digit in zip(separators, bsn[1:], strict=True))
+    prefix = data.draw(_WORDS.filter(lambda text: len(text) <= budget))
+    suffix = data.draw(_WORDS.filter(lambda text: len(text) <= budget - len(prefix)))
+    text = f"{prefix}{written}{suffix}"
+    result = _valid_rows_with(source, column, [text])
+    assert result.accepted, (text, result.issues)
+    stored = result.rows[column].iloc[0]
+    assert validation.BSN_REDACTED in stored and bsn not in digits_of(stored), (text, stored)
+    [warning] = result.warnings
+    assert warning.reason == validation.BSN_IN_TEKST and bsn not in digits_of(warning.value)
+    assert bsn not in digits_of(report_csv(result).decode("utf-8-sig"))
+
+
+def test_report_values_mask_digit_runs_also_when_spaced_or_dotted() -> None:
+    assert mask_value(ColumnType.ENUM, "111 222 333") == "*** *** 333"
+    assert mask_value(ColumnType.TEXT, "bsn 111.222.333 x") == "bsn ***.***.333 x"
+    assert mask_value(ColumnType.DATE, "01-02-2020") == "01-02-2020"  # hyphens join nothing
+    result = run("uitkering", [["bsn", "regeling", "leefvorm"], [VALID_BSN, "111 222 333", "x"]])
+    assert {issue.value for issue in result.issues} == {"*** *** 333", "x"}
+
+
+# --- bag straatnaam and woonplaats; the eigendom source -------------------------------------------
+
+
+def test_bag_straatnaam_and_woonplaats_are_optional_text_columns_kept_for_the_vault() -> None:
+    spec = SOURCES["bag"]
+    for name in (formats.STRAATNAAM, formats.WOONPLAATS):
+        column = spec.column(name)
+        assert column.type is ColumnType.TEXT and not column.required and column.vault_only
+    names = ["'s-Gravenweg", "Burgemeester de Withstraat", "x" * 81, *["Kerkstraat"] * 30]
+    result = _valid_rows_with("bag", "straatnaam", names)
+    assert result.rows["straatnaam"].tolist() == names[:2] + names[3:]
+    assert [(i.row_number, i.reason) for i in result.issues] == [
+        (4, TEKST_TE_LANG.format(maximum=80))
+    ]
+    assert not [c for c in SOURCES["bag"].columns if c.vault_only and c.required]
+
+
+EIGENDOM_HEADER = ["postcode", "huisnummer", "eigenaar_id", "eigenaar_soort", "datum_eigendom"]
+
+
+def eigendom(*rows: tuple[str, str]) -> ValidationResult:
+    return run(
+        "eigendom",
+        [
+            EIGENDOM_HEADER,
+            *[["5911 AB", "12", owner, soort, "2020-01-31"] for owner, soort in rows],
+        ],
+    )
+
+
+def test_eigendom_owner_is_a_bsn_or_a_kvk_nummer_as_its_soort_says() -> None:
+    person = ("natuurlijk persoon", "Natuurlijk Persoon ", "rechtspersoon")
+    rows = [
+        (VALID_BSN, person[0]),
+        (VALID_BSN_8, person[1]),  # a BSN that lost its leading zero, any case of the soort
+        ("30123456", person[2]),
+    ] + [(f"{n:08d}", person[2]) for n in range(60)]  # enough rows to stay under 5 % invalid
+    ok = eigendom(*rows)
+    assert ok.accepted and ok.invalid_rows == 0
+    assert ok.rows["eigenaar_id"].tolist()[:3] == [VALID_BSN, "071490504", "30123456"]
+    assert ok.rows["eigenaar_soort"].tolist()[:3] == ["natuurlijk persoon"] * 2 + [person[2]]
+    bad = eigendom(
+        *rows,
+        ("123456789", person[0]),  # fails the elfproef
+        ("30123456", person[0]),  # a kvk_nummer where a BSN is due
+        (VALID_BSN, person[2]),  # a BSN where a kvk_nummer is due
+    )
+    assert [(i.row_number, i.column, i.value, i.reason) for i in bad.issues] == [
+        (65, "eigenaar_id", "******789", BSN_ELFPROEF),
+        (66, "eigenaar_id", "*****456", BSN_ELFPROEF),
+        (67, "eigenaar_id", "******782", KVK_ONGELDIG),
+    ]
+    no_soort = eigendom(*rows, (VALID_BSN, ""), (VALID_BSN, "stichting"))
+    assert [(i.column, i.reason) for i in no_soort.issues] == [
+        ("eigenaar_soort", WAARDE_ONTBREEKT),
+        ("eigenaar_soort", WAARDE_NIET_TOEGESTAAN.format(toegestaan=", ".join(person[::2]))),
+    ]
+
+
+def test_the_eigendom_sample_is_accepted() -> None:
+    table = read_table((FIXTURES / "eigendom.csv").read_bytes(), "eigendom.csv")
+    result = validate_delivery("eigendom", table, address_by_nummeraanduiding_allowed=True)
+    assert result.accepted and result.total_rows == result.valid_rows == 300
+    counts = result.rows["eigenaar_soort"].value_counts().to_dict()
+    assert counts == {"natuurlijk persoon": 168, "rechtspersoon": 132}
+    people = result.rows.loc[result.rows["eigenaar_soort"] == "natuurlijk persoon", "eigenaar_id"]
+    assert all(stdnum_bsn.is_valid(value) for value in people)
+
+
+# --- typed .xlsx cells (formats.md §1–2, issue #8 item 8) -----------------------------------------
+
+
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_numeric_xlsx_cells_of_identifiers_are_padded_to_their_width() -> None:
+    from datetime import date
+
+    two_zeros = next(n for n in range(1_000_000, 9_999_999) if is_valid_bsn(f"{n:09d}"))
+    rows = [
+        ["bsn", "toeslag", "toeslagpartner_bsn"],
+        [two_zeros, "zorgtoeslag", int(VALID_BSN_8)],
+        [str(two_zeros), "zorgtoeslag", None],  # the same digits as text: 7 digits, no BSN
+        *[[int(VALID_BSN), "huurtoeslag", None]] * 25,  # under 5 % invalid rows
+    ]
+    result = validate_delivery(
+        "toeslag", read_table(xlsx_bytes(rows), "t.xlsx"), address_by_nummeraanduiding_allowed=True
+    )
+    assert result.rows["bsn"].tolist() == [f"{two_zeros:09d}", *[VALID_BSN] * 25]
+    assert result.rows["toeslagpartner_bsn"].tolist()[0] == "071490504"
+    assert [(i.row_number, i.reason) for i in result.issues] == [(3, BSN_GEEN_9_CIJFERS)]
+
+    kvk = validate_delivery(
+        "kvk",
+        read_table(
+            xlsx_bytes(
+                [
+                    [
+                        "kvk_nummer",
+                        "nummeraanduiding_id",
+                        "postcode",
+                        "huisnummer",
+                        "datum_inschrijving",
+                    ],
+                    [1234567, 983200000000001, "5911AB", 12, date(2021, 3, 4)],
+                ]
+            ),
+            "k.xlsx",
+        ),
+        address_by_nummeraanduiding_allowed=True,
+    )
+    assert kvk.rows["kvk_nummer"].tolist() == ["01234567"]
+    assert kvk.rows["nummeraanduiding_id"].tolist() == ["0983200000000001"]
+    assert kvk.rows["datum_inschrijving"].dt.date.tolist() == [date(2021, 3, 4)]
+
+    owners = validate_delivery(
+        "eigendom",
+        read_table(
+            xlsx_bytes(
+                [
+                    EIGENDOM_HEADER,
+                    ["5911AB", 12, two_zeros, "natuurlijk persoon", date(2020, 1, 31)],
+                    ["5911AB", 14, 1234567, "rechtspersoon", None],
+                ]
+            ),
+            "e.xlsx",
+        ),
+        address_by_nummeraanduiding_allowed=True,
+    )
+    assert owners.rows["eigenaar_id"].tolist() == [f"{two_zeros:09d}", "01234567"]
+
+
+# --- the project's area (issue #9 item 7) ---------------------------------------------------------
+
+
+def test_rows_outside_the_projects_area_are_counted_not_refused() -> None:
+    area = validation.Area(postcodes=frozenset({"5911AB"}), buurtcodes=frozenset({"BU09830101"}))
+    bag_rows = [
+        ["postcode", "huisnummer", "gebruiksdoel", "oppervlakte_m2", "buurtcode"],
+        ["5911 ab", "1", "woonfunctie", "40", "BU09830199"],  # listed postcode
+        ["5912CD", "2", "woonfunctie", "40", "BU09830101"],  # listed buurt
+        ["5913EF", "3", "woonfunctie", "40", "BU09830102"],  # neither
+        ["5913EF", "4", "woonfunctie", "40", ""],  # no buurt, postcode not listed
+    ]
+    table = read_table(csv_bytes(bag_rows), "bag.csv")
+    bag = validate_delivery("bag", table, address_by_nummeraanduiding_allowed=False, area=area)
+    assert bag.accepted and bag.valid_rows == 4 and bag.outside_area_rows == 2
+    assert bag.area_postcodes == ["5911AB", "5912CD"]
+    assert validation.report_entries(bag)[0] == (
+        validation.WARNING,
+        "",
+        "",
+        "",
+        validation.BUITEN_PROJECTGEBIED.format(aantal=2, totaal=4),
+    )
+    unchecked = validate_delivery("bag", table, address_by_nummeraanduiding_allowed=False)
+    assert unchecked.outside_area_rows is None and validation.report_entries(unchecked) == []
+
+    brp = [brp_row(), brp_row(make_bsns(2)[1], postcode="5912 cd"), brp_row(make_bsns(3)[2])]
+    area_brp = validation.Area(postcodes=frozenset({"5911MV"}))
+    result = validate_delivery(
+        "brp",
+        read_table(csv_bytes([BRP_HEADER, *brp]), "brp.csv"),
+        address_by_nummeraanduiding_allowed=True,
+        area=area_brp,
+    )
+    assert result.outside_area_rows == 1
+    persons = run("uitkering", [["bsn", "regeling", "leefvorm"], [VALID_BSN, "WW", "samenwonend"]])
+    assert persons.outside_area_rows is None  # a source without an address is never counted

@@ -238,6 +238,7 @@ def test_matching_output_identical_before_and_after_rotation(
         before["tables"]["datasharing_brprecord"]["rows"]
     )
     assert new_key.rekeyed_rows["matching_riskaddress"] == 300
+    assert new_key.rekeyed_rows["datasharing_eigendomrecord"] == 300  # owners, not matched
 
     second = run_inline(actor=analist_a, project=project, chunk_count=2)
     assert second.status == "succeeded"
@@ -285,6 +286,38 @@ def test_lookup_by_known_bsn_after_rotation_and_version_one_is_todays_hmac(
     # A retired version stays usable for the chain (and gives its own, old pseudonyms).
     assert pseudonymiser_for(project=project, version=1).one(Kind.BSN, bsn) == version_one
     assert repr(two) == f"Pseudonymiser(project_id={project.pk}, key_version=2)"
+
+
+@pytest.mark.parametrize("path", ["sql", "orm"])
+def test_owners_are_found_by_bsn_and_kvk_nummer_after_rotation(
+    sample_project, projectleider_a, path, monkeypatch
+):
+    """eigendom holds a person owner under the BSN key kind and a company under the kvk kind;
+    a rotation re-keys both, and a look-up by the known identifiers keeps finding them."""
+    from datasharing.models import EigendomRecord
+
+    if path == "orm":
+        monkeypatch.setattr(key_services, "_use_sql", lambda: False)
+    project = sample_project
+    owners = read_csv(SAMPLE_DIR / "eigendom.csv")
+    people = owners.loc[owners["eigenaar_soort"] == "natuurlijk persoon", "eigenaar_id"]
+    person_bsn = normalise_bsn(people).dropna().iloc[0]
+    company = "30123456"  # the woningcorporatie of the sample
+
+    def owner_rows() -> tuple[int, int]:
+        [person_key] = pseudonymise(project=project, kind="bsn", values=[person_bsn])
+        [company_key] = pseudonymise(project=project, kind="kvk", values=[company])
+        rows = EigendomRecord.objects.filter(project=project)
+        return rows.filter(person_key=person_key).count(), rows.filter(kvk_key=company_key).count()
+
+    counts = owner_rows()
+    assert counts[0] >= 1 and counts[1] == 132
+
+    project_key_rotate(actor=projectleider_a, project=project)
+
+    assert owner_rows() == counts
+    versions = EigendomRecord.objects.filter(project=project).values_list("key_version", flat=True)
+    assert set(versions) == {2}
 
 
 @pytest.mark.parametrize("path", ["sql", "orm"])

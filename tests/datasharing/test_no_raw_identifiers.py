@@ -25,10 +25,18 @@ from .conftest import bag_csv, brp_csv, bsn_valid, csv_file, make_bsns
 
 PG_DUMP = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))), None)
 NINE_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{9}(?![0-9A-Za-z])")
+# Nine digits with a space or a dot between any of them ('111 222 333', '111.222.333'), not part
+# of a longer run: how a BSN is written in free text (security R17).
+SEPARATED_NINE = re.compile(r"(?<![0-9])(?<![0-9][ .])[0-9](?:[ .]?[0-9]){8}(?![ .]?[0-9])")
 
 
 def elfproef_hits(text: str) -> list[str]:
-    return [token for token in NINE_DIGITS.findall(text) if bsn_valid(token)]
+    tokens = NINE_DIGITS.findall(text) + [
+        re.sub(r"[ .]", "", token)
+        for token in SEPARATED_NINE.findall(text)
+        if not re.fullmatch(r"[0-9]{9}", token)  # bare runs: NINE_DIGITS decides (hex keys)
+    ]
+    return [token for token in tokens if bsn_valid(token)]
 
 
 def database_text() -> str:
@@ -185,3 +193,77 @@ def test_no_raw_bsn_anywhere_after_intake(
     # R18c: the master key is not in the database or the logs.
     master = settings.WIJKAANPAK_MASTER_KEY
     assert master not in dump and master not in logs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_bsn_in_any_text_column_of_any_record_table(
+    intake_project, projectleider_a, request_for, django_capture_on_commit_callbacks
+):
+    """Free text (formats.md §4): BSNs written into every text column of every source, bare and
+    with spaces or dots, are gone from every text column of every record table, from the
+    validation reports and from the whole database dump; the vault (encrypted) holds no raw
+    value either, once opened."""
+    from django.db import models
+
+    from datasharing.models import RECORD_MODELS, AddressVaultEntry, DeliveryIssue
+    from datasharing.pseudonymisation import pseudonymiser_for
+    from datasharing.services import delivery_upload
+    from datasharing.services.keys import KEY_COLUMNS
+
+    bsns = make_bsns(12, start=300000000)
+    spaced = [f"{b[:3]} {b[3:6]} {b[6:]}" for b in bsns] + [
+        f"{b[:3]}.{b[3:6]}.{b[6:]}" for b in bsns
+    ]
+    files = {
+        "bag": "postcode;huisnummer;straatnaam;woonplaats;gebruiksdoel;oppervlakte_m2\n"
+        + "".join(
+            f"5911AB;{10 + i};Straat {spaced[i]};Plaats {bsns[i]};woonfunctie;40\n"
+            for i in range(12)
+        ),
+        "signaal": "postcode;huisnummer;signaal\n"
+        + "".join(
+            f"5911AB;{10 + i % 12};bewoner {text} verdacht\n"
+            for i, text in enumerate(spaced + bsns)
+        ),
+        "kvk": "kvk_nummer;postcode;huisnummer;sbi_code\n"
+        + "".join(f"{60000000 + i};5911AB;{10 + i};{b}\n" for i, b in enumerate(bsns)),
+        "eigendom": "postcode;huisnummer;eigenaar_id;eigenaar_soort\n"
+        + "".join(f"5911AB;{10 + i};{b};natuurlijk persoon\n" for i, b in enumerate(bsns)),
+    }
+    for source, text in files.items():
+        with django_capture_on_commit_callbacks(execute=True):
+            delivery = delivery_upload(
+                actor=projectleider_a, data_request=request_for(source), file=csv_file(text)
+            )
+        delivery.refresh_from_db()
+        assert delivery.status == DeliveryStatus.GEACCEPTEERD, (source, delivery.report)
+
+    scanned = 0
+    for model in RECORD_MODELS.values():
+        text_columns = [
+            field.attname
+            for field in model._meta.concrete_fields
+            if isinstance(field, models.CharField | models.TextField)
+            and field.attname not in KEY_COLUMNS
+        ]
+        for values in model.objects.filter(project=intake_project).values_list(*text_columns):
+            for value in values:
+                scanned += 1
+                digits = re.sub(r"[^0-9]", "", value)
+                assert not [b for b in bsns if b in digits], (model.__name__, value)
+                assert elfproef_hits(value) == [], (model.__name__, value)
+    assert scanned > 12 * 4
+    for issue in DeliveryIssue.objects.filter(delivery__project=intake_project):
+        assert not [b for b in bsns if b in re.sub(r"[^0-9]", "", issue.masked_value)]
+    assert DeliveryIssue.objects.filter(reason__startswith="De tekst bevatte een BSN").count() == (
+        12 * 2 + 36 + 12  # bag straatnaam + woonplaats, signaal, kvk
+    )
+    pseudonymiser = pseudonymiser_for(project=intake_project)
+    for entry in AddressVaultEntry.objects.filter(project=intake_project):
+        parts = pseudonymiser.open_address(
+            address_key=entry.address_key, ciphertext=entry.ciphertext
+        )
+        assert not [b for b in bsns if b in re.sub(r"[^0-9]", "", "".join(parts.values()))]
+    dump = database_text()
+    assert elfproef_hits(dump) == [], elfproef_hits(dump)[:5]
+    assert not [b for b in bsns if b in dump]

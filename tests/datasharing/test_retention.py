@@ -17,6 +17,7 @@ from datasharing.models import (
     Delivery,
     DeliveryIssue,
     DestructionRecord,
+    EigendomRecord,
     ProjectKey,
 )
 from datasharing.pseudonymisation import Kind, pseudonymise, vault_lookup
@@ -37,7 +38,13 @@ def delivered(intake_project, projectleider_a, request_for, deliver):
     # 40 persons over the addresses 5911AB 10..14 (brp_csv uses huisnummer 10 + i % 5).
     brp_lines = brp_csv(make_bsns(40)).replace(";a;", ";;")  # no huisletter: simpler keys
     brp = deliver(projectleider_a, request_for("brp"), csv_file(brp_lines))
-    assert bag.status == brp.status == DeliveryStatus.GEACCEPTEERD
+    # The owners of the addresses 5911AB 10..15: persons and one company (eigendom, Kadaster).
+    owners = "postcode;huisnummer;eigenaar_id;eigenaar_soort\n" + "".join(
+        f"5911AB;{10 + i};{bsn};natuurlijk persoon\n" for i, bsn in enumerate(make_bsns(5))
+    )
+    owners += "5911AB;15;30123456;rechtspersoon\n"
+    eigendom = deliver(projectleider_a, request_for("eigendom"), csv_file(owners))
+    assert bag.status == brp.status == eigendom.status == DeliveryStatus.GEACCEPTEERD
     return intake_project
 
 
@@ -69,7 +76,12 @@ def test_unselected_records_go_at_selection_closed_plus_weeks(delivered, monkeyp
     assert list(
         AddressVaultEntry.objects.filter(project=project).values_list("address_key", flat=True)
     ) == [selected_key]
-    assert record.rows_destroyed == 5 + 32 + 5
+    # The owner of the selected address stays (the owner view after the visits); the others go.
+    assert list(
+        EigendomRecord.objects.filter(project=project).values_list("address_key", flat=True)
+    ) == [selected_key]
+    assert record.rows_destroyed == 5 + 32 + 5 + 5
+    assert record.details["tables"]["datasharing_eigendomrecord"] == 5
     assert retention_enforce(now=deadline + timedelta(days=1)) == []  # idempotent
 
 
@@ -130,7 +142,8 @@ def test_project_closure_destroys_everything_personal(
 
     text = f"{record.description} {record.details}"
     assert not re.search(r"[0-9a-f]{64}", text) and "5911" not in text
-    assert record.rows_destroyed >= 6 + 40 + 6
+    assert record.rows_destroyed >= 6 + 40 + 6 + 6
+    assert record.details["tables"]["datasharing_eigendomrecord"] == 6
     assert ProcessingLogEntry.objects.filter(project=project, action="delete").count() == 1
     # Nothing of project B was touched; a second run does nothing.
     assert BagRecord.objects.filter(project=intake_project_b).count() == 3

@@ -5,6 +5,7 @@ import csv
 import io
 
 from django.urls import reverse
+from django.utils.html import escape
 
 import pytest
 
@@ -218,7 +219,12 @@ def test_data_request_create_page(otp_client, projectleider_a, intake_project, u
 
 
 def test_query_counts(
-    rejected_with_formula, otp_client, projectleider_a, request_for, django_assert_num_queries
+    rejected_with_formula,
+    otp_client,
+    projectleider_a,
+    request_for,
+    deliver,
+    django_assert_num_queries,
 ):
     delivery = rejected_with_formula
     request_for("bag")
@@ -236,9 +242,91 @@ def test_query_counts(
     request_for("kvk")
     with django_assert_num_queries(19):  # one more request, no extra query (no N+1)
         assert client.get(list_url).status_code == 200
-    # Detail, 16 queries: 1-3 session, user, OTP device; 4 delivery with project, organisation,
+    # Detail, 20 queries: 1-3 session, user, OTP device; 4 delivery with project, organisation,
     # request and uploader; 5-7 view_pseudonymised perm (guardian, organisation, convenant);
-    # 8-12 processing log write (savepoint, chain lock, last hash, insert, release); 13 report
-    # lines; 14-16 session save.
-    with django_assert_num_queries(16):
+    # 8-12 processing log write (savepoint, chain lock, last hash, insert, release); 13 the
+    # report's file-level lines; 14 its row lines counted per (severity, column, reason); 15 the
+    # first examples of each group (window function); 16-17 deliver_data perm for 'Nieuw bestand
+    # leveren' (guardian, convenant; the organisation is cached); 18-20 session save.
+    with django_assert_num_queries(20):
         assert client.get(detail_url).status_code == 200
+    many_bad = deliver(
+        projectleider_a,
+        request_for("toeslag"),
+        csv_file("bsn;toeslag\n" + "".join(f"12345678{i % 10};zorgtoeslag\n" for i in range(50))),
+    )
+    with django_assert_num_queries(20):  # 50 bad rows in one group: still 20 (no N+1)
+        assert (
+            client.get(reverse("datasharing:delivery-detail", args=[many_bad.pk])).status_code
+            == 200
+        )
+
+
+def test_delivery_page_has_one_outcome_grouped_errors_and_warnings_apart(
+    otp_client, projectleider_a, analyst_uwv, request_for, django_capture_on_commit_callbacks
+):
+    from datasharing.intake import validation
+    from datasharing.selectors import REPORT_EXAMPLES_PER_GROUP
+
+    data_request = request_for("brp")
+    client = otp_client(projectleider_a)
+    url = reverse("datasharing:delivery-upload", args=[data_request.project.slug, data_request.pk])
+    text = brp_csv(make_bsns(100) + ["123456789"] * 5, extra_header="opmerking", extra_value="x")
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = client.post(url, {"file": csv_file(text)})
+    response = client.get(posted["Location"])
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.GEACCEPTEERD
+    page = response.content.decode()
+    # One outcome: accepted, and no 'received' message above it.
+    assert "De levering is geaccepteerd:" in page and "afgewezen" not in page
+    assert "ontvangen en wordt gecontroleerd" not in page
+    report = response.context["report"]
+    assert [(g.column, g.reason, g.count) for g in report.error_groups] == [
+        ("bsn", validation.BSN_ELFPROEF, 5)
+    ]
+    [group] = report.error_groups
+    assert [issue.row_number for issue in group.examples] == [102, 103, 104][
+        :REPORT_EXAMPLES_PER_GROUP
+    ]
+    assert page.count("rij 10") == REPORT_EXAMPLES_PER_GROUP and "******789" in page
+    # Warnings apart: the column that was not stored is a warning, not an error.
+    assert [line.reason for line in report.file_warnings] == [
+        validation.ONBEKENDE_KOLOM.format(kolom="opmerking")
+    ]
+    assert report.file_errors == [] and page.index('id="fouten"') < page.index(
+        'id="waarschuwingen"'
+    )
+    assert 'id="nieuw-bestand"' in page  # the municipality delivers this source
+    # The CSV keeps every line.
+    csv_response = client.get(reverse("datasharing:delivery-report-csv", args=[delivery.pk]))
+    assert len(csv_response.content.decode("utf-8-sig").strip().splitlines()) == 1 + 1 + 5
+    client.logout()
+
+    # Someone who sees the delivery but does not deliver it gets no 'Nieuw bestand leveren'.
+    other = otp_client(analyst_uwv).get(reverse("datasharing:delivery-detail", args=[delivery.pk]))
+    assert other.status_code == 200 and 'id="nieuw-bestand"' not in other.content.decode()
+
+
+def test_rejected_delivery_page_names_the_column_and_offers_a_new_file(
+    otp_client, projectleider_a, request_for, deliver
+):
+    from datasharing.intake import validation
+
+    delivery = deliver(
+        projectleider_a,
+        request_for("toeslag"),
+        csv_file("bsn;Geslacht\n123456782;v\n"),
+    )
+    assert delivery.status == DeliveryStatus.AFGEWEZEN
+    page = (
+        otp_client(projectleider_a)
+        .get(reverse("datasharing:delivery-detail", args=[delivery.pk]))
+        .content.decode()
+    )
+    assert "De levering is afgewezen; er is niets opgeslagen." in page
+    assert "geaccepteerd" not in page and 'role="status" id="acceptatie"' not in page
+    assert "Kolom <code>Geslacht</code>:" in page
+    assert "Kolom <code>toeslag</code>:" in page
+    assert escape(validation.ONTBREKENDE_KOLOM.format(kolom="toeslag")) in page
+    assert 'id="nieuw-bestand"' in page and "utrecht-button-link--primary-action" in page

@@ -47,7 +47,13 @@ from tests.factories import (
     project_to_phase,
     totp_now,
 )
-from tests.matching.conftest import SAMPLE_DIR, address_text_key, deliver, expected_fired
+from tests.matching.conftest import (
+    SAMPLE_DIR,
+    address_text_key,
+    deliver,
+    expected_fired,
+    sample_buurtcodes,
+)
 from wijkaanpak.core.models import ProcessingLogEntry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -75,6 +81,7 @@ def wijk(projectleider_a, gemeente_a, uwv, belastingdienst, convenants):
         created_by=projectleider_a,
         partners=[org for kind, org in organisations.items() if kind != "gemeente"],
         peildatum=date(2026, 10, 1),
+        buurtcodes=sample_buurtcodes(),
     )
     project = project_to_phase(project, "data_uitvraag")
     deliverers = {"gemeente": projectleider_a}

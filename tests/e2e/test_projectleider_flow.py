@@ -17,14 +17,14 @@ from projects import gates
 from projects.constants import Phase
 from projects.models import Project
 from tests.e2e.conftest import assert_touch_targets
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, minimal_pdf
 from wijkaanpak.core.constants import RECOVERY_CODE_COUNT
 from wijkaanpak.core.services import enrolment_link_issue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery-staple"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = minimal_pdf()
 
 
 def _pdf(name="document.pdf"):

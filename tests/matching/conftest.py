@@ -44,7 +44,15 @@ SAMPLE_FILES: list[tuple[str, str, str]] = [
     ("signaal_politie.csv", "signaal", "politie"),
     ("signaal_corporatie.csv", "signaal", "woningcorporatie"),
     ("signaal_uwv.csv", "signaal", "uwv"),
+    ("eigendom.csv", "eigendom", "gemeente"),  # not matched; delivered as every source is
 ]
+
+
+def sample_buurtcodes() -> list[str]:
+    """The project area of the sample neighbourhood: the buurten of its bag.csv."""
+    lines = (SAMPLE_DIR / "bag.csv").read_text(encoding="utf-8-sig").splitlines()
+    column = lines[0].split(",").index("buurtcode")
+    return sorted({line.split(",")[column] for line in lines[1:] if line})
 
 
 def expected_fired() -> dict[str, list[str]]:
@@ -135,7 +143,10 @@ def uitvraag_project(projectleider_a, partner_orgs):
     from projects.services import project_partner_add, role_grant
 
     project = ProjectFactory(
-        created_by=projectleider_a, partners=[partner_orgs["uwv"]], peildatum=date(2026, 10, 1)
+        created_by=projectleider_a,
+        partners=[partner_orgs["uwv"]],
+        peildatum=date(2026, 10, 1),
+        buurtcodes=sample_buurtcodes(),
     )
     for kind in ("svb", "belastingdienst", "politie", "woningcorporatie"):
         project_partner_add(actor=projectleider_a, project=project, organisation=partner_orgs[kind])
@@ -170,13 +181,14 @@ def projectleider_a2(uitvraag_project, gemeente_a, projectleider_a):
 
 @pytest.fixture
 def sample_project(uitvraag_project, projectleider_a, partner_orgs):
-    """Project A with all of wijk-300 delivered and accepted."""
-    deliver(
+    """Project A with all of wijk-300 delivered and accepted, every row inside its area."""
+    deliveries = deliver(
         project=uitvraag_project,
         projectleider=projectleider_a,
         organisations=partner_orgs,
         deliverers=uitvraag_project.deliverers,
     )
+    assert {d.report["outside_area_rows"] for d in deliveries} <= {0, None}
     return uitvraag_project
 
 

@@ -8,10 +8,14 @@ from django.core.management import call_command
 
 import pytest
 
+from datasharing.constants import ADDRESSED_SOURCES, DeliveryStatus, Source
 from datasharing.matching.models import MatchingRun, RiskAddress, SelectionProposal
+from datasharing.models import Delivery
+from datasharing.pseudonymisation import vault_lookup
 from projects.constants import Phase
 from projects.demo import DEMO_PROJECT_SLUGS
 from projects.models import Project
+from tests.matching.conftest import expected_fired, fired_by_address
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +28,18 @@ def test_demo_runs_matching_proposes_decides_and_reaches_selectie():
     assert run.status == "succeeded" and run.is_current
     assert len(run.deliveries_used) == 12
     assert RiskAddress.objects.filter(run=run).count() == run.address_count == 300
+    # The demo's streets did not change what fires: the sample's expected indicators.
+    assert fired_by_address(run) == expected_fired()
+    # The project's area is where its deliveries are (issue #9 item 7): nothing outside it.
+    deliveries = Delivery.objects.filter(project=project, status=DeliveryStatus.GEACCEPTEERD)
+    assert set(deliveries.values_list("source", flat=True)) == set(Source.values)
+    for delivery in deliveries:
+        expected = 0 if delivery.source in ADDRESSED_SOURCES else None  # persons: not checked
+        assert delivery.report["outside_area_rows"] == expected, delivery.original_filename
+    # Re-identified addresses of the demo show their street and place.
+    approved = SelectionProposal.objects.filter(project=project, status="approved").first()
+    parts = vault_lookup(project=project, address_key=approved.address_key)
+    assert parts["straatnaam"] and parts["woonplaats"] == "Voorbeeldstad"
     proposals = SelectionProposal.objects.filter(project=project)
     assert sorted(proposals.values_list("status", flat=True)) == [
         "approved",

@@ -158,7 +158,7 @@ def test_reidentification_only_approved_and_logged_once(
     address = services.address_reidentify(
         actor=projectleider_a, proposal=approved, reason="Controleavond 3 maart"
     )
-    assert address and address.split()[0][:4].isdigit()
+    assert str(address).split()[0][:4].isdigit()  # the sample's bag has no street and place
     entries = ProcessingLogEntry.objects.filter(action="reidentify")
     assert entries.count() == 1
     entry = entries.get()

@@ -106,8 +106,10 @@ def test_risk_list_query_count_filters_and_no_addresses(
     # 6 organisation, 7 convenant; 8 current run; 9 buurten for the filter; 10 count; 11 page of
     # addresses; 12–16 the processing log, one bulk insert for all addresses of the page (savepoint,
     # chain lock, last hash, insert, release); 17 proposals of the page (one query, not per row);
-    # 18 guardian propose_selection, 19 convenant; 20 guardian view_addresses for the navigation
-    # (refused: no convenant check); 21–23 session save (savepoint, update, release).
+    # 18 guardian propose_selection, 19 convenant; 20 accepted deliveries the run did not use
+    # ("the run predates the newest deliveries"; none here, so no run_matching check);
+    # 21 guardian view_addresses for the navigation (refused: no convenant check); 22–24 session
+    # save (savepoint, update, release).
     with django_assert_num_queries(NUM_RISK_LIST_QUERIES):
         response = client.get(url, {"indicator": "SAMENLOOP_SIGNALEN", "order": "buurt"})
     assert response.status_code == 200
@@ -125,7 +127,7 @@ def test_risk_list_query_count_filters_and_no_addresses(
     assert "Geen adressen voor deze filters" in response.content.decode()
 
 
-NUM_RISK_LIST_QUERIES = 23
+NUM_RISK_LIST_QUERIES = 24
 
 
 def test_propose_decide_reidentify_through_the_pages(
@@ -285,3 +287,41 @@ def test_run_status_fragment_polls_while_active_and_stops_when_done(
     services.matching_run_execute_inline(run=run)
     done = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in done and "Naar de risicolijst" in done
+
+
+def test_risk_list_says_its_run_predates_newer_deliveries_and_offers_a_new_run(
+    client, verified_client, signal_project, analist_a
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from datasharing.models import DataRequest
+    from datasharing.services import delivery_process, delivery_upload
+    from tests.matching.conftest import SAMPLE_DIR, run_inline
+
+    def deliver_again(source: str, kind: str, filename: str, extra: bytes) -> int:
+        data_request = DataRequest.objects.get(
+            project=signal_project, source=source, organisation__kind=kind
+        )
+        delivery = delivery_upload(
+            actor=signal_project.deliverers[kind],
+            data_request=data_request,
+            file=SimpleUploadedFile(filename, (SAMPLE_DIR / filename).read_bytes() + extra),
+            queue=False,
+        )
+        assert delivery_process(delivery_id=delivery.pk).status == "geaccepteerd"
+        return delivery.pk
+
+    url = reverse("matching:risks", args=[signal_project.slug])
+    verified_client(analist_a)
+    assert 'id="nieuwere-leveringen"' not in client.get(url).content.decode()
+    # A newer eigendom delivery changes nothing for matching (no indicator reads it): no notice.
+    deliver_again("eigendom", "gemeente", "eigendom.csv", b"5911QH;175;;;30123456;rechtspersoon;\n")
+    assert 'id="nieuwere-leveringen"' not in client.get(url).content.decode()
+    newer = deliver_again("signaal", "politie", "signaal_politie.csv", b"5911QH,135,,,overlast,\n")
+    body = client.get(url).content.decode()
+    assert 'id="nieuwere-leveringen"' in body
+    assert f"(levering {newer})" in body and "Nieuwe matchingrun starten" in body
+    assert f'action="{reverse("matching:runs", args=[signal_project.slug])}"' in body
+
+    run_inline(actor=analist_a, project=signal_project)
+    assert 'id="nieuwere-leveringen"' not in client.get(url).content.decode()

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 import pytest
 
-from projects import forms, gates, services
+from projects import constants, forms, gates, services
 from projects.constants import Phase
 from projects.models import Collegebesluit, PhaseTransition, Project
 from tests.factories import ProjectFactory, UserFactory, pdf_file, project_to_phase
@@ -164,6 +164,100 @@ def test_update_project_error_beside_field(client, verified_client, project_a):
     data["period_end"] = "2026-12-31"
     assert client.post(url, data).status_code == 302
     assert Project.objects.get(pk=project_a.pk).problem_analysis == "x"
+
+
+def _update_data(project, **changes):
+    data = {
+        "name": project.name,
+        "problem_analysis": "x",
+        "buurtcodes": "BU09830101",
+        "postcodes": "",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "peildatum": "",
+        "retention_unselected_weeks": 4,
+        "retention_selection_months": 24,
+        "retention_after_close_weeks": 4,
+    }
+    return {**data, **changes}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("retention_after_close_weeks", "9" * 40, constants.RETENTION_AFTER_CLOSE_TOO_LONG),
+        ("retention_after_close_weeks", 999999, constants.RETENTION_AFTER_CLOSE_TOO_LONG),
+        ("retention_after_close_weeks", 53, constants.RETENTION_AFTER_CLOSE_TOO_LONG),
+        ("retention_unselected_weeks", 27, constants.RETENTION_UNSELECTED_TOO_LONG),
+        ("retention_unselected_weeks", "1" * 40, constants.RETENTION_UNSELECTED_TOO_LONG),
+        ("retention_selection_months", 25, constants.RETENTION_SELECTION_TOO_LONG),
+    ],
+)
+def test_retention_periods_are_bounded_beside_their_field(
+    client, verified_client, project_a, field, value, message
+):
+    verified_client(project_a.created_by)
+    url = _url("projects:update", project_a)
+    response = client.post(url, _update_data(project_a, **{field: value}))
+    assert response.status_code == 200
+    assert response.context["form"].errors == {field: [message]}
+    assert f'id="id_{field}-fout"' in response.content.decode()
+    before = Project.objects.get(pk=project_a.pk)
+    assert getattr(before, field) == getattr(project_a, field)
+    # At the bound it is accepted.
+    bound = {
+        "retention_after_close_weeks": constants.RETENTION_AFTER_CLOSE_WEEKS_MAX,
+        "retention_unselected_weeks": constants.RETENTION_UNSELECTED_WEEKS_MAX,
+        "retention_selection_months": constants.RETENTION_SELECTION_MONTHS_MAX,
+    }[field]
+    assert client.post(url, _update_data(project_a, **{field: bound})).status_code == 302
+    assert getattr(Project.objects.get(pk=project_a.pk), field) == bound
+
+
+def test_the_model_bounds_retention_for_every_caller(project_a):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        services.project_update(
+            actor=project_a.created_by,
+            project=project_a,
+            data={"retention_after_close_weeks": 999999, "retention_unselected_weeks": 27},
+        )
+    assert error.value.message_dict == {
+        "retention_after_close_weeks": [constants.RETENTION_AFTER_CLOSE_TOO_LONG],
+        "retention_unselected_weeks": [constants.RETENTION_UNSELECTED_TOO_LONG],
+    }
+    assert Project.objects.get(pk=project_a.pk).retention_after_close_weeks == 4
+
+
+def test_a_model_validation_error_of_a_service_lands_beside_its_field(
+    client, verified_client, project_a, monkeypatch
+):
+    """The mechanism, not one form: whatever full_clean() raises in a service called from a
+    form becomes form errors — per field where the form has it, above the form otherwise."""
+    from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+    def full_clean_fails(**kwargs):
+        raise ValidationError(
+            {
+                "name": ["Deze naam is al in gebruik."],
+                "slug": ["Korte naam bestaat al."],
+                NON_FIELD_ERRORS: ["Het project is niet geldig."],
+            }
+        )
+
+    monkeypatch.setattr(services, "project_update", full_clean_fails)
+    verified_client(project_a.created_by)
+    response = client.post(_url("projects:update", project_a), _update_data(project_a))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["name"] == ["Deze naam is al in gebruik."]
+    assert form.non_field_errors() == [
+        "slug: Korte naam bestaat al.",
+        "Het project is niet geldig.",
+    ]
+    body = response.content.decode()
+    assert 'id="id_name-fout"' in body and 'id="form-fouten"' in body
 
 
 def test_advance_refused_shows_reason_and_changes_nothing(client, verified_client, project_a):

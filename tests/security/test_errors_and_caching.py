@@ -51,7 +51,7 @@ def _boom(*args, **kwargs):
     [
         ("projects.views.project.project_list_for_user", "projectlijst"),
         ("projects.views.project.project_transitions", "projectpagina"),
-        ("datasharing.views.selectors.delivery_issue_list", "levering"),
+        ("datasharing.views.selectors.delivery_report", "levering"),
     ],
 )
 def test_forced_exception_shows_generic_page_with_trace_id_only(

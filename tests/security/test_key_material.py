@@ -75,9 +75,7 @@ def test_master_key_never_in_pages_errors_logs_or_database(
         fetch("report csv", reverse("datasharing:delivery-report-csv", args=[delivery.pk]))
         fetch("404", "/gegevens/leveringen/999999/")
         client.raise_request_exception = False
-        monkeypatch.setattr(
-            "datasharing.views.selectors.delivery_issue_list", _boom_without_secrets
-        )
+        monkeypatch.setattr("datasharing.views.selectors.delivery_report", _boom_without_secrets)
         assert (
             fetch("500", reverse("datasharing:delivery-detail", args=[delivery.pk])).status_code
             == 500

@@ -22,13 +22,13 @@ from datasharing.services import deliveries
 from partners.models import Convenant
 from projects import forms as project_forms
 from projects.models import Collegebesluit
-from tests.factories import OrganisationFactory, login_verified
+from tests.factories import OrganisationFactory, login_verified, minimal_pdf
 
 from .conftest import BAG_CSV
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = minimal_pdf()
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56 + b"\x90" * 200
 WINDOWS_EXE = (
     b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 50 + b"This program cannot be run in DOS mode"
@@ -196,7 +196,52 @@ def test_delivery_name_is_generated_on_the_server(
     assert private_files() == files_before
 
 
+def _pdf_written(*, pages: int = 1, password: str | None = None) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if password is not None:
+        writer.encrypt(user_password=password, owner_password=password + "-eigenaar")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 PDF_CORPUS = [
+    (
+        "polyglot: %PDF header, HTML body",
+        "besluit.pdf",
+        b"%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n",
+        project_forms.PDF_ACTIVE_CONTENT,
+    ),
+    (
+        "polyglot: a real PDF with HTML appended",
+        "besluit.pdf",
+        PDF + b"<!DOCTYPE html><html><script>alert(1)</script></html>",
+        project_forms.PDF_ACTIVE_CONTENT,
+    ),
+    (
+        "polyglot: a real PDF with a javascript: link appended",
+        "besluit.pdf",
+        PDF + b"\n% javascript:alert(1)\n",
+        project_forms.PDF_ACTIVE_CONTENT,
+    ),
+    (
+        "%PDF header, no PDF",
+        "besluit.pdf",
+        b"%PDF-1.7\nHallo wereld\n",
+        project_forms.PDF_UNREADABLE,
+    ),
+    ("truncated PDF", "besluit.pdf", PDF[: len(PDF) // 2], project_forms.PDF_UNREADABLE),
+    ("PDF without a page", "besluit.pdf", _pdf_written(pages=0), project_forms.PDF_UNREADABLE),
+    (
+        "password-protected PDF",
+        "besluit.pdf",
+        _pdf_written(password="geheim"),
+        project_forms.PDF_ENCRYPTED,
+    ),
     ("HTML as .pdf", "besluit.pdf", HTML, project_forms.PDF_NOT_PDF),
     ("SVG as .pdf", "besluit.pdf", SVG, project_forms.PDF_NOT_PDF),
     (
@@ -350,3 +395,31 @@ def test_zz_report_figures(capsys):
     with capsys.disabled():
         print(f"\nR14: bad files tried {TALLY['tried']}, accepted {TALLY['accepted']}")
     assert TALLY["accepted"] == 0
+
+
+def test_every_pdf_upload_field_is_a_parsed_pdf_field():
+    """Every file field of a form is a PdfField, so every PDF upload is parsed by pypdf."""
+    from django import forms
+
+    from partners import forms as partner_forms
+
+    checked = []
+    for module in (project_forms, partner_forms):
+        for form_class in vars(module).values():
+            if not (isinstance(form_class, type) and issubclass(form_class, forms.BaseForm)):
+                continue
+            for name, field in form_class.base_fields.items():
+                if isinstance(field, forms.FileField):
+                    assert isinstance(field, project_forms.PdfField), (form_class, name)
+                    checked.append(f"{form_class.__name__}.{name}")
+    assert sorted(checked) == [
+        "CollegebesluitForm.document",
+        "ConvenantForm.document",
+        "DpiaForm.document",
+        "ProjectplanForm.document",
+        "ProjectvoorstelForm.document",
+    ]
+    # Encrypted with an empty user password (only editing is restricted): it opens, so accepted.
+    content = _pdf_written(password="")
+    assert b"/Encrypt" in content
+    project_forms.validate_pdf(SimpleUploadedFile("besluit.pdf", content, "application/pdf"))

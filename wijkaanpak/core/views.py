@@ -3,6 +3,7 @@
 import logging
 import re
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -11,15 +12,43 @@ from .exceptions import ApplicationError
 from .tracing import _current as _active_trace
 from .tracing import trace_current
 
+# What a service called with a form's data may raise that belongs on the form: its own domain
+# errors, and the model validation errors of its full_clean().
+SERVICE_ERRORS = (ApplicationError, ValidationError)
+
+
+def form_add_service_error(form, error: ApplicationError | ValidationError) -> None:
+    """Put an error raised by a service beside the form field it is about.
+
+    ApplicationError: on `extra["field"]` when the form has that field, else above the form.
+    Model ValidationError (full_clean): each message on its field (`error_dict`); messages of
+    fields the form lacks, and NON_FIELD_ERRORS, above the form (the former named by field).
+    """
+    if isinstance(error, ApplicationError):
+        field = error.extra.get("field")
+        form.add_error(field if field in form.fields else None, error.message)
+        return
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, errors in error.error_dict.items():
+        if field in form.fields:
+            form.add_error(field, errors)
+        elif field == NON_FIELD_ERRORS:
+            form.add_error(None, errors)
+        else:
+            form.add_error(None, [f"{field}: {message}" for e in errors for message in e.messages])
+
 
 class ApplicationErrorFormMixin:
-    """Run the service in `form_valid`; an ApplicationError becomes a non-field form error."""
+    """Run the service in `form_valid` (`perform`); what it raises (SERVICE_ERRORS) becomes a
+    form error beside its field, never a 500."""
 
     def form_valid(self, form):
         try:
             return self.perform(form)
-        except ApplicationError as error:
-            form.add_error(error.extra.get("field"), error.message)
+        except SERVICE_ERRORS as error:
+            form_add_service_error(form, error)
             return self.form_invalid(form)
 
     def perform(self, form):  # pragma: no cover - every subclass implements it

@@ -6,6 +6,7 @@ from django.db import transaction
 
 import structlog
 
+from datasharing.pseudonymisation import RealAddress
 from projects.constants import ProjectPerm
 from projects.selectors import project_perm_require
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition
@@ -30,20 +31,14 @@ ADDRESS_NOT_IN_VAULT = "Het adres kan niet worden herleid: het staat niet (meer)
 
 
 def address_format(parts: dict) -> str:
-    """'1234AB 12 A-BIS' from the vault's parts."""
-    number = (
-        f"{parts.get('huisnummer', '')}"
-        f"{(' ' + parts['huisletter']) if parts.get('huisletter') else ''}"
-    )
-    toevoeging = parts.get("huisnummertoevoeging") or ""
-    postcode = parts.get("postcode", "")
-    postcode = f"{postcode[:4]} {postcode[4:]}" if len(postcode) == 6 else postcode
-    return f"{postcode} {number}{('-' + toevoeging) if toevoeging else ''}".strip()
+    """'Kerkstraat 12 A-BIS, 1234 AB Venlo' (or '1234 AB 12 A-BIS') from the vault's parts."""
+    return str(RealAddress.from_vault(parts))
 
 
 @transaction.atomic
-def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> str:
-    """Decrypt the real address of an approved address.
+def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> RealAddress:
+    """Decrypt the real address of an approved address: a RealAddress (postcode, huisnummer,
+    huisletter, toevoeging, straatnaam, woonplaats).
 
     Logged first, with who, why and when (R20/R21).
     """
@@ -73,7 +68,7 @@ def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> st
     parts = vault_lookup(project=project, address_key=proposal.address_key)
     if not parts:
         raise ApplicationError(ADDRESS_NOT_IN_VAULT)
-    address = address_format(parts)
+    address = RealAddress.from_vault(parts)
     Reidentification.objects.create(
         project=project,
         proposal=proposal,

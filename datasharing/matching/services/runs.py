@@ -10,7 +10,7 @@ from django.utils import timezone
 
 import structlog
 
-from datasharing.constants import Source
+from datasharing.constants import MATCHED_SOURCES, Source
 from datasharing.selectors import accepted_deliveries
 from projects.constants import Phase, ProjectPerm, phase_reached
 from projects.models import Project
@@ -86,7 +86,11 @@ def matching_run_create(*, actor, project: Project, chunk_count: int | None = No
     project_require_open(project=project, message=PROJECT_CLOSED)
     if not phase_reached(project.phase, Phase.DATA_UITVRAAG):
         raise InvalidTransition(PHASE_TOO_EARLY)
-    deliveries = list(accepted_deliveries(project=project).select_related("organisation"))
+    deliveries = list(
+        accepted_deliveries(project=project)
+        .filter(source__in=MATCHED_SOURCES)
+        .select_related("organisation")
+    )
     if not any(d.source == Source.BAG for d in deliveries):
         raise InvalidTransition(NO_BAG_DELIVERY)
     if MatchingRun.objects.filter(project=project, status__in=ACTIVE_RUN_STATUSES).exists():
