@@ -9,12 +9,26 @@ valid convenant sees nothing (projects.selectors.user_has_project_perm checks it
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
+from partners.models import Organisation, User
+from partners.selectors import organisation_ids_with_valid_convenant
 from projects.constants import ProjectPerm
 from projects.models import Project
-from projects.selectors import user_has_project_perm
+from projects.selectors import (
+    Person,
+    project_partner_organisation_ids,
+    project_perms_for_user,
+    user_has_project_perm,
+)
 
 from .constants import DeliveryStatus, Source
-from .models import DataRequest, Delivery, DeliveryIssue, DestructionRecord
+from .models import (
+    RECORD_MODELS,
+    DataRequest,
+    Delivery,
+    DeliveryIssue,
+    DestructionRecord,
+    PseudonymisedRecord,
+)
 
 
 def project_has_accepted_bag_delivery(*, project: Project) -> bool:
@@ -24,16 +38,17 @@ def project_has_accepted_bag_delivery(*, project: Project) -> bool:
     ).exists()
 
 
-def _scope(*, user, project: Project) -> tuple[bool, int | None] | None:
+def _scope(*, user: Person, project: Project) -> tuple[bool, int | None] | None:
     """(sees everything, own organisation id) or None when the user sees nothing."""
-    if user_has_project_perm(user=user, project=project, perm=ProjectPerm.VIEW_PSEUDONYMISED):
+    perms = project_perms_for_user(user=user, project=project)
+    if ProjectPerm.VIEW_PSEUDONYMISED in perms:
         return True, None
-    if user_has_project_perm(user=user, project=project, perm=ProjectPerm.DELIVER):
+    if ProjectPerm.DELIVER in perms and isinstance(user, User):
         return False, user.organisation_id
     return None
 
 
-def data_request_list_for_user(*, user, project: Project) -> QuerySet[DataRequest]:
+def data_request_list_for_user(*, user: Person, project: Project) -> QuerySet[DataRequest]:
     """The project's data requests the user may see: all for analysts and the projectleider,
     those addressed to their own organisation for a delivering partner, none otherwise."""
     scope = _scope(user=user, project=project)
@@ -42,7 +57,7 @@ def data_request_list_for_user(*, user, project: Project) -> QuerySet[DataReques
     everything, organisation_id = scope
     queryset = DataRequest.objects.filter(project=project)
     if not everything:
-        queryset = queryset.filter(organisation_id=organisation_id)
+        queryset = queryset.filter(organisation=organisation_id)
     latest = Delivery.objects.only(
         "id", "data_request_id", "status", "progress", "uploaded_at", "valid_rows"
     )
@@ -54,7 +69,7 @@ def data_request_list_for_user(*, user, project: Project) -> QuerySet[DataReques
     )
 
 
-def data_request_get_for_user(*, user, project: Project, pk: int) -> DataRequest:
+def data_request_get_for_user(*, user: Person, project: Project, pk: int) -> DataRequest:
     """One data request of the project visible to the user; Http404 otherwise."""
     data_request = (
         data_request_list_for_user(user=user, project=project)
@@ -67,12 +82,14 @@ def data_request_get_for_user(*, user, project: Project, pk: int) -> DataRequest
     return data_request
 
 
-def data_request_get_for_upload(*, user, project: Project, pk: int) -> DataRequest:
+def data_request_get_for_upload(*, user: Person, project: Project, pk: int) -> DataRequest:
     """A data request addressed to the user's own organisation, when the user may deliver."""
-    if not user_has_project_perm(user=user, project=project, perm=ProjectPerm.DELIVER):
+    if not isinstance(user, User) or not user_has_project_perm(
+        user=user, project=project, perm=ProjectPerm.DELIVER
+    ):
         raise Http404
     data_request = (
-        DataRequest.objects.filter(project=project, pk=pk, organisation_id=user.organisation_id)
+        DataRequest.objects.filter(project=project, pk=pk, organisation=user.organisation_id)
         .select_related("project", "organisation")
         .first()
     )
@@ -81,7 +98,7 @@ def data_request_get_for_upload(*, user, project: Project, pk: int) -> DataReque
     return data_request
 
 
-def delivery_get_for_user(*, user, pk: int) -> Delivery:
+def delivery_get_for_user(*, user: Person, pk: int) -> Delivery:
     """A delivery the user may see (see module docstring); Http404 for absent and not-yours."""
     delivery = (
         Delivery.objects.select_related("project", "organisation", "data_request", "uploaded_by")
@@ -104,14 +121,14 @@ def delivery_issue_list(*, delivery: Delivery) -> QuerySet[DeliveryIssue]:
     return DeliveryIssue.objects.filter(delivery=delivery).order_by("row_number", "id")
 
 
-def destruction_list_for_user(*, user, project: Project) -> QuerySet[DestructionRecord]:
+def destruction_list_for_user(*, user: Person, project: Project) -> QuerySet[DestructionRecord]:
     """Destruction records (no personal data): visible to every project member."""
     if not user_has_project_perm(user=user, project=project, perm=ProjectPerm.VIEW):
         return DestructionRecord.objects.none()
     return DestructionRecord.objects.filter(project=project).order_by("-executed_at", "-id")
 
 
-def accepted_deliveries(*, project, source: str | None = None) -> QuerySet[Delivery]:
+def accepted_deliveries(*, project: Project, source: str | None = None) -> QuerySet[Delivery]:
     """The deliveries matching uses: per data request only the latest accepted one (the others
     are `vervangen`). Not user-scoped: for services and tasks that already checked access."""
     queryset = Delivery.objects.filter(project=project, status=DeliveryStatus.GEACCEPTEERD)
@@ -120,21 +137,15 @@ def accepted_deliveries(*, project, source: str | None = None) -> QuerySet[Deliv
     return queryset.order_by("source", "id")
 
 
-def accepted_records(*, project, source: str) -> QuerySet:
+def accepted_records(*, project: Project, source: str) -> QuerySet[PseudonymisedRecord]:
     """The pseudonymised records of a source from the accepted deliveries only (not user-scoped)."""
-    from .models import RECORD_MODELS
-
-    return RECORD_MODELS[source].objects.filter(
+    return RECORD_MODELS[source]._default_manager.filter(
         project=project, delivery__status=DeliveryStatus.GEACCEPTEERD
     )
 
 
-def data_request_partner_options(*, project: Project):
+def data_request_partner_options(*, project: Project) -> QuerySet[Organisation]:
     """Organisations a data request may go to: active partners with a valid convenant."""
-    from partners.models import Organisation
-    from partners.selectors import organisation_ids_with_valid_convenant
-    from projects.selectors import project_partner_organisation_ids
-
     allowed = project_partner_organisation_ids(
         project=project
     ) & organisation_ids_with_valid_convenant(project=project)

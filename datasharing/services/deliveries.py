@@ -13,10 +13,10 @@ import itertools
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.core.files.base import ContentFile, File
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 import pyarrow as pa
@@ -57,6 +57,9 @@ from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotP
 from wijkaanpak.core.jobs import job_enqueue
 from wijkaanpak.core.processing_log import processing_log_write
 from wijkaanpak.core.transitions import transition_allowed, transition_require
+
+if TYPE_CHECKING:
+    from datasharing.intake.validation import ValidationResult
 
 logger = structlog.get_logger(__name__)
 
@@ -182,7 +185,7 @@ def _check_file(*, name: str, content: bytes) -> str:
     return "csv"
 
 
-def _read_upload(file) -> tuple[str, bytes]:
+def _read_upload(file: File[Any] | None) -> tuple[str, bytes]:
     if file is None:
         raise ApplicationError(DELIVERY_NO_FILE, {"field": "file"})
     size = getattr(file, "size", None)
@@ -205,7 +208,13 @@ def _check_request_open(data_request: DataRequest) -> None:
         raise InvalidTransition(DELIVERY_REQUEST_WITHDRAWN)
 
 
-def delivery_upload(*, actor, data_request: DataRequest, file, queue: bool = True) -> Delivery:
+def delivery_upload(
+    *,
+    actor: User,
+    data_request: DataRequest,
+    file: File[Any] | None,
+    queue: bool = True,
+) -> Delivery:
     """Receive a file against a data request of the actor's own organisation.
 
     Checks extension, magic bytes, size and (for XLSX) the zip bomb limits, refuses a file
@@ -231,7 +240,9 @@ def delivery_upload(*, actor, data_request: DataRequest, file, queue: bool = Tru
     return delivery
 
 
-def _delivery_create(*, actor, data_request: DataRequest, name: str, content: bytes) -> Delivery:
+def _delivery_create(
+    *, actor: User, data_request: DataRequest, name: str, content: bytes
+) -> Delivery:
     data_request = (
         DataRequest.objects.select_for_update()
         .select_related("project", "organisation")
@@ -416,7 +427,7 @@ def _run_intake(*, delivery: Delivery, content: bytes) -> IntakeOutcome:
     return _outcome_from(result)
 
 
-def _outcome_from(result) -> IntakeOutcome:
+def _outcome_from(result: ValidationResult) -> IntakeOutcome:
     """The intake layer's ValidationResult as stored here; report lines via `report_lines`
     (fatal errors, columns not stored, invalid cells and warnings), values already masked."""
     from datasharing.intake import validation
@@ -436,7 +447,7 @@ def _outcome_from(result) -> IntakeOutcome:
     )
 
 
-def _summary(outcome: IntakeOutcome) -> dict:
+def _summary(outcome: IntakeOutcome) -> dict[str, Any]:
     return {
         "fatal_errors": outcome.fatal_errors,
         "unknown_columns": outcome.unknown_columns,
@@ -489,7 +500,7 @@ def _store_failed(*, delivery: Delivery, message: str) -> None:
     if not transition_allowed(DELIVERY_TRANSITIONS, delivery.status, DeliveryStatus.AFGEWEZEN):
         return  # accepted (or rejected) already: a late failure must not undo it
     for model in RECORD_MODELS.values():  # defensive: the storing transaction rolled back already
-        model.objects.filter(delivery=delivery).delete()
+        model._default_manager.filter(delivery=delivery).delete()
     AddressVaultEntry.objects.filter(delivery=delivery).delete()
     DeliveryIssue.objects.filter(delivery=delivery).delete()
     DeliveryIssue.objects.create(delivery=delivery, reason=message)
@@ -511,7 +522,8 @@ def _delete_raw_file(delivery_id: int) -> None:
     if delivery is None or not delivery.raw_file:
         return
     name = delivery.raw_file.name
-    delivery.raw_file.storage.delete(name)
+    if name:
+        delivery.raw_file.storage.delete(name)
     Delivery.objects.filter(pk=delivery_id).update(raw_file="")
 
 
@@ -520,7 +532,11 @@ class _KeyRotated(Exception):
 
 
 def _store_accepted(
-    *, delivery: Delivery, outcome: IntakeOutcome, pseudonymiser: Pseudonymiser, report
+    *,
+    delivery: Delivery,
+    outcome: IntakeOutcome,
+    pseudonymiser: Pseudonymiser,
+    report: Callable[[int], None],
 ) -> None:
     from .records import PseudonymisedRows
 
@@ -634,7 +650,10 @@ def _csv_ready(table: pa.Table) -> pa.Table:
 
 
 def _bulk_insert(
-    model, tables: Iterable[pa.Table], *, meanwhile: Callable[[], T] | None = None
+    model: type[models.Model],
+    tables: Iterable[pa.Table],
+    *,
+    meanwhile: Callable[[], T] | None = None,
 ) -> T | None:
     """Load pyarrow tables inside the caller's transaction (wijkaanpak.core.bulk.bulk_load).
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ NummeraanduidingMap = Mapping[str, str] | Callable[[], Mapping[str, str]]
 _PLAIN_PART = r"[0-9A-Za-z]*"
 
 
-def _values(frame: pd.DataFrame, column: str) -> list:
+def _values(frame: pd.DataFrame, column: str) -> list[Any]:
     """The column as Python values with every kind of missing as None (absent column: all None)."""
     if column not in frame.columns:
         return [None] * len(frame)
@@ -46,7 +47,8 @@ def _values(frame: pd.DataFrame, column: str) -> list:
     ]
 
 
-def as_date(value) -> date | None:
+def as_date(value: object) -> date | None:
+    """A date from a reader cell (date, datetime, pandas Timestamp or DD-MM-YYYY text)."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -54,7 +56,8 @@ def as_date(value) -> date | None:
     if isinstance(value, date):
         return value
     if hasattr(value, "to_pydatetime"):
-        return value.to_pydatetime().date()
+        stamp: datetime = value.to_pydatetime()
+        return stamp.date()
     text = str(value).strip()
     if len(text) >= 10 and text[2] == "-":
         return date(int(text[6:10]), int(text[3:5]), int(text[:2]))

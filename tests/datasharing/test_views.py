@@ -227,18 +227,19 @@ def test_query_counts(
     list_url = reverse("datasharing:request-list", args=[delivery.project.slug])
     detail_url = reverse("datasharing:delivery-detail", args=[delivery.pk])
     client.get(list_url)  # warm the content-type cache
-    # List, 19 queries: 1-3 session, user, OTP device; 4 project; 5-7 deliver_data perm (guardian,
-    # organisation, convenant); 8-9 view_pseudonymised perm + convenant; 10 data requests (with
-    # delivery count); 11 prefetch of their deliveries; 12 manage_project perm; 13-16 the
-    # data-request gate (convenants, partners, DPIA, collegebesluit); 17-19 session save.
-    with django_assert_num_queries(19):
+    # List, 18 queries: 1-3 session, user, OTP device; 4 project; 5-6 every permission of the
+    # person on it, once (guardian with participation, convenant; ProjectScopedMixin); 7-8 the
+    # selector's own check (guardian, convenant); 9 data requests (with delivery count); 10
+    # prefetch of their deliveries; 11-14 the data-request gate (convenants, partners, DPIA,
+    # collegebesluit); 15 the person's organisation (header); 16-18 session save.
+    with django_assert_num_queries(18):
         assert client.get(list_url).status_code == 200
     request_for("kvk")
-    with django_assert_num_queries(19):  # one more request, no extra query (no N+1)
+    with django_assert_num_queries(18):  # one more request, no extra query (no N+1)
         assert client.get(list_url).status_code == 200
     # Detail, 16 queries: 1-3 session, user, OTP device; 4 delivery with project, organisation,
-    # request and uploader; 5-7 view_pseudonymised perm (guardian, organisation, convenant);
-    # 8-12 processing log write (savepoint, chain lock, last hash, insert, release); 13 report
-    # lines; 14-16 session save.
+    # request and uploader; 5-6 the person's permissions (guardian with participation,
+    # convenant); 7-12 processing log write (savepoint, actor's organisation, chain lock, last
+    # hash, insert, release); 13 report lines; 14-16 session save.
     with django_assert_num_queries(16):
         assert client.get(detail_url).status_code == 200

@@ -51,10 +51,10 @@ def test_project_detail_query_count(
     verified_client(project.created_by)
     client.get(_url("projects:detail", project))  # warm-up: content types are cached per process
     # 1 session, 2 user, 3 OTP device, 4 project + municipality,
-    # 5 view permission (guardian + participation in one query),
-    # 6-9 next-phase gate: convenants valid today, other partner exists, DPIA,
+    # 5 every permission of the person on it (guardian + participation in one query; the page
+    #   asks view and manage without another query), 6 their convenant (personal-data perms),
+    # 7-10 next-phase gate: convenants valid today, other partner exists, DPIA,
     #     latest collegebesluit,
-    # 10 manage permission,
     # 11-12 partners overview: valid convenants, active partners + organisation,
     # 13-14 plan versions + their acknowledgements (prefetch),
     # 15-19 documents: collegebesluiten, voorstel, plan versions, DPIA, partner convenants,

@@ -4,6 +4,7 @@ import logging
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.generic.edit import FormMixin
 
 from .access import public
 from .exceptions import ApplicationError
@@ -11,7 +12,7 @@ from .tracing import _current as _active_trace
 from .tracing import trace_current
 
 
-class ApplicationErrorFormMixin:
+class ApplicationErrorFormMixin(FormMixin):
     """Run the service in `form_valid`; an ApplicationError becomes a non-field form error."""
 
     def form_valid(self, form):

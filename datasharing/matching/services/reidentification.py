@@ -6,6 +6,7 @@ from django.db import transaction
 
 import structlog
 
+from partners.models import User
 from projects.constants import ProjectPerm
 from projects.selectors import project_perm_require
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition
@@ -29,7 +30,7 @@ NOT_APPROVED = "Alleen goedgekeurde adressen kunnen worden herleid."
 ADDRESS_NOT_IN_VAULT = "Het adres kan niet worden herleid: het staat niet (meer) in de adreskluis."
 
 
-def address_format(parts: dict) -> str:
+def address_format(parts: dict[str, str]) -> str:
     """'1234AB 12 A-BIS' from the vault's parts."""
     number = (
         f"{parts.get('huisnummer', '')}"
@@ -42,7 +43,7 @@ def address_format(parts: dict) -> str:
 
 
 @transaction.atomic
-def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> str:
+def address_reidentify(*, actor: User, proposal: SelectionProposal, reason: str) -> str:
     """Decrypt the real address of an approved address.
 
     Logged first, with who, why and when (R20/R21).
