@@ -72,11 +72,12 @@ LIVE_DELIVERY_STATUSES = sources_of(DELIVERY_TRANSITIONS, DeliveryStatus.VERNIET
 
 
 def project_closed_at(project: Project) -> datetime | None:
-    """When the project was closed: `closed_at`, else its transition to `afgesloten`."""
+    """When the project was closed (None while Project.is_closed says it is open):
+    `closed_at`, else its transition to `afgesloten`."""
+    if not project.is_closed:
+        return None
     if project.closed_at is not None:
         return project.closed_at
-    if project.phase != Phase.AFGESLOTEN:
-        return None
     transition = (
         PhaseTransition.objects.filter(project=project, to_phase=Phase.AFGESLOTEN)
         .order_by("-at")
