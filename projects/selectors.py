@@ -151,7 +151,12 @@ def project_access_for_user(
 
     Raises Http404 for both 'absent' and 'lacks `perm`' (no enumeration, R2).
     """
-    project = Project.objects.select_related("municipality").filter(slug=slug).first()
+    # The voorstel and the DPIA come along: the gates and the project page ask for both.
+    project = (
+        Project.objects.select_related("municipality", "projectvoorstel", "dpia")
+        .filter(slug=slug)
+        .first()
+    )
     if project is None:
         raise Http404
     perms = project_perms_for_user(user=user, project=project)
@@ -245,7 +250,8 @@ def project_documents(*, project: Project) -> list[dict[str, Any]]:
                 "date": besluit.date,
             }
         )
-    for voorstel in Projectvoorstel.objects.filter(project=project).exclude(document=""):
+    voorstel: Projectvoorstel | None = getattr(project, "projectvoorstel", None)
+    if voorstel is not None and voorstel.document:
         documents.append(
             {
                 "kind": "projectvoorstel",
@@ -263,7 +269,8 @@ def project_documents(*, project: Project) -> list[dict[str, Any]]:
                 "date": plan.created_at.date(),
             }
         )
-    for dpia in Dpia.objects.filter(project=project).exclude(document=""):
+    dpia: Dpia | None = getattr(project, "dpia", None)
+    if dpia is not None and dpia.document:
         documents.append({"kind": "dpia", "pk": dpia.pk, "title": "DPIA", "date": dpia.date})
     for convenant in (
         _project_convenants(project=project).exclude(document="").select_related("organisation")

@@ -36,7 +36,7 @@ SIGNED_IN: Spec = [
 # ... and, on a project's page, the project and every permission on it, resolved once
 # (projects.views.base.ProjectScopedMixin → projects.selectors.project_perms_for_user).
 PROJECT: Spec = [
-    ('"projects_project"', "the project of the slug, with its municipality"),
+    ('"projects_project"', "the project of the slug, with municipality, voorstel and DPIA"),
     ('"guardian_userobjectpermission"', "the person's permissions, while taking part"),
     ('"partners_convenant"', "their organisation's convenant (personal-data permissions)"),
 ]
@@ -84,12 +84,8 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         ('"projects_projectplanversion"', "plan versions"),
         ('"projects_planacknowledgement"', "their acknowledgements (prefetch)"),
         ('"projects_collegebesluit"', "documents: collegebesluiten"),
-        ('"projects_projectvoorstel"', "documents: projectvoorstel"),
         ('"projects_projectplanversion"', "documents: plan versions"),
-        ('"projects_dpia"', "documents: DPIA"),
         ('"partners_convenant"', "documents: the partners' convenants"),
-        ('"projects_projectvoorstel"', "Besluiten card: projectvoorstel"),
-        ('"projects_dpia"', "Besluiten card: DPIA"),
         ('"projects_collegebesluit"', "Besluiten card: latest collegebesluit"),
         *HEADER,
         ('"projects_projectrole"', "active roles with people and organisations"),
@@ -101,9 +97,9 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         for name, extra in (
             ("projects:update", []),
             ("projects:collegebesluit", []),
-            ("projects:voorstel", [('"projects_projectvoorstel"', "the voorstel (initial)")]),
+            ("projects:voorstel", []),
             ("projects:plan_create", [('"projects_projectplanversion"', "latest version")]),
-            ("projects:dpia", [('"projects_dpia"', "the DPIA (initial values)")]),
+            ("projects:dpia", []),
         )
     },
     ("projects:plan_detail", "projectleider", "plan"): [
@@ -152,7 +148,6 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         ('"datasharing_delivery"', "their deliveries (prefetch)"),
         ('"partners_convenant"', "blockers: convenants valid today"),
         ('"projects_projectpartner"', "blockers: another partner takes part"),
-        ('"projects_dpia"', "blockers: DPIA"),
         ('"projects_collegebesluit"', "blockers: latest collegebesluit"),
         *HEADER,
         *SESSION_SAVED,
@@ -164,7 +159,6 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         ('"partners_convenant"', "partner options: with a valid convenant"),
         ('"partners_convenant"', "blockers: convenants valid today"),
         ('"projects_projectpartner"', "blockers: another partner takes part"),
-        ('"projects_dpia"', "blockers: DPIA"),
         ('"projects_collegebesluit"', "blockers: latest collegebesluit"),
         ('"partners_organisation"', "the partner options (form)"),
         *HEADER,
