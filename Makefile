@@ -56,9 +56,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# The layers (import-linter contracts in pyproject.toml, docs/architecture.md).
+# The layers (import-linter contracts) and the types (mypy with django-stubs and
+# djangorestframework-stubs; strict for services and selectors), both in pyproject.toml.
 typecheck: install
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 check: lint test
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run

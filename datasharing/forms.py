@@ -1,5 +1,7 @@
 """Forms of data sharing: shape only (style rule 5); the services hold the rules."""
 
+from typing import cast
+
 from django import forms
 
 from partners.models import Organisation
@@ -32,7 +34,7 @@ class DataRequestForm(forms.Form):
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
         if organisations is not None:
-            self.fields["organisation"].queryset = organisations
+            cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations
 
     def clean_requested_columns(self) -> list[str]:
         raw = self.cleaned_data.get("requested_columns") or ""

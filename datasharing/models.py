@@ -27,6 +27,9 @@ class ProjectKey(models.Model):
     retired_at = models.DateTimeField(null=True, blank=True)
     destroyed_at = models.DateTimeField(null=True, blank=True)
 
+    # Set on the key project_key_rotate returns: the re-keyed rows per table (not stored).
+    rekeyed_rows: dict[str, int]
+
     class Meta:
         verbose_name = "projectsleutel"
         verbose_name_plural = "projectsleutels"

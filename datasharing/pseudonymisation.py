@@ -308,7 +308,7 @@ class Pseudonymiser:
         digests = texts
         for index in range(first, len(self._hmac_keys[kind])):
             copy = hmac.new(self._hmac_keys[kind][index], digestmod=sha256).copy
-            out = []
+            out: list[str] = []
             append = out.append
             for text in digests:
                 if not text:
@@ -334,7 +334,7 @@ class Pseudonymiser:
         count = len(address_keys)
         nonces = secrets.token_bytes(NONCE_BYTES * count)
         encrypt = AESGCM(self._vault_key).encrypt
-        out = []
+        out: list[bytes] = []
         append = out.append
         for index, (key, plaintext) in enumerate(zip(address_keys, plaintexts, strict=True)):
             nonce = nonces[index * NONCE_BYTES : (index + 1) * NONCE_BYTES]
@@ -483,4 +483,4 @@ def vault_lookup(*, project, address_key: str) -> dict | None:
     if entry is None:
         return None
     pseudonymiser = pseudonymiser_for(project=project, version=entry.key_version)
-    return pseudonymiser.open_address(address_key=address_key, ciphertext=entry.ciphertext)
+    return pseudonymiser.open_address(address_key=address_key, ciphertext=bytes(entry.ciphertext))

@@ -12,12 +12,26 @@ from django.db.models import Count, F, Min, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
+from partners.models import Organisation, User
+from partners.selectors import organisation_ids_with_valid_convenant
 from projects.constants import ProjectPerm
 from projects.models import Project
-from projects.selectors import user_has_project_perm
+from projects.selectors import (
+    Person,
+    project_partner_organisation_ids,
+    project_perms_for_user,
+    user_has_project_perm,
+)
 
 from .constants import DeliveryStatus, IssueSeverity, Source
-from .models import DataRequest, Delivery, DeliveryIssue, DestructionRecord
+from .models import (
+    RECORD_MODELS,
+    DataRequest,
+    Delivery,
+    DeliveryIssue,
+    DestructionRecord,
+    PseudonymisedRecord,
+)
 
 
 def project_has_accepted_bag_delivery(*, project: Project) -> bool:
@@ -27,7 +41,7 @@ def project_has_accepted_bag_delivery(*, project: Project) -> bool:
     ).exists()
 
 
-def project_bag_area_postcodes(*, project) -> set[str] | None:
+def project_bag_area_postcodes(*, project: Project) -> set[str] | None:
     """The postcodes of the addresses inside the project's area of its accepted bag deliveries
     (kept in their reports by the intake), or None when it has no accepted bag delivery."""
     reports = list(
@@ -40,16 +54,21 @@ def project_bag_area_postcodes(*, project) -> set[str] | None:
     return {postcode for report in reports for postcode in (report or {}).get("area_postcodes", [])}
 
 
-def _scope(*, user, project: Project) -> tuple[bool, int | None] | None:
+def _scope(*, user: Person, project: Project) -> tuple[bool, int | None] | None:
     """(sees everything, own organisation id) or None when the user sees nothing."""
-    if user_has_project_perm(user=user, project=project, perm=ProjectPerm.VIEW_PSEUDONYMISED):
+    return _scope_of(user=user, perms=project_perms_for_user(user=user, project=project))
+
+
+def _scope_of(*, user: Person, perms: frozenset[ProjectPerm]) -> tuple[bool, int | None] | None:
+    """_scope from the permissions the user holds on the project, already resolved."""
+    if ProjectPerm.VIEW_PSEUDONYMISED in perms:
         return True, None
-    if user_has_project_perm(user=user, project=project, perm=ProjectPerm.DELIVER):
+    if ProjectPerm.DELIVER in perms and isinstance(user, User):
         return False, user.organisation_id
     return None
 
 
-def data_request_list_for_user(*, user, project: Project) -> QuerySet[DataRequest]:
+def data_request_list_for_user(*, user: Person, project: Project) -> QuerySet[DataRequest]:
     """The project's data requests the user may see: all for analysts and the projectleider,
     those addressed to their own organisation for a delivering partner, none otherwise."""
     scope = _scope(user=user, project=project)
@@ -58,7 +77,7 @@ def data_request_list_for_user(*, user, project: Project) -> QuerySet[DataReques
     everything, organisation_id = scope
     queryset = DataRequest.objects.filter(project=project)
     if not everything:
-        queryset = queryset.filter(organisation_id=organisation_id)
+        queryset = queryset.filter(organisation=organisation_id)
     latest = Delivery.objects.only(
         "id", "data_request_id", "status", "progress", "uploaded_at", "valid_rows"
     )
@@ -70,7 +89,7 @@ def data_request_list_for_user(*, user, project: Project) -> QuerySet[DataReques
     )
 
 
-def data_request_get_for_user(*, user, project: Project, pk: int) -> DataRequest:
+def data_request_get_for_user(*, user: Person, project: Project, pk: int) -> DataRequest:
     """One data request of the project visible to the user; Http404 otherwise."""
     data_request = (
         data_request_list_for_user(user=user, project=project)
@@ -83,12 +102,14 @@ def data_request_get_for_user(*, user, project: Project, pk: int) -> DataRequest
     return data_request
 
 
-def data_request_get_for_upload(*, user, project: Project, pk: int) -> DataRequest:
+def data_request_get_for_upload(*, user: Person, project: Project, pk: int) -> DataRequest:
     """A data request addressed to the user's own organisation, when the user may deliver."""
-    if not user_has_project_perm(user=user, project=project, perm=ProjectPerm.DELIVER):
+    if not isinstance(user, User) or not user_has_project_perm(
+        user=user, project=project, perm=ProjectPerm.DELIVER
+    ):
         raise Http404
     data_request = (
-        DataRequest.objects.filter(project=project, pk=pk, organisation_id=user.organisation_id)
+        DataRequest.objects.filter(project=project, pk=pk, organisation=user.organisation_id)
         .select_related("project", "organisation")
         .first()
     )
@@ -97,8 +118,15 @@ def data_request_get_for_upload(*, user, project: Project, pk: int) -> DataReque
     return data_request
 
 
-def delivery_get_for_user(*, user, pk: int) -> Delivery:
+def delivery_get_for_user(*, user: Person, pk: int) -> Delivery:
     """A delivery the user may see (see module docstring); Http404 for absent and not-yours."""
+    delivery, _ = delivery_access_for_user(user=user, pk=pk)
+    return delivery
+
+
+def delivery_access_for_user(*, user: Person, pk: int) -> tuple[Delivery, frozenset[ProjectPerm]]:
+    """A delivery the user may see and every permission they hold on its project, resolved
+    once (a page asks after more than the one that let them see it); Http404 otherwise."""
     delivery = (
         Delivery.objects.select_related("project", "organisation", "data_request", "uploaded_by")
         .filter(pk=pk)
@@ -106,13 +134,14 @@ def delivery_get_for_user(*, user, pk: int) -> Delivery:
     )
     if delivery is None:
         raise Http404
-    scope = _scope(user=user, project=delivery.project)
+    perms = project_perms_for_user(user=user, project=delivery.project)
+    scope = _scope_of(user=user, perms=perms)
     if scope is None:
         raise Http404
     everything, organisation_id = scope
     if not everything and delivery.organisation_id != organisation_id:
         raise Http404
-    return delivery
+    return delivery, perms
 
 
 def delivery_issue_list(*, delivery: Delivery) -> QuerySet[DeliveryIssue]:
@@ -188,14 +217,14 @@ def delivery_report(*, delivery: Delivery) -> DeliveryReport:
     )
 
 
-def destruction_list_for_user(*, user, project: Project) -> QuerySet[DestructionRecord]:
+def destruction_list_for_user(*, user: Person, project: Project) -> QuerySet[DestructionRecord]:
     """Destruction records (no personal data): visible to every project member."""
     if not user_has_project_perm(user=user, project=project, perm=ProjectPerm.VIEW):
         return DestructionRecord.objects.none()
     return DestructionRecord.objects.filter(project=project).order_by("-executed_at", "-id")
 
 
-def accepted_deliveries(*, project, source: str | None = None) -> QuerySet[Delivery]:
+def accepted_deliveries(*, project: Project, source: str | None = None) -> QuerySet[Delivery]:
     """The deliveries matching uses: per data request only the latest accepted one (the others
     are `vervangen`). Not user-scoped: for services and tasks that already checked access."""
     queryset = Delivery.objects.filter(project=project, status=DeliveryStatus.GEACCEPTEERD)
@@ -204,21 +233,15 @@ def accepted_deliveries(*, project, source: str | None = None) -> QuerySet[Deliv
     return queryset.order_by("source", "id")
 
 
-def accepted_records(*, project, source: str) -> QuerySet:
+def accepted_records(*, project: Project, source: str) -> QuerySet[PseudonymisedRecord]:
     """The pseudonymised records of a source from the accepted deliveries only (not user-scoped)."""
-    from .models import RECORD_MODELS
-
-    return RECORD_MODELS[source].objects.filter(
+    return RECORD_MODELS[source]._default_manager.filter(
         project=project, delivery__status=DeliveryStatus.GEACCEPTEERD
     )
 
 
-def data_request_partner_options(*, project: Project):
+def data_request_partner_options(*, project: Project) -> QuerySet[Organisation]:
     """Organisations a data request may go to: active partners with a valid convenant."""
-    from partners.models import Organisation
-    from partners.selectors import organisation_ids_with_valid_convenant
-    from projects.selectors import project_partner_organisation_ids
-
     allowed = project_partner_organisation_ids(
         project=project
     ) & organisation_ids_with_valid_convenant(project=project)

@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from projects.constants import ProjectPerm
-from projects.selectors import project_get_for_user, user_has_project_perm
+from projects.views import ProjectScopedMixin, person_of
 from wijkaanpak.core.exceptions import ApplicationError
 from wijkaanpak.core.exports import csv_document
 from wijkaanpak.core.processing_log import processing_log_write
@@ -36,24 +36,8 @@ def _log_read(request, delivery, name: str) -> None:
     )
 
 
-class ProjectMixin:
-    """Resolves `self.project` from the slug with `project_perm`, 404 otherwise."""
-
+class DataRequestListView(ProjectScopedMixin, TemplateView):
     project_perm = ProjectPerm.DELIVER
-
-    def dispatch(self, request, *args, **kwargs):
-        self.project = project_get_for_user(
-            user=request.user, slug=kwargs["slug"], perm=self.project_perm
-        )
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["project"] = self.project
-        return context
-
-
-class DataRequestListView(ProjectMixin, TemplateView):
     template_name = "datasharing/data_request_list.html"
 
     def get_context_data(self, **kwargs):
@@ -62,16 +46,14 @@ class DataRequestListView(ProjectMixin, TemplateView):
         context["data_requests"] = list(
             selectors.data_request_list_for_user(user=user, project=self.project)
         )
-        context["can_manage"] = user_has_project_perm(
-            user=user, project=self.project, perm=ProjectPerm.MANAGE
-        )
+        context["can_manage"] = self.can(ProjectPerm.MANAGE)
         context["blockers"] = (
             services.data_request_blockers(self.project) if context["can_manage"] else []
         )
         return context
 
 
-class DataRequestCreateView(ProjectMixin, ApplicationErrorFormMixin, FormView):
+class DataRequestCreateView(ProjectScopedMixin, ApplicationErrorFormMixin, FormView):
     project_perm = ProjectPerm.MANAGE
     template_name = "datasharing/data_request_form.html"
     form_class = DataRequestForm
@@ -87,14 +69,12 @@ class DataRequestCreateView(ProjectMixin, ApplicationErrorFormMixin, FormView):
         return context
 
     def perform(self, form):
-        services.data_request_create(
-            actor=self.request.user, project=self.project, **form.cleaned_data
-        )
+        services.data_request_create(actor=self.person, project=self.project, **form.cleaned_data)
         messages.success(self.request, "De uitvraag is vastgelegd.")
         return redirect("datasharing:request-list", slug=self.project.slug)
 
 
-class DataRequestWithdrawView(ProjectMixin, View):
+class DataRequestWithdrawView(ProjectScopedMixin, View):
     project_perm = ProjectPerm.MANAGE
 
     def post(self, request, slug, pk):
@@ -105,7 +85,7 @@ class DataRequestWithdrawView(ProjectMixin, View):
         form.is_valid()
         try:
             services.data_request_withdraw(
-                actor=request.user,
+                actor=self.person,
                 data_request=data_request,
                 reason=form.cleaned_data.get("reason", ""),
             )
@@ -115,18 +95,15 @@ class DataRequestWithdrawView(ProjectMixin, View):
         return redirect("datasharing:request-list", slug=slug)
 
 
-class DeliveryUploadView(ProjectMixin, ApplicationErrorFormMixin, FormView):
+class DeliveryUploadView(ProjectScopedMixin, ApplicationErrorFormMixin, FormView):
+    project_perm = ProjectPerm.DELIVER
     template_name = "datasharing/delivery_upload.html"
     form_class = DeliveryUploadForm
 
-    def dispatch(self, request, *args, **kwargs):
-        self.project = project_get_for_user(
-            user=request.user, slug=kwargs["slug"], perm=ProjectPerm.DELIVER
-        )
+    def project_loaded(self, **kwargs):
         self.data_request = selectors.data_request_get_for_upload(
-            user=request.user, project=self.project, pk=kwargs["pk"]
+            user=self.person, project=self.project, pk=kwargs["pk"]
         )
-        return super(ProjectMixin, self).dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         from .intake.formats import get_source
@@ -141,7 +118,7 @@ class DeliveryUploadView(ProjectMixin, ApplicationErrorFormMixin, FormView):
 
     def perform(self, form):
         delivery = services.delivery_upload(
-            actor=self.request.user, data_request=self.data_request, file=form.cleaned_data["file"]
+            actor=self.person, data_request=self.data_request, file=form.cleaned_data["file"]
         )
         # No message here: the delivery's page states its one outcome (received, processing,
         # accepted or rejected), also when processing finished before the redirect.
@@ -156,8 +133,8 @@ class DeliveryDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        delivery = selectors.delivery_get_for_user(user=user, pk=kwargs["pk"])
+        person = person_of(self.request)
+        delivery, perms = selectors.delivery_access_for_user(user=person, pk=kwargs["pk"])
         _log_read(self.request, delivery, "delivery_view")
         processing = delivery.status in PROCESSING_STATUSES
         context.update(
@@ -168,10 +145,8 @@ class DeliveryDetailView(TemplateView):
             summary=delivery.report or {},
             can_deliver_again=not processing
             and delivery.data_request.status != DataRequestStatus.INGETROKKEN
-            and user.organisation_id == delivery.organisation_id
-            and user_has_project_perm(
-                user=user, project=delivery.project, perm=ProjectPerm.DELIVER
-            ),
+            and person.organisation_id == delivery.organisation_id
+            and ProjectPerm.DELIVER in perms,
         )
         return context
 
@@ -214,20 +189,15 @@ class DeliveryReportCsvView(View):
         return response
 
 
-class ProjectPanelView(TemplateView):
+class ProjectPanelView(ProjectScopedMixin, TemplateView):
     """The data-sharing panel of the project page (loaded by htmx from _project_panel.html)."""
 
     template_name = "datasharing/_project_panel_content.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        project = project_get_for_user(
-            user=self.request.user, slug=kwargs["slug"], perm=ProjectPerm.VIEW
-        )
-        user = self.request.user
+        destructions = selectors.destruction_list_for_user(user=self.person, project=self.project)
         context.update(
-            project=project,
-            can_deliver=user_has_project_perm(user=user, project=project, perm=ProjectPerm.DELIVER),
-            destructions=list(selectors.destruction_list_for_user(user=user, project=project)[:50]),
+            can_deliver=self.can(ProjectPerm.DELIVER), destructions=list(destructions[:50])
         )
         return context

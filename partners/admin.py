@@ -29,7 +29,7 @@ class WijkaanpakUserAdmin(EnrolmentLinkIssueMixin, UserAdmin):
     list_filter = ("is_active", "is_staff", "organisation")
     list_select_related = ("organisation",)
     fieldsets = (
-        *UserAdmin.fieldsets[:1],
+        *(UserAdmin.fieldsets or ())[:1],
         ("Persoon", {"fields": ("first_name", "last_name", "email", "organisation")}),
         ("Status", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Data", {"fields": ("last_login", "date_joined")}),

@@ -6,7 +6,10 @@ projects.services.project_convenant_register / project_convenant_end, which chec
 actor is that project's projectleider; this module knows nothing of projects (rule 33).
 """
 
+from __future__ import annotations
+
 from datetime import date
+from typing import Any
 
 from django.core.files import File
 from django.db import models, transaction
@@ -33,7 +36,7 @@ def convenant_register(
     reference: str,
     valid_from: date,
     valid_until: date | None = None,
-    document: File | None = None,
+    document: File[Any] | None = None,
     project: models.Model | None = None,
 ) -> Convenant:
     """Record a signed convenant; only an aanvullend one may be bound to `project`.
@@ -55,7 +58,8 @@ def convenant_register(
         reference=reference,
         valid_from=valid_from,
         valid_until=valid_until,
-        project=project,
+        # A string foreign key to projects.Project: partners cannot name the type (rule 33).
+        project=project,  # type: ignore[misc]
         created_by=actor,
     )
     if document is not None:

@@ -1,14 +1,18 @@
 """Browser forms for projects. They validate *shape* only (style rule 5); the rules live in
 projects.services, whose ApplicationErrors are put beside the field by the view mixin."""
 
+from __future__ import annotations
+
 import io
 import re
+from typing import cast
 
 from django import forms
 from django.conf import settings
 from django.core import validators as forms_validators
 
 from partners.constants import ConvenantKind
+from partners.models import Organisation
 
 from .constants import (
     RETENTION_AFTER_CLOSE_TOO_LONG,
@@ -52,7 +56,7 @@ BUURTCODE_RE = re.compile(r"^BU\d{8}$")
 POSTCODE_RE = re.compile(r"^[1-9]\d{3}[A-Z]{2}$")
 
 
-class UtrechtFormMixin:
+class UtrechtFormMixin(forms.BaseForm):
     """Put the NL Design System (Utrecht) classes and ARIA attributes on every widget."""
 
     def __init__(self, *args, **kwargs):
@@ -78,7 +82,7 @@ class UtrechtFormMixin:
     def full_clean(self):
         super().full_clean()
         # Errors sit beside their field; screen readers find them through aria-describedby.
-        for name in self._errors or {}:
+        for name in self.errors:  # set by the full_clean above
             if name in self.fields:
                 attrs = self.fields[name].widget.attrs
                 attrs["aria-invalid"] = "true"
@@ -267,7 +271,7 @@ class ProjectUpdateForm(ProjectForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, maximum, message, label in self.RETENTION_BOUNDS:
-            field = self.fields[name]
+            field = cast(forms.IntegerField, self.fields[name])
             field.max_value = maximum
             field.validators.append(forms_validators.MaxValueValidator(maximum, message))
             field.widget.attrs["max"] = maximum
@@ -334,13 +338,13 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class PartnerAddForm(UtrechtFormMixin, forms.Form):
-    organisation = forms.ModelChoiceField(
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
         label="Organisatie", queryset=None, empty_label="Kies een organisatie"
     )
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations
 
 
 class PartnerRemoveForm(UtrechtFormMixin, forms.Form):
@@ -348,7 +352,7 @@ class PartnerRemoveForm(UtrechtFormMixin, forms.Form):
 
 
 class ConvenantForm(UtrechtFormMixin, forms.Form):
-    organisation = forms.ModelChoiceField(
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
         label="Organisatie", queryset=None, empty_label="Kies een partner"
     )
     kind = forms.ChoiceField(
@@ -366,7 +370,7 @@ class ConvenantForm(UtrechtFormMixin, forms.Form):
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations
 
 
 class RoleGrantForm(UtrechtFormMixin, forms.Form):
@@ -375,7 +379,7 @@ class RoleGrantForm(UtrechtFormMixin, forms.Form):
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
+        cast(forms.ModelChoiceField, self.fields["person"]).queryset = people
 
 
 class RoleEndForm(UtrechtFormMixin, forms.Form):

@@ -7,14 +7,19 @@ reach personal data also need the organisation's convenant to be valid today.
 
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Exists, F, Prefetch, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils import timezone
 
 from guardian.shortcuts import get_objects_for_user
+from guardian.utils import get_user_obj_perms_model
 
 from partners.models import Convenant, Organisation, User
-from partners.selectors import convenants_valid_on, organisation_has_valid_convenant
+from partners.selectors import convenants_valid_on
 from wijkaanpak.core.exceptions import NotPermitted
 
 from .constants import ProjectPerm
@@ -46,37 +51,90 @@ PERSONAL_DATA_PERMS = frozenset(
 )
 
 
-def project_list_for_user(*, user, perm: ProjectPerm = ProjectPerm.VIEW) -> QuerySet[Project]:
-    """Projects where `user` holds `perm` through a role and their organisation takes part."""
-    if not user.is_authenticated or user.organisation_id is None:
+Person = User | AnonymousUser
+
+
+def _member(user: Person) -> tuple[User, int] | None:
+    """(user, organisation id) of a possible project member: signed in, active, of an
+    organisation; None for anyone else."""
+    if not isinstance(user, User) or not user.is_active or user.organisation_id is None:
+        return None
+    return user, user.organisation_id
+
+
+def project_list_for_user(
+    *, user: Person, perm: ProjectPerm = ProjectPerm.VIEW
+) -> QuerySet[Project]:
+    """Projects where `user` holds `perm` through a role and their organisation takes part.
+
+    Never through superuser status, a group or a global permission (style rules 12 and 16).
+    """
+    member = _member(user)
+    if member is None:
         return Project.objects.none()
+    person, organisation_id = member
     projects = get_objects_for_user(
-        user, f"projects.{perm.value}", klass=Project, accept_global_perms=False
+        person,
+        f"projects.{perm.value}",
+        klass=Project,
+        use_groups=False,
+        accept_global_perms=False,
+        with_superuser=False,
     )
     participating = (
-        ProjectPartner.objects.active()
-        .filter(organisation_id=user.organisation_id)
-        .values("project_id")
+        ProjectPartner.objects.active().filter(organisation_id=organisation_id).values("project_id")
     )
-    return projects.filter(pk__in=participating).select_related("municipality")
+    scoped: QuerySet[Project] = projects.filter(pk__in=participating)
+    return scoped.select_related("municipality")
 
 
-def user_has_project_perm(*, user, project: Project, perm: ProjectPerm) -> bool:
-    """The single access check on one project; never short-circuits for superusers (rule 16)."""
-    if not user.is_authenticated or user.organisation_id is None or not user.is_active:
-        return False
-    if not project_list_for_user(user=user, perm=perm).filter(pk=project.pk).exists():
-        return False
-    if perm in PERSONAL_DATA_PERMS:
-        return organisation_has_valid_convenant(organisation=user.organisation, project=project)
-    return True
+def project_perms_for_user(*, user: Person, project: Project) -> frozenset[ProjectPerm]:
+    """Every ProjectPerm `user` holds on `project` now: the single access rule (R2, R5).
+
+    Through a role (a guardian object permission of the person on the project, as
+    projects.services.roles grants them; never superuser status, a group or a global
+    permission, rule 16), while their organisation takes part; the permissions that reach
+    personal data only while that organisation's convenant is valid today. One query, and a
+    second one for the convenant when personal-data permissions are held.
+    """
+    member = _member(user)
+    if member is None:
+        return frozenset()
+    person, organisation_id = member
+    taking_part = ProjectPartner.objects.active().filter(
+        project=project, organisation_id=organisation_id
+    )
+    content_type = ContentType.objects.get_for_model(Project)  # cached per process
+    codenames = set(
+        get_user_obj_perms_model(project)
+        ._default_manager.filter(
+            Exists(taking_part),
+            user=person,
+            content_type=content_type,
+            object_pk=str(project.pk),
+        )
+        .values_list("permission__codename", flat=True)
+    )
+    perms = {perm for perm in ProjectPerm if perm.value in codenames}
+    if perms & PERSONAL_DATA_PERMS and not (
+        convenants_valid_on(day=timezone.localdate(), project=project)
+        .filter(organisation_id=organisation_id)
+        .exists()
+    ):
+        perms -= PERSONAL_DATA_PERMS
+    return frozenset(perms)
+
+
+def user_has_project_perm(*, user: Person, project: Project, perm: ProjectPerm) -> bool:
+    """Whether `user` holds `perm` on `project` (project_perms_for_user's rule)."""
+    return perm in project_perms_for_user(user=user, project=project)
 
 
 PROJECTLEIDER_ONLY = "Alleen de projectleider van dit project mag dit doen."
 
 
 def project_perm_require(
-    *, actor, project: Project, perm: ProjectPerm, message: str = PROJECTLEIDER_ONLY
+    *, actor: Person, project: Project, perm: ProjectPerm, message: str = PROJECTLEIDER_ONLY
 ) -> None:
     """Raise NotPermitted (with the Dutch `message`) unless `actor` holds `perm` on `project`.
 
@@ -86,12 +144,32 @@ def project_perm_require(
         raise NotPermitted(message)
 
 
-def project_get_for_user(*, user, slug: str, perm: ProjectPerm = ProjectPerm.VIEW) -> Project:
-    """The project, or Http404 for both 'absent' and 'not yours' (no enumeration)."""
-    project = Project.objects.select_related("municipality").filter(slug=slug).first()
-    if project is None or not user_has_project_perm(user=user, project=project, perm=perm):
+def project_access_for_user(
+    *, user: Person, slug: str, perm: ProjectPerm = ProjectPerm.VIEW
+) -> tuple[Project, frozenset[ProjectPerm]]:
+    """The project and every permission `user` holds on it, resolved once (for a request).
+
+    Raises Http404 for both 'absent' and 'lacks `perm`' (no enumeration, R2).
+    """
+    # The voorstel and the DPIA come along: the gates and the project page ask for both.
+    project = (
+        Project.objects.select_related("municipality", "projectvoorstel", "dpia")
+        .filter(slug=slug)
+        .first()
+    )
+    if project is None:
         raise Http404
-    return project
+    perms = project_perms_for_user(user=user, project=project)
+    if perm not in perms:
+        raise Http404
+    return project, perms
+
+
+def project_get_for_user(
+    *, user: Person, slug: str, perm: ProjectPerm = ProjectPerm.VIEW
+) -> Project:
+    """The project, or Http404 for both 'absent' and 'not yours' (no enumeration)."""
+    return project_access_for_user(user=user, slug=slug, perm=perm)[0]
 
 
 def project_partner_organisation_ids(*, project: Project) -> set[int]:
@@ -108,16 +186,16 @@ def project_partner_organisation_ids(*, project: Project) -> set[int]:
 DOCUMENT_KINDS = ("collegebesluit", "projectvoorstel", "projectplan", "dpia", "convenant")
 
 
-def project_transitions(*, project: Project):
+def project_transitions(*, project: Project) -> QuerySet[PhaseTransition]:
     """The phase history of a project, oldest first, with who moved it."""
     return (
         PhaseTransition.objects.filter(project=project).select_related("actor").order_by("at", "id")
     )
 
 
-def project_partners_overview(*, project: Project) -> list[dict]:
+def project_partners_overview(*, project: Project) -> list[dict[str, Any]]:
     """Active partners with whether their convenant is valid today (for this project)."""
-    valid = {}
+    valid: dict[int, Convenant] = {}
     for convenant in convenants_valid_on(day=timezone.localdate(), project=project).order_by(
         "valid_from"
     ):
@@ -135,7 +213,7 @@ def project_partners_overview(*, project: Project) -> list[dict]:
     ]
 
 
-def project_plan_versions(*, project: Project):
+def project_plan_versions(*, project: Project) -> QuerySet[ProjectplanVersion]:
     """Every plan version, newest first, with its acknowledgements."""
     return (
         ProjectplanVersion.objects.filter(project=project)
@@ -152,7 +230,7 @@ def project_plan_versions(*, project: Project):
     )
 
 
-def project_plan_get(*, project: Project, version: int):
+def project_plan_get(*, project: Project, version: int) -> ProjectplanVersion:
     """One plan version of a project that the caller may see, or Http404."""
     plan = ProjectplanVersion.objects.filter(project=project, version=version).first()
     if plan is None:
@@ -160,9 +238,9 @@ def project_plan_get(*, project: Project, version: int):
     return plan
 
 
-def project_documents(*, project: Project) -> list[dict]:
+def project_documents(*, project: Project) -> list[dict[str, Any]]:
     """The uploaded documents of a project, as (kind, pk, title, date); never a file path."""
-    documents: list[dict] = []
+    documents: list[dict[str, Any]] = []
     for besluit in Collegebesluit.objects.filter(project=project).exclude(document=""):
         documents.append(
             {
@@ -172,7 +250,8 @@ def project_documents(*, project: Project) -> list[dict]:
                 "date": besluit.date,
             }
         )
-    for voorstel in Projectvoorstel.objects.filter(project=project).exclude(document=""):
+    voorstel: Projectvoorstel | None = getattr(project, "projectvoorstel", None)
+    if voorstel is not None and voorstel.document:
         documents.append(
             {
                 "kind": "projectvoorstel",
@@ -190,7 +269,8 @@ def project_documents(*, project: Project) -> list[dict]:
                 "date": plan.created_at.date(),
             }
         )
-    for dpia in Dpia.objects.filter(project=project).exclude(document=""):
+    dpia: Dpia | None = getattr(project, "dpia", None)
+    if dpia is not None and dpia.document:
         documents.append({"kind": "dpia", "pk": dpia.pk, "title": "DPIA", "date": dpia.date})
     for convenant in (
         _project_convenants(project=project).exclude(document="").select_related("organisation")
@@ -206,7 +286,7 @@ def project_documents(*, project: Project) -> list[dict]:
     return documents
 
 
-def _project_convenants(*, project: Project):
+def _project_convenants(*, project: Project) -> QuerySet[Convenant]:
     """Convenants of the project's active partners: general ones and those bound to this project."""
     organisations = _active_organisation_ids(project=project)
     return Convenant.objects.filter(
@@ -214,10 +294,12 @@ def _project_convenants(*, project: Project):
     )
 
 
-def project_document_get_for_user(*, user, slug: str, kind: str, pk: int):
+def project_document_get_for_user(
+    *, user: Person, slug: str, kind: str, pk: int
+) -> tuple[Project, models.Model, FieldFile]:
     """The stored file of one project document, or Http404 (absent, not yours, other project)."""
     project = project_get_for_user(user=user, slug=slug, perm=ProjectPerm.VIEW)
-    querysets = {
+    querysets: dict[str, QuerySet[Any]] = {
         "collegebesluit": Collegebesluit.objects.filter(project=project),
         "projectvoorstel": Projectvoorstel.objects.filter(project=project),
         "projectplan": ProjectplanVersion.objects.filter(project=project),
@@ -235,8 +317,13 @@ def project_document_get_for_user(*, user, slug: str, kind: str, pk: int):
 # --- Reads for the partner and role pages of one project (caller passed project_get_for_user). ---
 
 
-def _active_organisation_ids(*, project: Project) -> QuerySet[ProjectPartner, dict[str, Any]]:
-    return ProjectPartner.objects.active().filter(project=project).values("organisation_id")
+def _active_organisation_ids(*, project: Project) -> QuerySet[ProjectPartner, int]:
+    """The ids of the organisations taking part, as a subquery."""
+    return (
+        ProjectPartner.objects.active()
+        .filter(project=project)
+        .values_list("organisation_id", flat=True)
+    )
 
 
 def project_roles(*, project: Project, active_only: bool = False) -> QuerySet[ProjectRole]:

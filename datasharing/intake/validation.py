@@ -256,7 +256,7 @@ def address_key(
             return None
         if not given and name in (POSTCODE, HUISNUMMER):
             return None
-        parts.append(result.key_part.iloc[0] if given else "")
+        parts.append(result.key_part.iloc[0] if given and result.key_part is not None else "")
     return ADDRESS_KEY_SEPARATOR.join(parts)
 
 
@@ -979,7 +979,7 @@ def _as_text(series: pd.Series) -> pd.Series:
 
 def _is_missing(value: object) -> bool:
     try:
-        return bool(pd.isna(value))  # type: ignore[arg-type]
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
 
@@ -1130,9 +1130,10 @@ def _address_keys(checked: dict[str, _Checked], keep: np.ndarray, count: int) ->
         return pd.Series(np.nan, index=range(count), dtype="str")
 
     def part(name: str) -> pd.Series:
-        if name not in checked or checked[name].key_part is None:
+        key_part = checked[name].key_part if name in checked else None
+        if key_part is None:
             return pd.Series("", index=range(count), dtype="str")
-        return checked[name].key_part[keep].reset_index(drop=True).astype("str")
+        return key_part[keep].reset_index(drop=True).astype("str")
 
     postcode, huisnummer = part(POSTCODE), part(HUISNUMMER)
     sep = ADDRESS_KEY_SEPARATOR

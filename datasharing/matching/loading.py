@@ -173,7 +173,7 @@ def _range_sql(column: str, bounds: tuple[str | None, str | None] | None) -> tup
     if bounds is None:
         return "", []
     lo, hi = bounds
-    sql, params = "", []
+    sql, params = "", list[str]()
     if lo is not None:
         sql, params = sql + f" AND {column} >= %s", [*params, lo]
     if hi is not None:

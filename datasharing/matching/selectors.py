@@ -6,15 +6,23 @@ every object to that project, so an id of another project is simply not found.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
+
+from datasharing.constants import MATCHED_SOURCES
+from datasharing.models import Delivery
+from datasharing.selectors import accepted_deliveries
+from projects.models import Project
 
 from .constants import ProposalStatus
 from .models import MatchingRun, RiskAddress, SelectionClosure, SelectionProposal
 
 
-def run_list(*, project) -> QuerySet[MatchingRun]:
+def run_list(*, project: Project) -> QuerySet[MatchingRun]:
     return (
         MatchingRun.objects.filter(project=project)
         .select_related("created_by")
@@ -22,29 +30,26 @@ def run_list(*, project) -> QuerySet[MatchingRun]:
     )
 
 
-def run_get(*, project, pk: int) -> MatchingRun:
+def run_get(*, project: Project, pk: int) -> MatchingRun:
     run = MatchingRun.objects.filter(project=project, pk=pk).first()
     if run is None:
         raise Http404
     return run
 
 
-def current_run(*, project) -> MatchingRun | None:
+def current_run(*, project: Project) -> MatchingRun | None:
     return MatchingRun.objects.filter(project=project, is_current=True).first()
 
 
-def deliveries_newer_than_run(*, project, run: MatchingRun) -> list:
+def deliveries_newer_than_run(*, project: Project, run: MatchingRun) -> list[Delivery]:
     """Accepted deliveries of the matched sources that `run` did not use: they arrived (or
     replaced one it used) after it was started, so a new run would see other data."""
-    from datasharing.constants import MATCHED_SOURCES
-    from datasharing.selectors import accepted_deliveries
-
     used = {used["id"] for used in run.deliveries_used}
     deliveries = accepted_deliveries(project=project).filter(source__in=MATCHED_SOURCES)
     return [delivery for delivery in deliveries if delivery.pk not in used]
 
 
-def active_run(*, project) -> MatchingRun | None:
+def active_run(*, project: Project) -> MatchingRun | None:
     return MatchingRun.objects.filter(project=project, status__in=["queued", "running"]).first()
 
 
@@ -98,7 +103,7 @@ def risk_address_get(*, run: MatchingRun, pk: int) -> RiskAddress:
     return address
 
 
-def proposal_list(*, project, status: str | None = None) -> QuerySet[SelectionProposal]:
+def proposal_list(*, project: Project, status: str | None = None) -> QuerySet[SelectionProposal]:
     qs = SelectionProposal.objects.filter(project=project).select_related(
         "proposed_by", "decided_by"
     )
@@ -107,7 +112,7 @@ def proposal_list(*, project, status: str | None = None) -> QuerySet[SelectionPr
     return qs.order_by("-proposed_at", "-id")
 
 
-def proposal_get(*, project, pk: int) -> SelectionProposal:
+def proposal_get(*, project: Project, pk: int) -> SelectionProposal:
     proposal = (
         SelectionProposal.objects.filter(project=project, pk=pk).select_related("project").first()
     )
@@ -116,7 +121,7 @@ def proposal_get(*, project, pk: int) -> SelectionProposal:
     return proposal
 
 
-def approved_proposal_get(*, project, pk: int) -> SelectionProposal:
+def approved_proposal_get(*, project: Project, pk: int) -> SelectionProposal:
     """An approved proposal of the project, or Http404: nothing else may be re-identified (R20)."""
     proposal = (
         SelectionProposal.objects.filter(project=project, pk=pk, status=ProposalStatus.APPROVED)
@@ -128,7 +133,9 @@ def approved_proposal_get(*, project, pk: int) -> SelectionProposal:
     return proposal
 
 
-def proposals_by_address(*, project, address_keys) -> dict[str, SelectionProposal]:
+def proposals_by_address(
+    *, project: Project, address_keys: Iterable[str]
+) -> dict[str, SelectionProposal]:
     """Open or approved proposal per address key (for marking rows in the risk list)."""
     qs = SelectionProposal.objects.filter(
         project=project,
@@ -138,7 +145,7 @@ def proposals_by_address(*, project, address_keys) -> dict[str, SelectionProposa
     return {p.address_key: p for p in qs}
 
 
-def selected_address_keys(project) -> set[str]:
+def selected_address_keys(project: Project) -> set[str]:
     """Address pseudonyms approved with four eyes: what controleavonden plan from."""
     return set(
         SelectionProposal.objects.filter(
@@ -147,10 +154,11 @@ def selected_address_keys(project) -> set[str]:
     )
 
 
-def approved_selection_count(*, project) -> int:
+def approved_selection_count(*, project: Project) -> int:
     return SelectionProposal.objects.filter(project=project, status=ProposalStatus.APPROVED).count()
 
 
-def selection_closed_at(project):
+def selection_closed_at(project: Project) -> datetime | None:
+    """When the project's selection was closed, or None while it is open."""
     closure = SelectionClosure.objects.filter(project=project).first()
     return closure.closed_at if closure else None

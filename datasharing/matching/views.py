@@ -1,20 +1,22 @@
 """Pages of matching and selection. Thin views: a selector to read, a service to change.
 
-Every view first resolves the project with `project_get_for_user(…, perm)`, so a person without
-that permission on that project gets 404 (never 403, R2); objects are then read only within it.
+Every view first resolves the project and the person's permissions on it (ProjectScopedMixin, with
+`project_perm`), so a person without that permission gets 404 (never 403, R2); objects are then
+read only within the project.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views import View
 
 from projects.constants import ProjectPerm
-from projects.selectors import project_get_for_user, user_has_project_perm
+from projects.views import ProjectScopedMixin
 from wijkaanpak.core.exceptions import ApplicationError
 from wijkaanpak.core.processing_log import processing_log_write
 from wijkaanpak.core.views import SERVICE_ERRORS, form_add_service_error
@@ -53,19 +55,15 @@ def _log_shown(request, project, name: str, address_keys) -> None:
     )
 
 
-class ProjectView(View):
-    """Resolves `self.project` for `perm` (404 otherwise) before dispatching."""
+class ProjectView(ProjectScopedMixin):
+    """A page of matching: the project and the person's permissions on it are resolved once
+    (ProjectScopedMixin, 404 without `project_perm`)."""
 
-    perm: ProjectPerm = ProjectPerm.VIEW_PSEUDONYMISED
+    project_perm = ProjectPerm.VIEW_PSEUDONYMISED
 
-    def dispatch(self, request, *args, **kwargs):
-        self.project = project_get_for_user(user=request.user, slug=kwargs["slug"], perm=self.perm)
-        return super().dispatch(request, *args, **kwargs)
+    template_name = ""
 
-    def can(self, perm: ProjectPerm) -> bool:
-        return user_has_project_perm(user=self.request.user, project=self.project, perm=perm)
-
-    def render_page(self, context: dict, *, status: int = 200):
+    def render_page(self, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
         """A full page of this app: `context`, the project, and what the sub-navigation needs.
 
         The navigation offers only the pages the person may open; each check runs only when the
@@ -80,7 +78,7 @@ class ProjectView(View):
         return render(self.request, self.template_name, context, status=status)
 
     def _may(self, perm: ProjectPerm) -> bool:
-        return perm == self.perm or self.can(perm)
+        return perm == self.project_perm or self.can(perm)
 
     def back(self, name: str, **kwargs):
         return redirect(reverse(f"matching:{name}", kwargs={"slug": self.project.slug, **kwargs}))
@@ -106,7 +104,7 @@ class RunListView(ProjectView):
 
     def post(self, request, slug):
         try:
-            services.matching_run_start(actor=request.user, project=self.project)
+            services.matching_run_start(actor=self.person, project=self.project)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -131,12 +129,12 @@ class RunStatusView(ProjectView):
 
 
 class RunCancelView(ProjectView):
-    perm = ProjectPerm.RUN_MATCHING
+    project_perm = ProjectPerm.RUN_MATCHING
 
     def post(self, request, slug, pk):
         run = selectors.run_get(project=self.project, pk=pk)
         try:
-            services.matching_run_cancel(actor=request.user, run=run)
+            services.matching_run_cancel(actor=self.person, run=run)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -171,7 +169,7 @@ class RiskListView(ProjectView):
 
     def get(self, request, slug):
         run = selectors.current_run(project=self.project)
-        context = {"project": self.project, "run": run}
+        context: dict[str, Any] = {"project": self.project, "run": run}
         if run is not None:
             form = RiskFilterForm(
                 request.GET or None, buurten=selectors.risk_address_buurten(run=run)
@@ -207,7 +205,7 @@ class RiskListView(ProjectView):
                     "newer_deliveries": selectors.deliveries_newer_than_run(
                         project=self.project, run=run
                     ),
-                    "can_run": lambda: self.can(ProjectPerm.RUN_MATCHING),
+                    "can_run": self.can(ProjectPerm.RUN_MATCHING),
                 }
             )
         return self.render_page(context)
@@ -247,7 +245,7 @@ class RiskAddressView(ProjectView):
         if form.is_valid():
             try:
                 services.selection_propose(
-                    actor=request.user,
+                    actor=self.person,
                     risk_address=context["address"],
                     reason=form.cleaned_data["reason"],
                 )
@@ -290,7 +288,7 @@ class ProposalDecideView(ProjectView):
         if form.is_valid():
             try:
                 services.selection_decide(
-                    actor=request.user,
+                    actor=self.person,
                     proposal=proposal,
                     approve=form.cleaned_data["decision"] == "approve",
                     reason=form.cleaned_data["decision_reason"],
@@ -301,7 +299,7 @@ class ProposalDecideView(ProjectView):
                 messages.success(request, f"Uw besluit over {proposal.pseudonym} is vastgelegd.")
                 return self.back("proposals")
         view = ProposalListView()
-        view.request, view.project = request, self.project
+        view.request, view.project, view.project_perms = request, self.project, self.project_perms
         return view.render_page(view._context(error_form=form, error_pk=proposal.pk), status=400)
 
 
@@ -309,7 +307,7 @@ class ProposalDecideView(ProjectView):
 
 
 class SelectionView(ProjectView):
-    perm = ProjectPerm.VIEW_ADDRESSES
+    project_perm = ProjectPerm.VIEW_ADDRESSES
     template_name = "matching/selection.html"
 
     def get(self, request, slug):
@@ -330,7 +328,7 @@ class SelectionView(ProjectView):
 
 
 class ReidentifyView(ProjectView):
-    perm = ProjectPerm.VIEW_ADDRESSES
+    project_perm = ProjectPerm.VIEW_ADDRESSES
     template_name = "matching/reidentify.html"
 
     def get(self, request, slug, pk):
@@ -344,7 +342,7 @@ class ReidentifyView(ProjectView):
         if form.is_valid():
             try:
                 address = services.address_reidentify(
-                    actor=request.user, proposal=proposal, reason=form.cleaned_data["reason"]
+                    actor=self.person, proposal=proposal, reason=form.cleaned_data["reason"]
                 )
             except SERVICE_ERRORS as error:
                 form_add_service_error(form, error)
@@ -355,11 +353,11 @@ class ReidentifyView(ProjectView):
 
 
 class SelectionCloseView(ProjectView):
-    perm = ProjectPerm.APPROVE_SELECTION
+    project_perm = ProjectPerm.APPROVE_SELECTION
 
     def post(self, request, slug):
         try:
-            services.selection_close(actor=request.user, project=self.project)
+            services.selection_close(actor=self.person, project=self.project)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -373,7 +371,7 @@ class SelectionCloseView(ProjectView):
 class MethodView(ProjectView):
     """'Selectiemethode': the method in plain Dutch, fit for the algoritmeregister."""
 
-    perm = ProjectPerm.VIEW
+    project_perm = ProjectPerm.VIEW
     template_name = "matching/method.html"
 
     def get(self, request, slug):
@@ -401,7 +399,7 @@ class MethodView(ProjectView):
 
 
 class SettingsView(ProjectView):
-    perm = ProjectPerm.MANAGE
+    project_perm = ProjectPerm.MANAGE
     template_name = "matching/settings.html"
 
     def _initial(self) -> dict:
@@ -421,7 +419,7 @@ class SettingsView(ProjectView):
             data = form.cleaned_data
             try:
                 services.indicator_settings_update(
-                    actor=request.user,
+                    actor=self.person,
                     project=self.project,
                     values={name: data[name] for name in services.SETTING_FIELDS},
                     weights={c.value: data[f"weight_{c.value}"] for c in ALL_CODES},

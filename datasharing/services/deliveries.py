@@ -13,10 +13,10 @@ import itertools
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.core.files.base import ContentFile, File
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 import pyarrow as pa
@@ -47,6 +47,7 @@ from datasharing.models import (
     DeliveryIssue,
 )
 from datasharing.pseudonymisation import Pseudonymiser, project_key_hold, pseudonymiser_for
+from datasharing.selectors import project_bag_area_postcodes, project_has_accepted_bag_delivery
 from datasharing.services.requests import data_request_delivered
 from partners.models import User
 from projects.constants import Phase, ProjectPerm, phase_reached
@@ -58,6 +59,9 @@ from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotP
 from wijkaanpak.core.jobs import job_enqueue
 from wijkaanpak.core.processing_log import processing_log_write
 from wijkaanpak.core.transitions import transition_allowed, transition_require
+
+if TYPE_CHECKING:
+    from datasharing.intake.validation import Area, ValidationResult
 
 logger = structlog.get_logger(__name__)
 
@@ -183,7 +187,7 @@ def _check_file(*, name: str, content: bytes) -> str:
     return "csv"
 
 
-def _read_upload(file) -> tuple[str, bytes]:
+def _read_upload(file: File[Any] | None) -> tuple[str, bytes]:
     if file is None:
         raise ApplicationError(DELIVERY_NO_FILE, {"field": "file"})
     size = getattr(file, "size", None)
@@ -206,7 +210,13 @@ def _check_request_open(data_request: DataRequest) -> None:
         raise InvalidTransition(DELIVERY_REQUEST_WITHDRAWN)
 
 
-def delivery_upload(*, actor, data_request: DataRequest, file, queue: bool = True) -> Delivery:
+def delivery_upload(
+    *,
+    actor: User,
+    data_request: DataRequest,
+    file: File[Any] | None,
+    queue: bool = True,
+) -> Delivery:
     """Receive a file against a data request of the actor's own organisation.
 
     Checks extension, magic bytes, size and (for XLSX) the zip bomb limits, refuses a file
@@ -232,7 +242,9 @@ def delivery_upload(*, actor, data_request: DataRequest, file, queue: bool = Tru
     return delivery
 
 
-def _delivery_create(*, actor, data_request: DataRequest, name: str, content: bytes) -> Delivery:
+def _delivery_create(
+    *, actor: User, data_request: DataRequest, name: str, content: bytes
+) -> Delivery:
     data_request = (
         DataRequest.objects.select_for_update()
         .select_related("project", "organisation")
@@ -396,7 +408,6 @@ def delivery_process(
 
 def _run_intake(*, delivery: Delivery, content: bytes) -> IntakeOutcome:
     from datasharing.intake import reading, validation
-    from datasharing.selectors import project_has_accepted_bag_delivery
 
     try:
         frame = reading.read_table(content, delivery.original_filename)
@@ -424,12 +435,11 @@ def _run_intake(*, delivery: Delivery, content: bytes) -> IntakeOutcome:
     return _outcome_from(result)
 
 
-def _area_for(delivery: Delivery):
+def _area_for(delivery: Delivery) -> Area | None:
     """The project's area as the intake checks it (validation.Area), or None when it cannot be
     told: a project without area, or — for a source other than bag, when the area has buurten —
     no accepted bag delivery yet, whose addresses in those buurten give their postcodes."""
     from datasharing.intake.validation import Area
-    from datasharing.selectors import project_bag_area_postcodes
 
     project = delivery.project
     postcodes, buurten = set(project.postcodes or []), set(project.buurtcodes or [])
@@ -443,7 +453,7 @@ def _area_for(delivery: Delivery):
     return Area(postcodes=frozenset(postcodes), buurtcodes=frozenset(buurten))
 
 
-def _outcome_from(result) -> IntakeOutcome:
+def _outcome_from(result: ValidationResult) -> IntakeOutcome:
     """The intake layer's ValidationResult as stored here; report lines via `report_entries`
     (fatal errors, columns not stored, rows outside the area, invalid cells and warnings, each
     with its severity), values already masked."""
@@ -466,8 +476,8 @@ def _outcome_from(result) -> IntakeOutcome:
     )
 
 
-def _summary(outcome: IntakeOutcome) -> dict:
-    summary = {
+def _summary(outcome: IntakeOutcome) -> dict[str, Any]:
+    summary: dict[str, Any] = {
         "fatal_errors": outcome.fatal_errors,
         "unknown_columns": outcome.unknown_columns,
         "issue_count": len(outcome.issues),
@@ -524,7 +534,7 @@ def _store_failed(*, delivery: Delivery, message: str) -> None:
     if not transition_allowed(DELIVERY_TRANSITIONS, delivery.status, DeliveryStatus.AFGEWEZEN):
         return  # accepted (or rejected) already: a late failure must not undo it
     for model in RECORD_MODELS.values():  # defensive: the storing transaction rolled back already
-        model.objects.filter(delivery=delivery).delete()
+        model._default_manager.filter(delivery=delivery).delete()
     AddressVaultEntry.objects.filter(delivery=delivery).delete()
     DeliveryIssue.objects.filter(delivery=delivery).delete()
     DeliveryIssue.objects.create(delivery=delivery, reason=message)
@@ -546,7 +556,8 @@ def _delete_raw_file(delivery_id: int) -> None:
     if delivery is None or not delivery.raw_file:
         return
     name = delivery.raw_file.name
-    delivery.raw_file.storage.delete(name)
+    if name:
+        delivery.raw_file.storage.delete(name)
     Delivery.objects.filter(pk=delivery_id).update(raw_file="")
 
 
@@ -555,7 +566,11 @@ class _KeyRotated(Exception):
 
 
 def _store_accepted(
-    *, delivery: Delivery, outcome: IntakeOutcome, pseudonymiser: Pseudonymiser, report
+    *,
+    delivery: Delivery,
+    outcome: IntakeOutcome,
+    pseudonymiser: Pseudonymiser,
+    report: Callable[[int], None],
 ) -> None:
     from .records import PseudonymisedRows
 
@@ -669,7 +684,10 @@ def _csv_ready(table: pa.Table) -> pa.Table:
 
 
 def _bulk_insert(
-    model, tables: Iterable[pa.Table], *, meanwhile: Callable[[], T] | None = None
+    model: type[models.Model],
+    tables: Iterable[pa.Table],
+    *,
+    meanwhile: Callable[[], T] | None = None,
 ) -> T | None:
     """Load pyarrow tables inside the caller's transaction (wijkaanpak.core.bulk.bulk_load).
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
 from django.db.models import Count, QuerySet
 from django.views.decorators.debug import sensitive_variables
 
 import structlog
+from psycopg import Cursor
 
 from datasharing.constants import DeliveryStatus
 from datasharing.models import RECORD_MODELS, AddressVaultEntry, Delivery, ProjectKey
@@ -37,6 +38,7 @@ from datasharing.pseudonymisation import (
     pseudonymiser_for,
 )
 from datasharing.registries import KEY_ROTATION_BLOCKERS, PSEUDONYM_TABLES
+from partners.models import User
 from projects.constants import ProjectPerm
 from projects.models import Project
 from projects.selectors import project_perm_require
@@ -45,6 +47,7 @@ from wijkaanpak.core.exceptions import InvalidTransition
 from wijkaanpak.core.processing_log import processing_log_write
 
 logger = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 KEY_ROTATE_NOT_ALLOWED = (
     "Alleen de projectleider mag de pseudonimiseringssleutel van dit project vervangen."
@@ -105,7 +108,7 @@ class _Table:
         return self.model._default_manager.filter(**{lookup: project}).order_by()
 
 
-def _key_columns(model) -> tuple[str, ...]:
+def _key_columns(model: type[models.Model]) -> tuple[str, ...]:
     """The model's pseudonym columns; a `*_key` column of unknown kind fails loudly, so a new
     column cannot silently keep its old-version pseudonyms."""
     names = [field.attname for field in model._meta.concrete_fields]
@@ -137,7 +140,7 @@ def _use_sql() -> bool:
 
 @sensitive_variables()
 @transaction.atomic
-def project_key_rotate(*, actor, project: Project) -> ProjectKey:
+def project_key_rotate(*, actor: User | None, project: Project) -> ProjectKey:
     """Create the project's next key version and re-key every stored pseudonym, atomically.
 
     `actor` must be able to manage the project; None is the operator (management command).
@@ -238,6 +241,7 @@ def _scope_sql(table: _Table, alias: str) -> tuple[str, str]:
     """(extra FROM item, WHERE condition) restricting `alias` to the project (one %s)."""
     if table.via:
         field = table.model._meta.get_field(table.via)
+        assert isinstance(field, models.ForeignKey) and field.related_model is not None
         parent = _quote(field.related_model._meta.db_table)
         column = _quote(field.column)
         return f", {parent} AS r", f"r.id = {alias}.{column} AND r.project_id = %s"
@@ -272,10 +276,13 @@ def _rekey_sql(
     return counts
 
 
-def _mapping_build(cursor, project: Project, tables: list[_Table], kind: Kind, new) -> None:
+def _mapping_build(
+    cursor: Cursor, project: Project, tables: list[_Table], kind: Kind, new: Pseudonymiser
+) -> None:
     """A temporary (old, new) table of every distinct pseudonym of `kind` in the project: read
     with a server-side cursor, hashed once each, COPYed back batch by batch."""
-    selects, params = [], []
+    selects: list[str] = []
+    params: list[int] = []
     for table in tables:
         extra, condition = _scope_sql(table, "t")
         for column in table.columns:
@@ -308,7 +315,7 @@ def _check_pseudonyms(values: Sequence[str]) -> None:
         raise RekeyIncomplete("a stored pseudonym is not lower-case hex")
 
 
-def _table_update_sql(cursor, project: Project, table: _Table, version: int) -> int:
+def _table_update_sql(cursor: Cursor, project: Project, table: _Table, version: int) -> int:
     """One UPDATE per table, every key column at once (one new row version per row)."""
     if not table.columns:
         return 0
@@ -319,7 +326,7 @@ def _table_update_sql(cursor, project: Project, table: _Table, version: int) -> 
         sets.append(f"{_quote(column)} = {alias}.new")
         froms.append(f"{_mapping_table(KEY_COLUMNS[column])} AS {alias}")
         joins.append(f"{alias}.old = t.{_quote(column)}")
-    params: list = []
+    params: list[int] = []
     if table.versioned:
         sets.append("key_version = %s")
         params.append(version)
@@ -329,10 +336,12 @@ def _table_update_sql(cursor, project: Project, table: _Table, version: int) -> 
         f"FROM {', '.join(froms)}{extra} WHERE {condition} AND {' AND '.join(joins)}",
         params,
     )
-    return cursor.rowcount
+    return int(cursor.rowcount)
 
 
-def _vault_rekey_sql(cursor, project: Project, new: Pseudonymiser, previous: Pseudonymiser) -> int:
+def _vault_rekey_sql(
+    cursor: Cursor, project: Project, new: Pseudonymiser, previous: Pseudonymiser
+) -> int:
     """Every vault entry: new address key, re-encrypted, through a temporary table by id."""
     vault = _quote(AddressVaultEntry._meta.db_table)
     cursor.execute(
@@ -364,7 +373,7 @@ def _vault_successors(
     new: Pseudonymiser,
     previous: Pseudonymiser,
     old_keys: Sequence[str],
-    ciphertexts: Sequence[bytes],
+    ciphertexts: Sequence[bytes | memoryview],
 ) -> tuple[list[str], list[bytes]]:
     old_keys = list(old_keys)
     new_keys = new.advance(Kind.ADDRESS, old_keys)
@@ -405,7 +414,7 @@ def _rekey_orm(
             for row in rows:
                 row.key_version = new.key_version
         if rows and fields:
-            table.model.objects.bulk_update(rows, fields, batch_size=1000)
+            table.model._default_manager.bulk_update(rows, fields, batch_size=1000)
         counts[table.name] = len(rows)
     entries = list(AddressVaultEntry.objects.filter(project=project).order_by("pk"))
     for batch in _batches(entries, BATCH):
@@ -425,6 +434,6 @@ def _rekey_orm(
     return counts
 
 
-def _batches(items: list, size: int) -> Iterator[list]:
+def _batches(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

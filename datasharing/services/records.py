@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ VAULT_OPTIONAL = (
 )
 
 
-def _values(frame: pd.DataFrame, column: str) -> list:
+def _values(frame: pd.DataFrame, column: str) -> list[Any]:
     """The column as Python values with every kind of missing as None (absent column: all None)."""
     if column not in frame.columns:
         return [None] * len(frame)
@@ -57,7 +58,8 @@ def _values(frame: pd.DataFrame, column: str) -> list:
     ]
 
 
-def as_date(value) -> date | None:
+def as_date(value: object) -> date | None:
+    """A date from a reader cell (date, datetime, pandas Timestamp or DD-MM-YYYY text)."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -65,7 +67,8 @@ def as_date(value) -> date | None:
     if isinstance(value, date):
         return value
     if hasattr(value, "to_pydatetime"):
-        return value.to_pydatetime().date()
+        stamp: datetime = value.to_pydatetime()
+        return stamp.date()
     text = str(value).strip()
     if len(text) >= 10 and text[2] == "-":
         return date(int(text[6:10]), int(text[3:5]), int(text[:2]))

@@ -8,6 +8,7 @@ from django.utils import timezone
 from datasharing.constants import DATA_REQUEST_TRANSITIONS, DataRequestStatus, Source
 from datasharing.intake.formats import get_source
 from datasharing.models import DataRequest, Delivery
+from partners.models import Organisation, User
 from partners.selectors import organisation_has_valid_convenant
 from projects.constants import Phase, ProjectPerm, phase_reached
 from projects.gates import data_request_missing
@@ -57,9 +58,9 @@ def _check_gate(project: Project) -> None:
 @transaction.atomic
 def data_request_create(
     *,
-    actor,
+    actor: User,
     project: Project,
-    organisation,
+    organisation: Organisation,
     source: str,
     legal_ground: str,
     deadline: date,
@@ -141,7 +142,9 @@ def data_request_create(
 
 
 @transaction.atomic
-def data_request_withdraw(*, actor, data_request: DataRequest, reason: str = "") -> DataRequest:
+def data_request_withdraw(
+    *, actor: User, data_request: DataRequest, reason: str = ""
+) -> DataRequest:
     """Withdraw a data request; no new deliveries are accepted against it. Earlier deliveries
     stay (they are destroyed by the retention rules). Projectleider only."""
     data_request = DataRequest.objects.select_for_update().get(pk=data_request.pk)

@@ -18,9 +18,10 @@ data. The rules are idempotent: a second run finds nothing and records nothing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 import structlog
@@ -71,11 +72,12 @@ LIVE_DELIVERY_STATUSES = sources_of(DELIVERY_TRANSITIONS, DeliveryStatus.VERNIET
 
 
 def project_closed_at(project: Project) -> datetime | None:
-    """When the project was closed: `closed_at`, else its transition to `afgesloten`."""
+    """When the project was closed (None while Project.is_closed says it is open):
+    `closed_at`, else its transition to `afgesloten`."""
+    if not project.is_closed:
+        return None
     if project.closed_at is not None:
         return project.closed_at
-    if project.phase != Phase.AFGESLOTEN:
-        return None
     transition = (
         PhaseTransition.objects.filter(project=project, to_phase=Phase.AFGESLOTEN)
         .order_by("-at")
@@ -114,7 +116,13 @@ def _hooks_destroy(rule: DestructionRule, project: Project, now: datetime) -> di
 
 
 def _record(
-    *, project, rule, description, counts: dict[str, int], now, details: dict | None = None
+    *,
+    project: Project,
+    rule: DestructionRule,
+    description: str,
+    counts: dict[str, int],
+    now: datetime,
+    details: dict[str, Any] | None = None,
 ) -> DestructionRecord:
     counts = {table: int(count) for table, count in counts.items() if count}
     record = DestructionRecord.objects.create(
@@ -137,7 +145,7 @@ def _record(
     return record
 
 
-def _delete_counted(queryset) -> int:
+def _delete_counted(queryset: QuerySet[Any]) -> int:
     _, per_model = queryset.delete()
     return sum(per_model.values())
 
@@ -158,9 +166,9 @@ def _destroy_unselected(project: Project, selected: set[str]) -> dict[str, int]:
         HuurRecord.objects.filter(located, project=project).values_list("huurder_key", flat=True)
     )
     for source, model in RECORD_MODELS.items():
-        queryset = model.objects.filter(project=project)
+        queryset = model._default_manager.filter(project=project)
         if source in (Source.UITKERING,):
-            queryset = queryset.exclude(person_key__in=persons)
+            queryset = queryset.exclude(Q(person_key__in=persons))
         elif source == Source.TOESLAG:
             queryset = queryset.exclude(Q(person_key__in=persons) | Q(partner_key__in=persons))
         else:
@@ -174,7 +182,7 @@ def _destroy_unselected(project: Project, selected: set[str]) -> dict[str, int]:
 
 def _destroy_all_records(project: Project) -> dict[str, int]:
     counts = {
-        model._meta.db_table: _delete_counted(model.objects.filter(project=project))
+        model._meta.db_table: _delete_counted(model._default_manager.filter(project=project))
         for model in RECORD_MODELS.values()
     }
     counts[AddressVaultEntry._meta.db_table] = _delete_counted(
@@ -213,7 +221,7 @@ def _destroy_deliveries(project: Project, now: datetime) -> dict[str, int]:
     return counts
 
 
-def _recorded(*, project, counts: dict[str, int], **rule) -> list[DestructionRecord]:
+def _recorded(*, project: Project, counts: dict[str, int], **rule: Any) -> list[DestructionRecord]:
     """The DestructionRecord of a rule that destroyed something; nothing when it found nothing."""
     return [_record(project=project, counts=counts, **rule)] if any(counts.values()) else []
 

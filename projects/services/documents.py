@@ -1,6 +1,9 @@
 """The project's documents: collegebesluit, projectvoorstel, projectplan versions, DPIA."""
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import Any
 
 from django.core.files import File
 from django.db import transaction
@@ -42,7 +45,7 @@ def collegebesluit_register(
     project: Project,
     date: dt.date,
     reference: str,
-    document: File,
+    document: File[Any],
     capacity_settled: bool,
     data_permission: bool,
 ) -> Collegebesluit:
@@ -79,7 +82,7 @@ def projectvoorstel_save(
     actor: User,
     project: Project,
     submitted_on: dt.date,
-    document: File | None = None,
+    document: File[Any] | None = None,
     lsi_instemming_date: dt.date | None = None,
     lsi_instemming_reference: str = "",
 ) -> Projectvoorstel:
@@ -114,7 +117,7 @@ def projectvoorstel_save(
 
 @transaction.atomic
 def projectplan_version_create(
-    *, actor: User, project: Project, document: File | None = None, **content: str
+    *, actor: User, project: Project, document: File[Any] | None = None, **content: str
 ) -> ProjectplanVersion:
     """Add a new version of the projectplan (versions are never edited in place).
 
@@ -177,15 +180,18 @@ def projectplan_acknowledge(*, actor: User, plan: ProjectplanVersion) -> PlanAck
     project_perm_require(actor=actor, project=project, perm=ProjectPerm.VIEW)
     if plan.adopted_at is None:
         raise InvalidTransition(PLAN_ACK_NOT_ADOPTED)
+    organisation_id = actor.organisation_id
+    if organisation_id is None:
+        raise NotPermitted(PLAN_ACK_NOT_PARTNER)
     if (
         not ProjectPartner.objects.active()
-        .filter(project=project, organisation_id=actor.organisation_id)
+        .filter(project=project, organisation_id=organisation_id)
         .exists()
     ):
         raise NotPermitted(PLAN_ACK_NOT_PARTNER)
     ack, created = PlanAcknowledgement.objects.get_or_create(
         plan_version=plan,
-        organisation_id=actor.organisation_id,
+        organisation_id=organisation_id,
         defaults={"acknowledged_by": actor},
     )
     if created:
@@ -201,7 +207,7 @@ def dpia_save(
     vastgesteld: bool,
     date: dt.date | None = None,
     reference: str = "",
-    document: File | None = None,
+    document: File[Any] | None = None,
 ) -> Dpia:
     """Record the DPIA; no data may be requested before it is vastgesteld.
 

@@ -1,5 +1,7 @@
 """The project itself: creation, its own fields and the lifecycle (PROJECT_TRANSITIONS)."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from django.db import transaction

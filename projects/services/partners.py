@@ -1,6 +1,9 @@
 """Organisations taking part in a project, and the convenants registered from a project."""
 
+from __future__ import annotations
+
 from datetime import date
+from typing import Any
 
 from django.core.files import File
 from django.db import transaction
@@ -87,7 +90,7 @@ def project_convenant_register(
     reference: str,
     valid_from: date,
     valid_until: date | None = None,
-    document: File | None = None,
+    document: File[Any] | None = None,
 ) -> Convenant:
     """Register, from a project, the convenant of one of its partners.
 

@@ -5,6 +5,8 @@ those that no other active role of the same person still needs. Every change wri
 event (security R7). `assign_perm`/`remove_perm` are banned elsewhere (ruff TID251).
 """
 
+from __future__ import annotations
+
 from django.db import transaction
 from django.utils import timezone
 

@@ -1,6 +1,7 @@
 """Project pages (project.py) and the partner, convenant and role pages of a project
 (partners.py). Thin class-based views over selectors and services (style rules 14, 17)."""
 
+from .base import ProjectScopedMixin, is_htmx, person_of
 from .partners import (
     ConvenantCreateView,
     PartnerRemoveView,
@@ -20,7 +21,6 @@ from .project import (
     ProjectplanAdoptView,
     ProjectplanCreateView,
     ProjectplanDetailView,
-    ProjectScopedMixin,
     ProjectUpdateView,
     ProjectvoorstelView,
 )
@@ -45,4 +45,6 @@ __all__ = [
     "ProjectplanDetailView",
     "ProjectvoorstelView",
     "RoleEndView",
+    "is_htmx",
+    "person_of",
 ]

@@ -31,7 +31,7 @@ from ..services import (
     role_end,
     role_grant,
 )
-from .project import ProjectScopedMixin
+from .base import ProjectScopedMixin, is_htmx
 
 PARTNER_ADDED = "{organisatie} neemt nu deel aan het project. Registreer ook het convenant."
 PARTNER_REMOVED = (
@@ -60,7 +60,7 @@ class ManagedSectionView(ProjectScopedMixin, View):
         return {"project": self.project, "form": form, "notice": notice}
 
     def render_section(self, form, *, notice: str = "", status: int = 200):
-        template = self.partial_template_name if self.request.htmx else self.template_name
+        template = self.partial_template_name if is_htmx(self.request) else self.template_name
         return render(self.request, template, self.section_context(form, notice), status=status)
 
     def get(self, request, *args, **kwargs):
@@ -75,10 +75,10 @@ class ManagedSectionView(ProjectScopedMixin, View):
                 form_add_service_error(form, error)
             else:
                 return self.after_change(notice)
-        return self.render_section(form, status=200 if self.request.htmx else 400)
+        return self.render_section(form, status=200 if is_htmx(self.request) else 400)
 
     def after_change(self, notice: str):
-        if self.request.htmx:
+        if is_htmx(self.request):
             return self.render_section(self.build_form(), notice=notice)
         messages.success(self.request, notice)
         return redirect(self.section_url())
@@ -108,9 +108,7 @@ class ProjectPartnersView(ManagedSectionView):
 
     def perform(self, form) -> str:
         organisation = form.cleaned_data["organisation"]
-        project_partner_add(
-            actor=self.request.user, project=self.project, organisation=organisation
-        )
+        project_partner_add(actor=self.person, project=self.project, organisation=organisation)
         return PARTNER_ADDED.format(organisatie=organisation)
 
 
@@ -124,9 +122,9 @@ class PartnerRemoveView(ProjectPartnersView):
         form = PartnerRemoveForm(request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
         try:
-            project_partner_remove(actor=request.user, partner=partner, reason=reason)
+            project_partner_remove(actor=self.person, partner=partner, reason=reason)
         except ApplicationError as error:
-            if request.htmx:
+            if is_htmx(request):
                 return self.render_section(self.build_form(), notice=error.message)
             messages.error(request, error.message)
             return redirect(self.section_url())
@@ -153,7 +151,7 @@ class ConvenantCreateView(ProjectScopedMixin, ApplicationErrorFormMixin, FormVie
     def perform(self, form):
         data = form.cleaned_data
         convenant = project_convenant_register(
-            actor=self.request.user,
+            actor=self.person,
             project=self.project,
             organisation=data["organisation"],
             kind=data["kind"],
@@ -185,7 +183,7 @@ class ProjectRolesView(ManagedSectionView):
 
     def perform(self, form) -> str:
         person, role = form.cleaned_data["person"], Role(form.cleaned_data["role"])
-        role_grant(actor=self.request.user, project=self.project, person=person, role=role)
+        role_grant(actor=self.person, project=self.project, person=person, role=role)
         return ROLE_GRANTED.format(persoon=person, rol=role.label.lower())
 
 
@@ -197,9 +195,9 @@ class RoleEndView(ProjectRolesView):
         form = RoleEndForm(request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
         try:
-            role_end(actor=request.user, project_role=project_role, reason=reason)
+            role_end(actor=self.person, project_role=project_role, reason=reason)
         except ApplicationError as error:
-            if request.htmx:
+            if is_htmx(request):
                 return self.render_section(self.build_form(), notice=error.message)
             messages.error(request, error.message)
             return redirect(self.section_url())

@@ -9,7 +9,6 @@ import os
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -30,15 +29,14 @@ from ..forms import (
 from ..selectors import (
     project_document_get_for_user,
     project_documents,
-    project_get_for_user,
     project_list_for_user,
     project_partners_overview,
     project_plan_get,
     project_plan_versions,
     project_roles,
     project_transitions,
-    user_has_project_perm,
 )
+from .base import ProjectScopedMixin, person_of
 
 ADVANCED = "Het project is nu in fase '{fase}'."
 SAVED = "De wijzigingen zijn opgeslagen."
@@ -88,27 +86,9 @@ class ProjectCreateView(ApplicationErrorFormMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def perform(self, form):
-        project = services.project_create(actor=self.request.user, **form.service_data())
+        project = services.project_create(actor=person_of(self.request), **form.service_data())
         messages.success(self.request, PROJECT_CREATED.format(naam=project.name))
         return redirect("projects:detail", slug=project.slug)
-
-
-class ProjectScopedMixin:
-    """Loads `self.project` for the URL's slug, requiring `project_perm` (else 404)."""
-
-    project_perm: ProjectPerm = ProjectPerm.VIEW
-
-    def dispatch(self, request, *args, **kwargs):
-        self.project = project_get_for_user(
-            user=request.user, slug=kwargs["slug"], perm=self.project_perm
-        )
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "project": self.project}
-
-    def project_url(self) -> str:
-        return reverse("projects:detail", kwargs={"slug": self.project.slug})
 
 
 class ProjectDetailView(ProjectScopedMixin, TemplateView):
@@ -126,9 +106,7 @@ class ProjectDetailView(ProjectScopedMixin, TemplateView):
         ]
         context["next_phase"] = services.project_next_phase(project)
         context["missing"] = services.project_missing_for_next_phase(project)
-        context["can_manage"] = user_has_project_perm(
-            user=user, project=project, perm=ProjectPerm.MANAGE
-        )
+        context["can_manage"] = self.can(ProjectPerm.MANAGE)
         context["transitions"] = project_transitions(project=project)
         context["partners"] = project_partners_overview(project=project)
         context["roles"] = project_roles(project=project, active_only=True)
@@ -165,7 +143,9 @@ class ProjectAdvanceView(ProjectScopedMixin, View):
         form = AdvanceForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
         try:
-            project = services.project_advance(actor=request.user, project=self.project, note=note)
+            project = services.project_advance(
+                actor=person_of(request), project=self.project, note=note
+            )
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -205,7 +185,7 @@ class ProjectUpdateView(ProjectFormView):
 
     def perform(self, form):
         services.project_update(
-            actor=self.request.user, project=self.project, data=form.service_data()
+            actor=person_of(self.request), project=self.project, data=form.service_data()
         )
         return self.done()
 
@@ -222,7 +202,7 @@ class CollegebesluitView(ProjectFormView):
 
     def perform(self, form):
         services.collegebesluit_register(
-            actor=self.request.user, project=self.project, **form.cleaned_data
+            actor=person_of(self.request), project=self.project, **form.cleaned_data
         )
         return self.done(COLLEGEBESLUIT_SAVED)
 
@@ -248,7 +228,7 @@ class ProjectvoorstelView(ProjectFormView):
     def perform(self, form):
         data = form.cleaned_data
         services.projectvoorstel_save(
-            actor=self.request.user,
+            actor=person_of(self.request),
             project=self.project,
             submitted_on=data["submitted_on"],
             document=data["document"] or None,
@@ -281,7 +261,7 @@ class ProjectplanCreateView(ProjectFormView):
         data = dict(form.cleaned_data)
         document = data.pop("document") or None
         plan = services.projectplan_version_create(
-            actor=self.request.user, project=self.project, document=document, **data
+            actor=person_of(self.request), project=self.project, document=document, **data
         )
         return self.done(PLAN_CREATED.format(versie=plan.version))
 
@@ -292,9 +272,7 @@ class ProjectplanDetailView(ProjectScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["plan"] = project_plan_get(project=self.project, version=self.kwargs["version"])
-        context["can_manage"] = user_has_project_perm(
-            user=self.request.user, project=self.project, perm=ProjectPerm.MANAGE
-        )
+        context["can_manage"] = self.can(ProjectPerm.MANAGE)
         return context
 
 
@@ -305,7 +283,7 @@ class ProjectplanAdoptView(ProjectScopedMixin, View):
     def post(self, request, *args, **kwargs):
         plan = project_plan_get(project=self.project, version=kwargs["version"])
         try:
-            services.projectplan_adopt(actor=request.user, plan=plan)
+            services.projectplan_adopt(actor=person_of(request), plan=plan)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -321,7 +299,7 @@ class ProjectplanAcknowledgeView(ProjectScopedMixin, View):
     def post(self, request, *args, **kwargs):
         plan = project_plan_get(project=self.project, version=kwargs["version"])
         try:
-            services.projectplan_acknowledge(actor=request.user, plan=plan)
+            services.projectplan_acknowledge(actor=person_of(request), plan=plan)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -343,7 +321,7 @@ class DpiaView(ProjectFormView):
     def perform(self, form):
         data = form.cleaned_data
         services.dpia_save(
-            actor=self.request.user,
+            actor=person_of(self.request),
             project=self.project,
             vastgesteld=data["vastgesteld"],
             date=data["date"],
@@ -370,7 +348,8 @@ class DocumentDownloadView(View):
             handle = document.open("rb")
         except (FileNotFoundError, OSError) as error:
             raise Http404 from error
-        filename = f"{project.slug}-{kind}-{pk}{os.path.splitext(document.name)[1] or '.pdf'}"
+        extension = os.path.splitext(document.name or "")[1] or ".pdf"
+        filename = f"{project.slug}-{kind}-{pk}{extension}"
         response = FileResponse(
             handle, as_attachment=True, filename=filename, content_type="application/pdf"
         )

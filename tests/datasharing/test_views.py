@@ -233,29 +233,32 @@ def test_query_counts(
     list_url = reverse("datasharing:request-list", args=[delivery.project.slug])
     detail_url = reverse("datasharing:delivery-detail", args=[delivery.pk])
     client.get(list_url)  # warm the content-type cache
-    # List, 19 queries: 1-3 session, user, OTP device; 4 project; 5-7 deliver_data perm (guardian,
-    # organisation, convenant); 8-9 view_pseudonymised perm + convenant; 10 data requests (with
-    # delivery count); 11 prefetch of their deliveries; 12 manage_project perm; 13-16 the
-    # data-request gate (convenants, partners, DPIA, collegebesluit); 17-19 session save.
-    with django_assert_num_queries(19):
+    # List, 17 queries: 1-3 session, user, OTP device; 4 project (with its DPIA, joined); 5-6
+    # every permission of the person on it, once (guardian with participation, convenant;
+    # ProjectScopedMixin); 7-8 the selector's own check (guardian, convenant); 9 data requests
+    # (with delivery count); 10 prefetch of their deliveries; 11-13 the data-request gate
+    # (convenants, partners, collegebesluit); 14 the person's organisation (header); 15-17
+    # session save.
+    with django_assert_num_queries(17):
         assert client.get(list_url).status_code == 200
     request_for("kvk")
-    with django_assert_num_queries(19):  # one more request, no extra query (no N+1)
+    with django_assert_num_queries(17):  # one more request, no extra query (no N+1)
         assert client.get(list_url).status_code == 200
-    # Detail, 20 queries: 1-3 session, user, OTP device; 4 delivery with project, organisation,
-    # request and uploader; 5-7 view_pseudonymised perm (guardian, organisation, convenant);
-    # 8-12 processing log write (savepoint, chain lock, last hash, insert, release); 13 the
-    # report's file-level lines; 14 its row lines counted per (severity, column, reason); 15 the
-    # first examples of each group (window function); 16-17 deliver_data perm for 'Nieuw bestand
-    # leveren' (guardian, convenant; the organisation is cached); 18-20 session save.
-    with django_assert_num_queries(20):
+    # Detail, 18 queries: 1-3 session, user, OTP device; 4 delivery with project, organisation,
+    # request and uploader; 5-6 every permission of the person on its project, once (guardian
+    # with participation, convenant): view_pseudonymised let them see it, deliver_data decides
+    # 'Nieuw bestand leveren' without another query; 7-12 processing log write (savepoint,
+    # actor's organisation, chain lock, last hash, insert, release); 13 the report's file-level
+    # lines; 14 its row lines counted per (severity, column, reason); 15 the first examples of
+    # each group (window function); 16-18 session save.
+    with django_assert_num_queries(18):
         assert client.get(detail_url).status_code == 200
     many_bad = deliver(
         projectleider_a,
         request_for("toeslag"),
         csv_file("bsn;toeslag\n" + "".join(f"12345678{i % 10};zorgtoeslag\n" for i in range(50))),
     )
-    with django_assert_num_queries(20):  # 50 bad rows in one group: still 20 (no N+1)
+    with django_assert_num_queries(18):  # 50 bad rows in one group: still 18 (no N+1)
         assert (
             client.get(reverse("datasharing:delivery-detail", args=[many_bad.pk])).status_code
             == 200

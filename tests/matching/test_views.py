@@ -101,15 +101,14 @@ def test_risk_list_query_count_filters_and_no_addresses(
     verified_client(analist_a)
     url = reverse("matching:risks", args=[signal_project.slug])
     client.get(url)  # warm the session/permission caches the way a second request would
-    # 1 session, 2 user, 3 OTP device, 4 project,
-    # 5 guardian view_pseudonymised (with participation),
-    # 6 organisation, 7 convenant; 8 current run; 9 buurten for the filter; 10 count; 11 page of
-    # addresses; 12–16 the processing log, one bulk insert for all addresses of the page (savepoint,
-    # chain lock, last hash, insert, release); 17 proposals of the page (one query, not per row);
-    # 18 guardian propose_selection, 19 convenant; 20 accepted deliveries the run did not use
-    # ("the run predates the newest deliveries"; none here, so no run_matching check);
-    # 21 guardian view_addresses for the navigation (refused: no convenant check); 22–24 session
-    # save (savepoint, update, release).
+    # 1 session, 2 user, 3 OTP device, 4 project, 5-6 every permission of the person on it,
+    # once (guardian with participation, convenant; ProjectScopedMixin): propose_selection,
+    # run_matching and the navigation's view_addresses cost nothing more; 7 current run; 8 buurten
+    # for the filter; 9 count; 10 page of addresses; 11–16 the processing log, one bulk insert for
+    # all addresses of the page (savepoint, actor's organisation, chain lock, last hash, insert,
+    # release); 17 proposals of the page (one query, not per row); 18 accepted deliveries the run
+    # did not use ("the run predates the newest deliveries"; none here); 19–21 session save
+    # (savepoint, update, release).
     with django_assert_num_queries(NUM_RISK_LIST_QUERIES):
         response = client.get(url, {"indicator": "SAMENLOOP_SIGNALEN", "order": "buurt"})
     assert response.status_code == 200
@@ -127,7 +126,7 @@ def test_risk_list_query_count_filters_and_no_addresses(
     assert "Geen adressen voor deze filters" in response.content.decode()
 
 
-NUM_RISK_LIST_QUERIES = 24
+NUM_RISK_LIST_QUERIES = 21
 
 
 def test_propose_decide_reidentify_through_the_pages(

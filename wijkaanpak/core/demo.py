@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any
 
 from .registry import Registry
 
@@ -18,8 +18,8 @@ from .registry import Registry
 @dataclass(frozen=True)
 class DemoBuilder:
     name: str
-    build: Callable[..., None]  # build(*, stdout: TextIO) -> None
-    summary: Callable[[TextIO], None] | None = None  # printed after every build ran
+    build: Callable[..., None]  # build(*, stdout) -> None
+    summary: Callable[[Any], None] | None = None  # summary(stdout): after every build ran
 
 
 DEMO_BUILDERS: Registry[DemoBuilder] = Registry("demo builders")

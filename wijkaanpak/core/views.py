@@ -3,9 +3,11 @@
 import logging
 import re
 
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.generic.edit import FormMixin
 
 from .access import public
 from .exceptions import ApplicationError
@@ -17,7 +19,7 @@ from .tracing import trace_current
 SERVICE_ERRORS = (ApplicationError, ValidationError)
 
 
-def form_add_service_error(form, error: ApplicationError | ValidationError) -> None:
+def form_add_service_error(form: forms.BaseForm, error: ApplicationError | ValidationError) -> None:
     """Put an error raised by a service beside the form field it is about.
 
     ApplicationError: on `extra["field"]` when the form has that field, else above the form.
@@ -40,7 +42,7 @@ def form_add_service_error(form, error: ApplicationError | ValidationError) -> N
             form.add_error(None, [f"{field}: {message}" for e in errors for message in e.messages])
 
 
-class ApplicationErrorFormMixin:
+class ApplicationErrorFormMixin(FormMixin):
     """Run the service in `form_valid` (`perform`); what it raises (SERVICE_ERRORS) becomes a
     form error beside its field, never a 500."""
 

@@ -176,7 +176,10 @@ def frames_for_chunk(
         uitkering = rows_where(uitkering, "person_key", people)
         toeslag = rows_where(toeslag, "person_key", people)
         has_partners = toeslag is not None and "partner_key" in toeslag.columns
-        partners = pd.Index(toeslag["partner_key"].dropna() if has_partners else [], dtype=object)
+        partner_keys = (
+            toeslag["partner_key"].dropna() if has_partners and toeslag is not None else []
+        )
+        partners = pd.Index(partner_keys, dtype=object)
         brp = brp[here | pd.Series(brp["person_key"], dtype=object).isin(partners).to_numpy()]
     by_address = {
         s: rows_where(getattr(frames, s), "address_key", keys)

@@ -63,7 +63,7 @@ def as_frames(frames: Frames | Mapping[str, pd.DataFrame | None]) -> Frames:
             raise ValueError(f"unknown sources: {sorted(unknown)}")
         if frames.get("bag") is None:
             raise ValueError("the bag delivery is required: it defines the project area")
-        frames = Frames(**frames)  # type: ignore[arg-type]
+        frames = Frames(**frames)
     if frames.bag is None:
         raise ValueError("the bag delivery is required: it defines the project area")
     for source in frames.delivered():

@@ -9,9 +9,10 @@ import io
 import json
 import time
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 
 import structlog
@@ -22,6 +23,7 @@ from ..constants import (
     ResultStatus,
     RunStatus,
 )
+from ..indicators.engine import IndicatorResult as EngineResult
 from ..indicators.engine import evaluate
 from ..indicators.registry import IndicatorSettings
 from ..loading import DeliverySet, chunk_range, frames_load_chunk
@@ -91,7 +93,10 @@ ADDRESS_COLUMNS = [
 RESULT_COLUMNS = ["run_id", "chunk", "address_key", "indicator", "status", "figures", "explanation"]
 
 
-def _copy_rows(model, columns: list[str], blocks: Iterable[list[tuple]]) -> int:
+Row = tuple[Any, ...]
+
+
+def _copy_rows(model: type[models.Model], columns: list[str], blocks: Iterable[list[Row]]) -> int:
     """Insert blocks of rows whose JSON columns are already rendered; returns the row count.
 
     Each block is rendered by the C csv writer and sent while the next block is made
@@ -104,18 +109,18 @@ def _copy_rows(model, columns: list[str], blocks: Iterable[list[tuple]]) -> int:
     }
     count = 0
 
-    def counted() -> Iterator[list[tuple]]:
+    def counted() -> Iterator[list[Row]]:
         nonlocal count
         for rows in blocks:
             count += len(rows)
             yield rows
 
-    def to_csv(rows: list[tuple]) -> str:
+    def to_csv(rows: list[Row]) -> str:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(rows)
         return buffer.getvalue()
 
-    def to_rows(rows: list[tuple]) -> Iterator[dict]:
+    def to_rows(rows: list[Row]) -> Iterator[dict[str, Any]]:
         for row in rows:
             yield {
                 f: json.loads(v) if f in json_fields else v
@@ -131,7 +136,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",",
 _json = _ENCODER.encode
 
 
-def _chunk_write(run_id: int, index: int, outcome, run_level: set[str]) -> int:
+def _chunk_write(run_id: int, index: int, outcome: EngineResult, run_level: set[str]) -> int:
     """Write the chunk's IndicatorResult and RiskAddress rows; no ORM object per address.
 
     Only fired and not-evaluated results are kept (an absent row means "not fired");
@@ -144,8 +149,8 @@ def _chunk_write(run_id: int, index: int, outcome, run_level: set[str]) -> int:
     ]
     pieces: dict[str, list[str]] = {}
 
-    def result_blocks():
-        rows = []
+    def result_blocks() -> Iterator[list[Row]]:
+        rows: list[Row] = []
         for key, code, status, figures, explanation in zip(
             kept["address_key"].tolist(),
             kept["indicator"].tolist(),
@@ -170,11 +175,11 @@ def _chunk_write(run_id: int, index: int, outcome, run_level: set[str]) -> int:
     columns = [
         summary[name].tolist() for name in ("address_key", "buurtcode", "score", "is_risk", "fired")
     ]
-    fired_json: dict[tuple, str] = {}
+    fired_json: dict[tuple[str, ...], str] = {}
 
-    def address_blocks():
+    def address_blocks() -> Iterator[list[Row]]:
         for start in range(0, len(summary), _BLOCK_ROWS):
-            rows = []
+            rows: list[Row] = []
             for key, buurt, score, is_risk, fired in zip(
                 *(column[start : start + _BLOCK_ROWS] for column in columns), strict=True
             ):
@@ -212,7 +217,7 @@ def _chunk_filter(index: int, chunk_count: int) -> Q:
     return condition
 
 
-def matching_chunk_process(*, run_id: int, index: int) -> dict:
+def matching_chunk_process(*, run_id: int, index: int) -> dict[str, Any]:
     """Evaluate one chunk and write its results idempotently. Returns a small summary.
 
     Skips (without writing) when the run is not running or the chunk was already written.

@@ -6,7 +6,8 @@ from django.db import transaction
 
 import structlog
 
-from datasharing.pseudonymisation import RealAddress
+from datasharing.pseudonymisation import RealAddress, vault_lookup
+from partners.models import User
 from projects.constants import ProjectPerm
 from projects.selectors import project_perm_require
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition
@@ -30,20 +31,18 @@ NOT_APPROVED = "Alleen goedgekeurde adressen kunnen worden herleid."
 ADDRESS_NOT_IN_VAULT = "Het adres kan niet worden herleid: het staat niet (meer) in de adreskluis."
 
 
-def address_format(parts: dict) -> str:
+def address_format(parts: dict[str, str]) -> str:
     """'Kerkstraat 12 A-BIS, 1234 AB Venlo' (or '1234 AB 12 A-BIS') from the vault's parts."""
     return str(RealAddress.from_vault(parts))
 
 
 @transaction.atomic
-def address_reidentify(*, actor, proposal: SelectionProposal, reason: str) -> RealAddress:
+def address_reidentify(*, actor: User, proposal: SelectionProposal, reason: str) -> RealAddress:
     """Decrypt the real address of an approved address: a RealAddress (postcode, huisnummer,
     huisletter, toevoeging, straatnaam, woonplaats).
 
     Logged first, with who, why and when (R20/R21).
     """
-    from datasharing.pseudonymisation import vault_lookup
-
     project = proposal.project
     project_perm_require(
         actor=actor,

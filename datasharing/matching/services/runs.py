@@ -12,6 +12,7 @@ import structlog
 
 from datasharing.constants import MATCHED_SOURCES, Source
 from datasharing.selectors import accepted_deliveries
+from partners.models import User
 from projects.constants import Phase, ProjectPerm, phase_reached
 from projects.models import Project
 from projects.selectors import project_perm_require
@@ -77,7 +78,9 @@ def default_chunk_count(address_count: int = 0) -> int:
 
 
 @transaction.atomic
-def matching_run_create(*, actor, project: Project, chunk_count: int | None = None) -> MatchingRun:
+def matching_run_create(
+    *, actor: User, project: Project, chunk_count: int | None = None
+) -> MatchingRun:
     """Record a new queued run with everything it will use. Caller queues it (see start)."""
     project_perm_require(
         actor=actor, project=project, perm=ProjectPerm.RUN_MATCHING, message=NOT_ALLOWED_RUN
@@ -155,7 +158,9 @@ def matching_run_create(*, actor, project: Project, chunk_count: int | None = No
     return run
 
 
-def matching_run_start(*, actor, project: Project, chunk_count: int | None = None) -> MatchingRun:
+def matching_run_start(
+    *, actor: User, project: Project, chunk_count: int | None = None
+) -> MatchingRun:
     """Create a run and queue it on commit. Raises NotPermitted / InvalidTransition (Dutch)."""
     with transaction.atomic():
         run = matching_run_create(actor=actor, project=project, chunk_count=chunk_count)
@@ -247,7 +252,7 @@ def matching_run_fail(*, run_id: int, error: str) -> bool:
 
 
 @transaction.atomic
-def matching_run_cancel(*, actor, run: MatchingRun) -> MatchingRun:
+def matching_run_cancel(*, actor: User, run: MatchingRun) -> MatchingRun:
     """Cancel a queued or running run.
 
     Chunks check the status and stop writing (revoke is best effort).

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 import structlog
 
+from partners.models import User
 from projects.constants import ProjectPerm
 from projects.models import Project
 from projects.selectors import project_perm_require
@@ -71,7 +72,7 @@ def reason_required(reason: str, field: str = "reason") -> str:
 
 
 @transaction.atomic
-def selection_propose(*, actor, risk_address: RiskAddress, reason: str) -> SelectionProposal:
+def selection_propose(*, actor: User, risk_address: RiskAddress, reason: str) -> SelectionProposal:
     """An analyst proposes a risk address of the current run, with a reason."""
     run = risk_address.run
     project = run.project
@@ -154,7 +155,7 @@ def selection_propose(*, actor, risk_address: RiskAddress, reason: str) -> Selec
 
 @transaction.atomic
 def selection_decide(
-    *, actor, proposal: SelectionProposal, approve: bool, reason: str
+    *, actor: User, proposal: SelectionProposal, approve: bool, reason: str
 ) -> SelectionProposal:
     """The projectleider, another person than the proposer, approves or rejects (R6, R29)."""
     project = proposal.project
@@ -186,16 +187,18 @@ def selection_decide(
     return proposal
 
 
-def selection_approve(*, actor, proposal: SelectionProposal, reason: str) -> SelectionProposal:
+def selection_approve(
+    *, actor: User, proposal: SelectionProposal, reason: str
+) -> SelectionProposal:
     return selection_decide(actor=actor, proposal=proposal, approve=True, reason=reason)
 
 
-def selection_reject(*, actor, proposal: SelectionProposal, reason: str) -> SelectionProposal:
+def selection_reject(*, actor: User, proposal: SelectionProposal, reason: str) -> SelectionProposal:
     return selection_decide(actor=actor, proposal=proposal, approve=False, reason=reason)
 
 
 @transaction.atomic
-def selection_close(*, actor, project: Project) -> SelectionClosure:
+def selection_close(*, actor: User, project: Project) -> SelectionClosure:
     """Close the selection; from then the retention periods of non-selected addresses run."""
     project_perm_require(
         actor=actor, project=project, perm=ProjectPerm.APPROVE_SELECTION, message=NOT_ALLOWED_CLOSE

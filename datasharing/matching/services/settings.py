@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 import structlog
 
+from partners.models import User
 from projects.constants import ProjectPerm
 from projects.models import Project
 from projects.selectors import project_perm_require
@@ -63,7 +65,12 @@ SETTING_FIELDS = (
 
 @transaction.atomic
 def indicator_settings_update(
-    *, actor, project: Project, values: dict, weights: dict[str, int], enabled: list[str]
+    *,
+    actor: User,
+    project: Project,
+    values: dict[str, Any],
+    weights: dict[str, int],
+    enabled: list[str],
 ) -> IndicatorSettingsRecord:
     """Set the project's thresholds and weights. Only the engine's knobs exist (by construction)."""
     project_perm_require(
