@@ -80,7 +80,7 @@ class EnrolmentLinkAdmin(ReadOnlyAdmin):
     fields = ("person", "state", "issued_by", "created_at", "expires_at", "used_at")
 
 
-class EnrolmentLinkIssueMixin:
+class EnrolmentLinkIssueMixin(admin.ModelAdmin):
     """For the people's admin: a 'Koppellink uitgeven' button on a person's page (R8).
 
     The page asks for confirmation; its POST issues the link through `enrolment_link_issue`

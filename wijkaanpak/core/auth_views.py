@@ -169,10 +169,15 @@ class EnrolmentView(FormView):
             )
         except Http404:
             return _refused(request)
+        # The selector returns only links with an authenticator (and only to the signed-in).
+        device = self.link.device
+        if device is None or not request.user.is_authenticated:
+            return _refused(request)
+        self.device, self.person = device, request.user
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        device = self.link.device
+        device = self.device
         uri = device.config_url
         return {
             **super().get_context_data(**kwargs),
@@ -185,7 +190,7 @@ class EnrolmentView(FormView):
         request = self.request
         try:
             enrolment = enrolment_link_redeem(
-                actor=request.user, link=self.link, code=form.cleaned_data["token"]
+                actor=self.person, link=self.link, code=form.cleaned_data["token"]
             )
         except ApplicationError as error:
             if error.extra.get("field") is None:

@@ -1,6 +1,6 @@
 """Reads of the core records that a person may reach through the pages."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.http import Http404
 from django.utils import timezone
 
@@ -8,7 +8,9 @@ from .constants import EnrolmentLinkState
 from .models import EnrolmentLink
 
 
-def enrolment_link_get_for_user(*, user: AbstractBaseUser, token_hash: str | None) -> EnrolmentLink:
+def enrolment_link_get_for_user(
+    *, user: AbstractUser | AnonymousUser, token_hash: str | None
+) -> EnrolmentLink:
     """The open, unexpired enrolment link with this token hash that belongs to `user`.
 
     Raises Http404 alike for an unknown, expired, used, superseded or someone else's link, so
@@ -20,7 +22,7 @@ def enrolment_link_get_for_user(*, user: AbstractBaseUser, token_hash: str | Non
         EnrolmentLink.objects.select_related("device__user")
         .filter(
             token_hash=token_hash,
-            person=user,
+            person_id=user.pk,
             state=EnrolmentLinkState.OPEN,
             expires_at__gt=timezone.now(),
             device__isnull=False,

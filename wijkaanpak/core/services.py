@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,6 +30,10 @@ from .exceptions import ApplicationError, InvalidTransition, NotPermitted
 from .models import EnrolmentLink
 
 logger = structlog.get_logger(__name__)
+
+# A person as the lowest layer knows them: Django's user contract, which partners.User fulfils
+# (core imports no app above it). Rows are therefore written and looked up by the person's id.
+Person = AbstractUser
 
 ENROLMENT_NOT_ADMINISTRATOR = "Alleen een functioneel beheerder kan een koppellink uitgeven."
 ENROLMENT_PERSON_INACTIVE = "{persoon} is gedeactiveerd; activeer het account eerst."
@@ -77,14 +81,14 @@ def _fields_save(instance: EnrolmentLink, *fields: str) -> None:
     instance.save(update_fields=list(fields))
 
 
-def can_issue_enrolment_links(user: AbstractBaseUser) -> bool:
+def can_issue_enrolment_links(user: Person | AnonymousUser) -> bool:
     """A functional administrator: active staff holding `core.add_enrolmentlink`."""
     return bool(user.is_active and user.is_staff and user.has_perm(ISSUE_PERMISSION))
 
 
 @transaction.atomic
 def enrolment_link_issue(
-    *, actor: AbstractBaseUser | None, person: AbstractBaseUser
+    *, actor: Person | AnonymousUser | None, person: Person
 ) -> IssuedEnrolmentLink:
     """A new enrolment link for `person`, valid for 24 hours and once; it supersedes (and
     disarms) the person's open link, if any. Their current devices keep working until the
@@ -99,7 +103,7 @@ def enrolment_link_issue(
         raise ApplicationError(ENROLMENT_PERSON_INACTIVE.format(persoon=person))
     superseded = list(
         EnrolmentLink.objects.select_for_update().filter(
-            person=person, state=EnrolmentLinkState.OPEN
+            person_id=person.pk, state=EnrolmentLinkState.OPEN
         )
     )
     for old in superseded:
@@ -112,9 +116,9 @@ def enrolment_link_issue(
     device = TOTPDevice.objects.create(user=person, name=TOTP_DEVICE_NAME, confirmed=False)
     token = secrets.token_urlsafe(32)
     link = EnrolmentLink(
-        person=person,
+        person_id=person.pk,
         token_hash=enrolment_token_hash(token),
-        issued_by=actor,
+        issued_by_id=actor.pk if actor is not None else None,
         expires_at=timezone.now() + ENROLMENT_LINK_LIFETIME,
         device=device,
     )
@@ -136,25 +140,26 @@ def enrolment_link_issue(
     return IssuedEnrolmentLink(link=link, token=token)
 
 
-def _usable_link_locked(*, actor: AbstractBaseUser, pk: int) -> EnrolmentLink:
-    """The link, locked for this transaction, if it is the actor's, open and unexpired."""
+def _usable_link_locked(*, actor: Person, pk: int) -> tuple[EnrolmentLink, TOTPDevice]:
+    """The link, locked for this transaction, and the authenticator it sets up, if it is the
+    actor's, open and unexpired."""
     link = (
         EnrolmentLink.objects.select_related("device")
         .select_for_update(of=("self",))
-        .filter(pk=pk, person=actor)
+        .filter(pk=pk, person_id=actor.pk)
         .first()
     )
     if (
         link is None
         or link.state != EnrolmentLinkState.OPEN
         or link.expires_at <= timezone.now()
-        or link.device_id is None
+        or link.device is None
     ):
         raise ApplicationError(ENROLMENT_LINK_INVALID)
-    return link
+    return link, link.device
 
 
-def _recovery_codes_replace(*, person: AbstractBaseUser) -> list[str]:
+def _recovery_codes_replace(*, person: Person) -> list[str]:
     StaticDevice.objects.filter(user=person).delete()
     device = StaticDevice.objects.create(user=person, name=RECOVERY_DEVICE_NAME, confirmed=True)
     codes: set[str] = set()
@@ -164,7 +169,7 @@ def _recovery_codes_replace(*, person: AbstractBaseUser) -> list[str]:
     return sorted(codes)
 
 
-def enrolment_link_redeem(*, actor: AbstractBaseUser, link: EnrolmentLink, code: str) -> Enrolment:
+def enrolment_link_redeem(*, actor: Person, link: EnrolmentLink, code: str) -> Enrolment:
     """Confirm the authenticator of `link` with a first code from the app: the link is used,
     every other device of the person (old phone, old recovery codes) is removed, and new
     recovery codes are made and returned (to be shown once).
@@ -176,8 +181,7 @@ def enrolment_link_redeem(*, actor: AbstractBaseUser, link: EnrolmentLink, code:
     (R9): a rolled-back failure would let a guesser try codes unthrottled.
     """
     with transaction.atomic():
-        link = _usable_link_locked(actor=actor, pk=link.pk)
-        device = link.device
+        link, device = _usable_link_locked(actor=actor, pk=link.pk)
         code_accepted = device.verify_token(code.strip())
         if code_accepted:
             device.confirmed = True
