@@ -119,9 +119,7 @@ def main() -> None:
     for seed in (int(s) for s in args.seeds.split(",")):
         meeting, stops = neighbourhood(seed, args.addresses)
         production = run(meeting, stops, args.teams)
-        long = run(
-            meeting, stops, args.teams, time_limit=args.long, solution_limit=2**62
-        )
+        long = run(meeting, stops, args.teams, time_limit=args.long, solution_limit=2**62)
         gap = 100.0 * (production["total_m"] / long["total_m"] - 1) if long["total_m"] else 0.0
         rows.append({"seed": seed, "production": production, "long": long, "gap_pct": gap})
         print(

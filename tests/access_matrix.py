@@ -51,7 +51,7 @@ ROLES = (
 OUTSIDERS = ("other_project_member", "anonymous", "password_only")
 
 # Reachable without login (security R1 allowlist). Static files are not URL patterns here.
-PUBLIC = frozenset({"login", "health"})
+PUBLIC = frozenset({"login", "health", "service-worker"})
 # Reachable with a password login that still lacks its second factor.
 OTP_STEP = frozenset({"otp-verify", "otp-setup"})
 # Namespaces whose rows are still being written by other engineers (see the module docstring).
@@ -424,6 +424,7 @@ ROWS: list[Row] = [
     Row("otp-setup", everyone(302), other=None, kwargs="none"),
     Row("logout", everyone(405), other=None, kwargs="none"),
     Row("health", everyone(200), other=None, kwargs="none"),
+    Row("service-worker", everyone(200), other=None, kwargs="none"),
     Row("api-schema", everyone(200), other=None, kwargs="none"),
     # --- admin: functional administrators only (is_staff); no project role is staff ---
     Row("admin:*", everyone(302), other=None, kwargs="none", url_name="admin:index"),

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from drf_spectacular.views import SpectacularAPIView
 
+from wijkaanpak.core import offline
 from wijkaanpak.core import views as core_views
 from wijkaanpak.core.access import public
 from wijkaanpak.core.auth_views import OtpSetupView, OtpVerifyView, WijkaanpakLoginView
@@ -18,6 +19,7 @@ urlpatterns = [
     path("inloggen/tweede-factor/instellen/", OtpSetupView.as_view(), name="otp-setup"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("gezondheid/", core_views.health, name="health"),
+    path("sw.js", offline.service_worker, name="service-worker"),
     path("partners/", include("partners.urls")),
     path("gegevens/", include("datasharing.urls")),
     path("matching/", include("datasharing.matching.urls")),
