@@ -35,8 +35,10 @@ def test_service_worker_is_served_from_the_root_with_its_manifest(client):
     assert (config["header"], config["mark"]) == ("X-Offline-Cache", "route")
     assert config["maxAgeSeconds"] == 12 * 60 * 60
     revisions = {entry["url"]: entry["revision"] for entry in config["precache"]}
-    assert sorted(revisions) == sorted(f"/static/{asset}" for asset in offline.OFFLINE_ASSETS)
-    for asset in offline.OFFLINE_ASSETS:
+    assets = offline.OFFLINE_ASSETS + offline.OFFLINE_MODULE_IMPORTS
+    assert "vendor/idb-keyval/index.js" in assets and "js/offline-queue.js" in assets
+    assert sorted(revisions) == sorted(f"/static/{asset}" for asset in assets)
+    for asset in assets:
         with open(finders.find(asset), "rb") as handle:
             digest = hashlib.sha256(handle.read()).hexdigest()[:16]
         assert revisions[f"/static/{asset}"] == digest

@@ -51,15 +51,18 @@ OFFLINE_CACHE_ROUTE = "route"
 OFFLINE_CACHE_CONTROL = "private, no-cache"
 SERVICE_WORKER_SOURCE = "js/sw.js"
 WORKBOX_PATH = "vendor/workbox/"
-# What the tablet pages load; the worker precaches all of it. Add a page's own script here.
+# What the tablet pages load through {% static %}; the worker precaches all of it. Add a
+# page's own script here.
 OFFLINE_ASSETS = (
     "vendor/design-tokens/index.css",
     "vendor/component-library-css/index.css",
     "css/wijkaanpak.css",
     "vendor/htmx/htmx.min.js",
-    "vendor/idb-keyval/index.js",
     "js/offline-queue.js",
 )
+# What those scripts `import` by relative path: precached under the plain (unhashed) path,
+# which is what the browser asks for (the manifest storage does not rewrite imports).
+OFFLINE_MODULE_IMPORTS = ("vendor/idb-keyval/index.js",)
 
 
 def offline_page(view):
@@ -109,14 +112,12 @@ def _service_worker_cached() -> str:
 
 
 def _precache_manifest() -> list[dict[str, str]]:
-    entries: dict[str, str] = {}
-    for asset in OFFLINE_ASSETS:
-        revision = hashlib.sha256(_static_path(asset).read_bytes()).hexdigest()[:16]
-        # The {% static %} URL (hashed in production) for the page's own tags, and the plain
-        # path, which a module's relative `import` asks for.
-        for url in (static(asset), settings.STATIC_URL + asset):
-            entries.setdefault(url, revision)
-    return [{"url": url, "revision": revision} for url, revision in entries.items()]
+    urls = [(static(asset), asset) for asset in OFFLINE_ASSETS]
+    urls += [(settings.STATIC_URL + asset, asset) for asset in OFFLINE_MODULE_IMPORTS]
+    return [
+        {"url": url, "revision": hashlib.sha256(_static_path(asset).read_bytes()).hexdigest()[:16]}
+        for url, asset in urls
+    ]
 
 
 def _static_path(asset: str) -> Path:
