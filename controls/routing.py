@@ -47,11 +47,11 @@ The model
   exact shares on some input does no harm), then **guided local search** from it, bounded by
   the time limit and by ``solution_limit`` accepted moves.
 * Deterministic: the solver is single-threaded and uses no randomness, our own steps break
-  ties by input order, and the search stops
-  after ``solution_limit`` accepted moves, so the same input gives the same plan. The time
-  limit is the safety net that keeps the page responsive: on a machine so loaded that it
-  cuts the search before the move limit, the plan is still complete and balanced but may
-  differ from a run on an idle machine.
+  ties by input order, and the search stops after ``solution_limit`` accepted moves, so the
+  same input gives the same plan. The time limit is the safety net that keeps the page
+  responsive: on a machine so loaded that it cuts the search before the move limit, the plan
+  is still complete and balanced but may differ from a run on an idle machine (the evening
+  stores the plan it shows, so a page never changes by itself).
 
 Stops without coordinates
 -------------------------

@@ -16,16 +16,16 @@ The caching rule (security R26)
   evening is over, the session has ended) is dropped from the device the next time it is
   fetched; a kept page older than one shift (``SESSION_ABSOLUTE_LIFETIME``) is never served.
   At logout the outbox's ``clearAll()`` removes every cache, the outbox and the worker.
-* Static files (``STATIC_URL``) are the tablet's assets: the worker precaches
-  ``OFFLINE_ASSETS`` when it installs.
+* Static files (``STATIC_URL``) are the tablet's assets: the worker precaches them when it
+  installs.
 
 The service worker's URL
 ------------------------
 ``GET /sw.js`` (URL name ``service-worker``) serves static/js/sw.js from the site root, so
 that its scope covers the whole application (a worker under /static/ could only control
 /static/ without a ``Service-Worker-Allowed`` header, which the static file server would have
-to add). It prepends one generated line: the precache manifest (each asset's URL as
-``{% static %}`` gives it, plus its plain path for ES-module imports, with a content hash as
+to add). It prepends one generated line: the precache manifest (``OFFLINE_ASSETS`` by the URL
+``{% static %}`` gives, ``OFFLINE_MODULE_IMPORTS`` by their plain path; a content hash as
 revision, so that a changed asset changes the worker's bytes and the browser installs the new
 worker) and the Workbox module path. The URL is public: the script holds no personal data,
 and the browser's update check must not be redirected to the login page.
