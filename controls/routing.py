@@ -50,8 +50,8 @@ The model
   ties by input order, and the search stops after ``solution_limit`` accepted moves, so the
   same input gives the same plan. The time limit is the safety net that keeps the page
   responsive: on a machine so loaded that it cuts the search before the move limit, the plan
-  is still complete and balanced but may differ from a run on an idle machine (the evening
-  stores the plan it shows, so a page never changes by itself).
+  is still complete and balanced but may differ from a run on an idle machine (so store a
+  plan once computed, and recompute only when the planner asks).
 
 Stops without coordinates
 -------------------------
@@ -80,9 +80,8 @@ from wijkaanpak.core.exceptions import ApplicationError
 # (bench/routes.py measures it against a 60 s run).
 TIME_LIMIT_SECONDS = 1.5
 # Accepted moves of guided local search after the first solution: the deterministic stop
-# (see the module docstring). Calibrated with bench/routes.py: on the 2-core machine a 4 x 30
-# plan gets there in about 0.4-1 s (the first local optimum and a few escapes from it); more
-# moves improve the total by a few per cent only, at many seconds each.
+# (see the module docstring). Calibrated with bench/routes.py (bench/README.md): a 4 x 30 plan
+# is then within a few per cent of a 60 s run; more moves gain little, at seconds each.
 SOLUTION_LIMIT = 25
 # Weight of the longest route in the objective, on top of the sum of all routes.
 SPAN_COST_COEFFICIENT = 1
