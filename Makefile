@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 ASSETS := static/vendor/.installed-stamp
 DEV := DJANGO_SETTINGS_MODULE=wijkaanpak.settings.dev
 
-.PHONY: demo test install assets migrate-demo lint typecheck check audit bench e2e lock clean
+.PHONY: demo test install assets migrate-demo lint typecheck check audit bench bench-routes e2e lock clean
 
 install: $(STAMP)
 
@@ -17,15 +17,29 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock 2>&1 | { grep -v 'is ignored: it is neither' || true; }
 	touch $(STAMP)
 
-# Front-end assets from the npm registry, exactly as package-lock.json pins them.
+# Front-end assets from the npm registry, exactly as package-lock.json pins them. npm ci runs
+# when the lock file changes; the copy into static/vendor also when this Makefile does.
+NODE_STAMP := node_modules/.installed-stamp
+WORKBOX := workbox-core workbox-routing workbox-strategies workbox-precaching
+
 assets: $(ASSETS)
 
-$(ASSETS): package-lock.json
+$(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	rm -rf static/vendor && mkdir -p static/vendor/component-library-css static/vendor/design-tokens static/vendor/htmx
+	touch $(NODE_STAMP)
+
+# The tablet's offline kit (static/js/): idb-keyval as its ES module, workbox-sw and the prod
+# builds of the Workbox modules it loads from static/vendor/workbox/ (modulePathPrefix), with
+# their source maps (collectstatic's manifest storage refuses a reference to a missing map).
+$(ASSETS): $(NODE_STAMP) Makefile
+	rm -rf static/vendor && mkdir -p static/vendor/component-library-css static/vendor/design-tokens static/vendor/htmx \
+	  static/vendor/idb-keyval static/vendor/workbox
 	cp node_modules/@utrecht/component-library-css/dist/index.css static/vendor/component-library-css/
 	cp node_modules/@utrecht/design-tokens/dist/index.css static/vendor/design-tokens/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	cp node_modules/idb-keyval/dist/index.js static/vendor/idb-keyval/
+	cp node_modules/workbox-sw/build/workbox-sw.js* static/vendor/workbox/
+	for module in $(WORKBOX); do cp node_modules/$$module/build/$$module.prod.js* static/vendor/workbox/; done
 	touch $(ASSETS)
 
 migrate-demo: install assets
@@ -70,6 +84,10 @@ audit: install
 
 bench: install
 	scripts/with-test-services.sh $(PY) bench/city_scale.py $(BENCH_ARGS)
+
+# Walking routes, 4 teams x 30 addresses: production settings against a 60 s run (no database).
+bench-routes: install
+	$(PY) bench/routes.py $(BENCH_ARGS)
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | sort -f > requirements.lock.new && mv requirements.lock.new requirements.lock

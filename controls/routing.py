@@ -46,10 +46,12 @@ The model
   constructive heuristics; the cheapest one is kept, so a strategy that cannot fill the
   exact shares on some input does no harm), then **guided local search** from it, bounded by
   the time limit and by ``solution_limit`` accepted moves.
-* Deterministic: the solver is single-threaded and uses no randomness, and the search stops
-  after ``solution_limit`` moves, so the same input gives the same plan. The time limit is a
-  safety net (the production default is reached only on a heavily loaded machine); when it
-  cuts the search, the plan is still complete and balanced but may differ between runs.
+* Deterministic: the solver is single-threaded and uses no randomness, our own steps break
+  ties by input order, and the search stops after ``solution_limit`` accepted moves, so the
+  same input gives the same plan. The time limit is the safety net that keeps the page
+  responsive: on a machine so loaded that it cuts the search before the move limit, the plan
+  is still complete and balanced but may differ from a run on an idle machine (so store a
+  plan once computed, and recompute only when the planner asks).
 
 Stops without coordinates
 -------------------------
@@ -77,10 +79,10 @@ from wijkaanpak.core.exceptions import ApplicationError
 # Production default: the evening page computes a plan of 4 teams x 30 addresses in under 2 s
 # (bench/routes.py measures it against a 60 s run).
 TIME_LIMIT_SECONDS = 1.5
-# Moves of guided local search after the first solution; stops the search deterministically
-# (see the module docstring). Calibrated with bench/routes.py: on the 2-core machine a
-# 4 x 30 plan reaches it in well under the time limit, and more moves gain little.
-SOLUTION_LIMIT = 400
+# Accepted moves of guided local search after the first solution: the deterministic stop
+# (see the module docstring). Calibrated with bench/routes.py (bench/README.md): a 4 x 30 plan
+# is then within a few per cent of a 60 s run; more moves gain little, at seconds each.
+SOLUTION_LIMIT = 25
 # Weight of the longest route in the objective, on top of the sum of all routes.
 SPAN_COST_COEFFICIENT = 1
 FIRST_SOLUTION_STRATEGIES = (

@@ -53,7 +53,8 @@ OUTSIDERS = ("other_project_member", "anonymous", "password_only")
 # Reachable without login (security R1 allowlist). Static files are not URL patterns here.
 # `enrolment-link`: the enrolment link as issued; it only keeps its token's hash in the session
 # and redirects to `enrolment` (which needs the password), so it shows and reads nothing.
-PUBLIC = frozenset({"login", "health", "enrolment-link"})
+# `service-worker`: the tablet's service worker script (/sw.js), code only, no data.
+PUBLIC = frozenset({"login", "health", "enrolment-link", "service-worker"})
 # Reachable with a password login that still lacks its second factor (security R8):
 # `otp-verify` the code (for who has a device); `otp-enrolment-needed` the one page of who has
 # none (ask for an enrolment link); `enrolment` the set-up through an opened link, only for the
@@ -437,6 +438,7 @@ ROWS: list[Row] = [
     Row("enrolment", everyone(404), other=None, method="post", kwargs="none"),
     Row("logout", everyone(405), other=None, kwargs="none"),
     Row("health", everyone(200), other=None, kwargs="none"),
+    Row("service-worker", everyone(200), other=None, kwargs="none"),
     Row("api-schema", everyone(200), other=None, kwargs="none"),
     # --- admin: functional administrators only (is_staff); no project role is staff ---
     Row("admin:*", everyone(302), other=None, kwargs="none", url_name="admin:index"),

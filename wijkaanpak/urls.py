@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from drf_spectacular.views import SpectacularAPIView
 
+from wijkaanpak.core import offline
 from wijkaanpak.core import views as core_views
 from wijkaanpak.core.access import otp_step, public
 from wijkaanpak.core.auth_views import (
@@ -31,6 +32,7 @@ urlpatterns = [
     # A password-only session may log out too (without a device it has nowhere else to go).
     path("uitloggen/", otp_step(auth_views.LogoutView.as_view()), name="logout"),
     path("gezondheid/", core_views.health, name="health"),
+    path("sw.js", offline.service_worker, name="service-worker"),
     path("gegevens/", include("datasharing.urls")),
     path("matching/", include("datasharing.matching.urls")),
     path("beheer/", admin.site.urls),

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
 from .access import has_confirmed_device
+from .offline import OFFLINE_CACHE_CONTROL, is_offline_page
 from .tracing import trace_activate, trace_from_traceparent, trace_reset
 
 SESSION_STARTED_KEY = "wijkaanpak_session_started"
@@ -101,14 +102,22 @@ class LoginRequiredMiddleware:
 
 
 class NoStoreMiddleware:
-    """Responses may hold personal data: never cache them (security R26)."""
+    """Responses may hold personal data: never cache them (security R26).
+
+    Except the pages a view marks with `wijkaanpak.core.offline.offline_page` (tonight's
+    route): those say `private, no-cache`, and the tablet's service worker keeps them.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not request.path.startswith(settings.STATIC_URL):
+        if request.path.startswith(settings.STATIC_URL):
+            return response
+        if is_offline_page(response):
+            response["Cache-Control"] = OFFLINE_CACHE_CONTROL
+        else:
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
         return response

@@ -1,0 +1,72 @@
+"""The offline kit's server side (wijkaanpak.core.offline): the service worker's URL and its
+generated manifest, and the caching rule (no-store, except pages marked for offline use)."""
+
+import hashlib
+import json
+
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.urls import reverse
+
+import pytest
+
+from wijkaanpak.core import offline
+
+pytestmark = pytest.mark.django_db
+
+
+def test_service_worker_is_served_from_the_root_with_its_manifest(client):
+    response = client.get(reverse("service-worker"))  # anonymous: the script is public
+
+    assert reverse("service-worker") == "/sw.js"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/javascript"
+    assert response["Service-Worker-Allowed"] == "/"
+    assert "no-store" in response["Cache-Control"]
+    first_line, source = response.content.decode().split("\n", 1)
+    assert first_line.startswith("self.WIJKAANPAK_OFFLINE = ") and first_line.endswith(";")
+    config = json.loads(first_line.removeprefix("self.WIJKAANPAK_OFFLINE = ").rstrip(";"))
+    with open(finders.find("js/sw.js"), encoding="utf-8") as handle:
+        assert source == handle.read()
+
+    assert config["workboxSw"] == "/static/vendor/workbox/workbox-sw.js"
+    assert config["workboxPath"] == "/static/vendor/workbox/"
+    assert (config["header"], config["mark"]) == ("X-Offline-Cache", "route")
+    assert config["maxAgeSeconds"] == 12 * 60 * 60
+    revisions = {entry["url"]: entry["revision"] for entry in config["precache"]}
+    assets = offline.OFFLINE_ASSETS + offline.OFFLINE_MODULE_IMPORTS
+    assert "vendor/idb-keyval/index.js" in assets and "js/offline-queue.js" in assets
+    assert sorted(revisions) == sorted(f"/static/{asset}" for asset in assets)
+    for asset in assets:
+        with open(finders.find(asset), "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()[:16]
+        assert revisions[f"/static/{asset}"] == digest
+    # Workbox's modules are local: the worker never asks a CDN.
+    for module in ("workbox-core", "workbox-routing", "workbox-strategies", "workbox-precaching"):
+        assert finders.find(f"vendor/workbox/{module}.prod.js")
+
+    assert client.post(reverse("service-worker")).status_code == 405
+
+
+@pytest.mark.urls("tests.e2e.offline_urls")
+def test_marked_pages_may_be_kept_everything_else_is_no_store(client):
+    marked = client.get("/test-offline/route/")
+    assert marked.status_code == 200
+    assert marked["X-Offline-Cache"] == "route"
+    assert marked["Cache-Control"] == "private, no-cache"
+
+    unmarked = client.post("/test-offline/bevindingen/", data="{}", content_type="application/json")
+    assert not unmarked.has_header("X-Offline-Cache")
+    assert "no-store" in unmarked["Cache-Control"]
+
+
+def test_only_successful_answers_are_marked():
+    request = RequestFactory().get("/")
+    found = offline.offline_page(lambda request: HttpResponse("route"))(request)
+    missing = offline.offline_page(lambda request: HttpResponse(status=404))(request)
+    moved = offline.offline_page(lambda request: HttpResponse(status=302))(request)
+
+    assert offline.is_offline_page(found)
+    assert not offline.is_offline_page(missing)
+    assert not offline.is_offline_page(moved)

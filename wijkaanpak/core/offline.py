@@ -1,0 +1,127 @@
+"""The tablet's offline kit, server side: the service worker's URL and the caching rule.
+
+The browser side is static/js/offline-queue.js (the outbox; its docstring is the contract a
+page follows) and static/js/sw.js (the service worker).
+
+The caching rule (security R26)
+-------------------------------
+* Every response that is not a static file says ``Cache-Control: no-store`` (set for all
+  views by ``wijkaanpak.core.middleware.NoStoreMiddleware``): neither the browser's cache
+  nor the service worker keeps it. Nothing to opt into: that is the default.
+* A view decorated with ``@offline_page`` answers ``Cache-Control: private, no-cache`` and
+  ``X-Offline-Cache: route`` on a 200 instead. Only the inspector's route of tonight (and
+  pages of tonight's visits of their own team, if those are separate pages) may carry it.
+  The service worker keeps exactly the marked pages: network first, the kept copy only when
+  the network fails or is slower than a few seconds. A page answered without the mark (the
+  evening is over, the session has ended) is dropped from the device the next time it is
+  fetched; a kept page older than one shift (``SESSION_ABSOLUTE_LIFETIME``) is never served.
+  At logout the outbox's ``clearAll()`` removes every cache, the outbox and the worker.
+* Static files (``STATIC_URL``) are the tablet's assets: the worker precaches them when it
+  installs.
+
+The service worker's URL
+------------------------
+``GET /sw.js`` (URL name ``service-worker``) serves static/js/sw.js from the site root, so
+that its scope covers the whole application (a worker under /static/ could only control
+/static/ without a ``Service-Worker-Allowed`` header, which the static file server would have
+to add). It prepends one generated line: the precache manifest (``OFFLINE_ASSETS`` by the URL
+``{% static %}`` gives, ``OFFLINE_MODULE_IMPORTS`` by their plain path; a content hash as
+revision, so that a changed asset changes the worker's bytes and the browser installs the new
+worker) and the Workbox module path. The URL is public: the script holds no personal data,
+and the browser's update check must not be redirected to the login page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache, wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET
+
+from .access import public
+
+OFFLINE_CACHE_HEADER = "X-Offline-Cache"
+OFFLINE_CACHE_ROUTE = "route"
+OFFLINE_CACHE_CONTROL = "private, no-cache"
+SERVICE_WORKER_SOURCE = "js/sw.js"
+WORKBOX_PATH = "vendor/workbox/"
+# What the tablet pages load through {% static %}; the worker precaches all of it. Add a
+# page's own script here.
+OFFLINE_ASSETS = (
+    "vendor/design-tokens/index.css",
+    "vendor/component-library-css/index.css",
+    "css/wijkaanpak.css",
+    "vendor/htmx/htmx.min.js",
+    "js/offline-queue.js",
+)
+# What those scripts `import` by relative path: precached under the plain (unhashed) path,
+# which is what the browser asks for (the manifest storage does not rewrite imports).
+OFFLINE_MODULE_IMPORTS = ("vendor/idb-keyval/index.js",)
+
+
+def offline_page(view):
+    """Mark a view's 200 answers as pages the tablet keeps offline (see the module docstring)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            response[OFFLINE_CACHE_HEADER] = OFFLINE_CACHE_ROUTE
+        return response
+
+    return wrapped
+
+
+def is_offline_page(response) -> bool:
+    return response.get(OFFLINE_CACHE_HEADER) == OFFLINE_CACHE_ROUTE
+
+
+@public
+@require_GET
+def service_worker(request):
+    """The service worker script, with its generated configuration line."""
+    response = HttpResponse(_service_worker_source(), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+def _service_worker_source() -> str:
+    if settings.DEBUG:  # assets change while developing; in production they do not
+        _service_worker_cached.cache_clear()
+    return _service_worker_cached()
+
+
+@lru_cache(maxsize=1)
+def _service_worker_cached() -> str:
+    config = {
+        "precache": _precache_manifest(),
+        "workboxSw": static(WORKBOX_PATH + "workbox-sw.js"),
+        "workboxPath": settings.STATIC_URL + WORKBOX_PATH,
+        "header": OFFLINE_CACHE_HEADER,
+        "mark": OFFLINE_CACHE_ROUTE,
+        "maxAgeSeconds": settings.SESSION_ABSOLUTE_LIFETIME,
+    }
+    source = _static_path(SERVICE_WORKER_SOURCE).read_text(encoding="utf-8")
+    return f"self.WIJKAANPAK_OFFLINE = {json.dumps(config)};\n{source}"
+
+
+def _precache_manifest() -> list[dict[str, str]]:
+    urls = [(static(asset), asset) for asset in OFFLINE_ASSETS]
+    urls += [(settings.STATIC_URL + asset, asset) for asset in OFFLINE_MODULE_IMPORTS]
+    return [
+        {"url": url, "revision": hashlib.sha256(_static_path(asset).read_bytes()).hexdigest()[:16]}
+        for url, asset in urls
+    ]
+
+
+def _static_path(asset: str) -> Path:
+    found = finders.find(asset)
+    if not found:
+        raise FileNotFoundError(f"static asset {asset} is missing (run `make assets`)")
+    return Path(found if isinstance(found, str) else found[0])
