@@ -6,14 +6,14 @@ Who sees a delivery and its validation report: the project's analysts and projec
 valid convenant sees nothing (projects.selectors.user_has_project_perm checks it on every call).
 """
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Case, Count, Prefetch, QuerySet, Value, When
 from django.http import Http404
 
 from partners.constants import ProjectPerm
 from projects.models import Project
-from projects.selectors import user_has_project_perm
+from projects.selectors import project_list_for_user, user_has_project_perm
 
-from .constants import DeliveryStatus, Source
+from .constants import DataRequestStatus, DeliveryStatus, Source
 from .models import DataRequest, Delivery, DeliveryIssue, DestructionRecord
 
 
@@ -56,6 +56,26 @@ def data_request_list_for_user(*, user, project: Project) -> QuerySet[DataReques
         .annotate(delivery_count=Count("deliveries"))
         .prefetch_related(Prefetch("deliveries", queryset=latest.order_by("-uploaded_at", "-id")))
         .order_by("source", "organisation__name", "-created_at")
+    )
+
+
+def data_requests_to_deliver(*, user, project_ids) -> QuerySet[DataRequest]:
+    """The data requests addressed to the user's own organisation in those of `project_ids`
+    where the user may deliver (the upload page's rule), not withdrawn; open ones first, each
+    with its latest delivery."""
+    projects = project_list_for_user(user=user, perm=ProjectPerm.DELIVER).filter(pk__in=project_ids)
+    latest = Delivery.objects.only("id", "data_request_id", "status", "uploaded_at")
+    return (
+        DataRequest.objects.filter(organisation_id=user.organisation_id, project__in=projects)
+        .exclude(status=DataRequestStatus.INGETROKKEN)
+        .select_related("project")
+        .prefetch_related(Prefetch("deliveries", queryset=latest.order_by("-uploaded_at", "-id")))
+        .order_by(
+            Case(When(status=DataRequestStatus.OPEN, then=Value(0)), default=Value(1)),
+            "deadline",
+            "project__name",
+            "source",
+        )
     )
 
 

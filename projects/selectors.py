@@ -5,13 +5,14 @@ partners.services) *and* an active participation of their own organisation. Perm
 reach personal data also need the organisation's convenant to be valid today.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from guardian.shortcuts import get_objects_for_user
 
 from partners.constants import ProjectPerm
-from partners.selectors import organisation_has_valid_convenant
+from partners.selectors import convenants_valid_on, organisation_has_valid_convenant
 from wijkaanpak.core.exceptions import NotPermitted
 
 from .models import Project, ProjectPartner
@@ -33,7 +34,8 @@ PERSONAL_DATA_PERMS = frozenset(
 
 
 def project_list_for_user(*, user, perm: ProjectPerm = ProjectPerm.VIEW) -> QuerySet[Project]:
-    """Projects where `user` holds `perm` through a role and their organisation takes part."""
+    """Projects where `user` holds `perm` through a role and their organisation takes part;
+    for a permission that reaches personal data, also with a convenant valid today (R5)."""
     if not user.is_authenticated or user.organisation_id is None:
         return Project.objects.none()
     projects = get_objects_for_user(
@@ -42,7 +44,22 @@ def project_list_for_user(*, user, perm: ProjectPerm = ProjectPerm.VIEW) -> Quer
     participating = ProjectPartner.objects.filter(
         organisation_id=user.organisation_id, left_at__isnull=True
     ).values("project_id")
-    return projects.filter(pk__in=participating).select_related("municipality")
+    projects = projects.filter(pk__in=participating)
+    if perm in PERSONAL_DATA_PERMS:
+        valid = convenants_valid_on(day=timezone.localdate(), project=OuterRef("pk"))
+        projects = projects.filter(Exists(valid.filter(organisation_id=user.organisation_id)))
+    return projects.select_related("municipality")
+
+
+def user_project_roles(*, user) -> list[tuple[str, int, bool]]:
+    """(role, project id, whether the user works for the project's municipality) for each
+    active role of the user in a project they may see; the start page is chosen from these."""
+    from partners.models import ProjectRole
+
+    rows = ProjectRole.objects.filter(
+        person=user, ended_at__isnull=True, project__in=project_list_for_user(user=user)
+    ).values_list("role", "project_id", "project__municipality_id")
+    return [(role, pid, municipality == user.organisation_id) for role, pid, municipality in rows]
 
 
 def user_has_project_perm(*, user, project: Project, perm: ProjectPerm) -> bool:

@@ -51,7 +51,10 @@ ROLES = (
 OUTSIDERS = ("other_project_member", "anonymous", "password_only")
 
 # Reachable without login (security R1 allowlist). Static files are not URL patterns here.
-PUBLIC = frozenset({"login", "health"})
+# privacy, accessibility, contact: the footer pages (issue 9 item 8). Anyone, also a resident
+# without an account, must be able to read who runs the application, what it does with
+# personal data, how accessible it is and where to turn; they show no project data.
+PUBLIC = frozenset({"login", "health", "privacy", "accessibility", "contact"})
 # Reachable with a password login that still lacks its second factor.
 OTP_STEP = frozenset({"otp-verify", "otp-setup"})
 # Namespaces whose rows are still being written by other engineers (see the module docstring).
@@ -237,6 +240,7 @@ def _settings_data(mp: MatrixProject) -> dict:
 
 ROWS: list[Row] = [
     # --- projects ---
+    Row("projects:start", everyone(200), other=None, kwargs="none"),
     Row("projects:list", everyone(200), other=None, kwargs="none"),
     Row(
         "projects:create",
@@ -424,6 +428,9 @@ ROWS: list[Row] = [
     Row("otp-setup", everyone(302), other=None, kwargs="none"),
     Row("logout", everyone(405), other=None, kwargs="none"),
     Row("health", everyone(200), other=None, kwargs="none"),
+    Row("privacy", everyone(200), other=None, kwargs="none"),
+    Row("accessibility", everyone(200), other=None, kwargs="none"),
+    Row("contact", everyone(200), other=None, kwargs="none"),
     Row("api-schema", everyone(200), other=None, kwargs="none"),
     # --- admin: functional administrators only (is_staff); no project role is staff ---
     Row("admin:*", everyone(302), other=None, kwargs="none", url_name="admin:index"),

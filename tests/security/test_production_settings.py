@@ -44,6 +44,9 @@ def _production_env(**overrides) -> dict:
         "DJANGO_ALLOWED_HOSTS": "wijkaanpak.example",
         "DATABASE_URL": "postgres://wijkaanpak@db.example:5432/wijkaanpak",
         "WIJKAANPAK_MASTER_KEY": "not-used-by-this-probe",
+        "WIJKAANPAK_ORGANISATION_NAME": "Gemeente Voorbeeldstad",
+        "WIJKAANPAK_CONTACT_EMAIL": "wijkaanpak@voorbeeldstad.example",
+        "WIJKAANPAK_PRIVACY_EMAIL": "privacy@voorbeeldstad.example",
     }
     env.update(overrides)
     return {key: value for key, value in env.items() if value is not None}
