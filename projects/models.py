@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
 
 from .constants import Phase
 
@@ -90,7 +91,7 @@ class Collegebesluit(models.Model):
         verbose_name_plural = "collegebesluiten"
 
     def __str__(self) -> str:
-        return f"Collegebesluit {self.reference} ({self.date:%d-%m-%Y})"
+        return f"Collegebesluit {self.reference} ({date_format(self.date)})"
 
 
 class Projectvoorstel(models.Model):

@@ -16,7 +16,7 @@ evenings, reports the adviser's overview). The menu's template tag: templatetags
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
@@ -176,7 +176,6 @@ class LinkSection:
     url_names: tuple[str, ...]
     intro: str = ""
     template: str = "projects/start/_links.html"
-    labels: dict[str, str] = field(default_factory=dict)
 
     def build(self, *, user, project_ids) -> dict:
         from .selectors import project_list_for_user
@@ -191,7 +190,7 @@ class LinkSection:
             )
             for perm in perms
         }
-        labels = {item.url_name: item.label for item in PROJECT_MENU} | self.labels
+        labels = {item.url_name: item.label for item in PROJECT_MENU}
         rows = []
         for project in project_list_for_user(user=user).filter(pk__in=project_ids).order_by("name"):
             links = [

@@ -12,7 +12,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from partners.constants import ProjectPerm
-from partners.selectors import convenants_valid_on, organisation_has_valid_convenant
+from partners.selectors import convenants_valid_on
 from wijkaanpak.core.exceptions import NotPermitted
 
 from .models import Project, ProjectPartner
@@ -63,14 +63,11 @@ def user_project_roles(*, user) -> list[tuple[str, int, bool]]:
 
 
 def user_has_project_perm(*, user, project: Project, perm: ProjectPerm) -> bool:
-    """The single access check on one project; never short-circuits for superusers (rule 16)."""
+    """The single access check on one project (one query: role, participation and, for
+    personal data, the convenant); never short-circuits for superusers (rule 16)."""
     if not user.is_authenticated or user.organisation_id is None or not user.is_active:
         return False
-    if not project_list_for_user(user=user, perm=perm).filter(pk=project.pk).exists():
-        return False
-    if perm in PERSONAL_DATA_PERMS:
-        return organisation_has_valid_convenant(organisation=user.organisation, project=project)
-    return True
+    return project_list_for_user(user=user, perm=perm).filter(pk=project.pk).exists()
 
 
 PROJECTLEIDER_ONLY = "Alleen de projectleider van dit project mag dit doen."

@@ -227,18 +227,21 @@ def test_query_counts(
     list_url = reverse("datasharing:request-list", args=[delivery.project.slug])
     detail_url = reverse("datasharing:delivery-detail", args=[delivery.pk])
     client.get(list_url)  # warm the content-type cache
-    # List, 19 queries: 1-3 session, user, OTP device; 4 project; 5-7 deliver_data perm (guardian,
-    # organisation, convenant); 8-9 view_pseudonymised perm + convenant; 10 data requests (with
-    # delivery count); 11 prefetch of their deliveries; 12 manage_project perm; 13-16 the
-    # data-request gate (convenants, partners, DPIA, collegebesluit); 17-19 session save.
-    with django_assert_num_queries(19):
+    # List, 21 queries: 1-3 session, user, OTP device; 4 project; 5 deliver_data perm (guardian,
+    # participation and convenant in one); 6 view_pseudonymised perm; 7 data requests (with
+    # delivery count); 8 prefetch of their deliveries; 9 manage_project perm; 10-13 the
+    # data-request gate (convenants, partners, DPIA, collegebesluit); 14 the user's organisation
+    # (header); 15-18 the project menu: view_project, view_pseudonymised, view_addresses,
+    # manage_project (deliver_data is the page's own); 19-21 session save.
+    with django_assert_num_queries(21):
         assert client.get(list_url).status_code == 200
     request_for("kvk")
-    with django_assert_num_queries(19):  # one more request, no extra query (no N+1)
+    with django_assert_num_queries(21):  # one more request, no extra query (no N+1)
         assert client.get(list_url).status_code == 200
-    # Detail, 16 queries: 1-3 session, user, OTP device; 4 delivery with project, organisation,
-    # request and uploader; 5-7 view_pseudonymised perm (guardian, organisation, convenant);
-    # 8-12 processing log write (savepoint, chain lock, last hash, insert, release); 13 report
-    # lines; 14-16 session save.
-    with django_assert_num_queries(16):
+    # Detail, 20 queries: 1-3 session, user, OTP device; 4 delivery with project, organisation,
+    # request and uploader; 5 view_pseudonymised perm (guardian, participation, convenant);
+    # 6-11 processing log write (savepoint, the actor's organisation, chain lock, last hash,
+    # insert, release); 12 report lines; 13-17 the project menu: view_project, deliver_data,
+    # view_pseudonymised, view_addresses, manage_project; 18-20 session save.
+    with django_assert_num_queries(20):
         assert client.get(detail_url).status_code == 200

@@ -102,12 +102,13 @@ def test_risk_list_query_count_filters_and_no_addresses(
     url = reverse("matching:risks", args=[signal_project.slug])
     client.get(url)  # warm the session/permission caches the way a second request would
     # 1 session, 2 user, 3 OTP device, 4 project,
-    # 5 guardian view_pseudonymised (with participation),
-    # 6 organisation, 7 convenant; 8 current run; 9 buurten for the filter; 10 count; 11 page of
-    # addresses; 12–16 the processing log, one bulk insert for all addresses of the page (savepoint,
-    # chain lock, last hash, insert, release); 17 proposals of the page (one query, not per row);
-    # 18 guardian propose_selection, 19 convenant; 20 guardian view_addresses for the navigation
-    # (refused: no convenant check); 21–23 session save (savepoint, update, release).
+    # 5 view_pseudonymised (guardian, participation and convenant in one query);
+    # 6 current run; 7 buurten for the filter; 8 count; 9 page of addresses; 10–15 the
+    # processing log, one bulk insert for all addresses of the page (savepoint, the actor's
+    # organisation, chain lock, last hash, insert, release); 16 proposals of the page (one query,
+    # not per row); 17 propose_selection; 18–21 the project menu: view_project, deliver_data,
+    # view_addresses, manage_project (view_pseudonymised is the page's own);
+    # 22–24 session save (savepoint, update, release).
     with django_assert_num_queries(NUM_RISK_LIST_QUERIES):
         response = client.get(url, {"indicator": "SAMENLOOP_SIGNALEN", "order": "buurt"})
     assert response.status_code == 200
@@ -125,7 +126,7 @@ def test_risk_list_query_count_filters_and_no_addresses(
     assert "Geen adressen voor deze filters" in response.content.decode()
 
 
-NUM_RISK_LIST_QUERIES = 23
+NUM_RISK_LIST_QUERIES = 24
 
 
 def test_propose_decide_reidentify_through_the_pages(
@@ -245,10 +246,11 @@ def test_runs_page_start_and_method_page(
 
 
 def test_navigation_offers_only_the_pages_one_may_open(client, verified_client, people, approved):
-    """The sub-navigation of matching and selection links only to pages the person may open."""
+    """The project menu links only to the matching pages the person may open
+    (tests/projects/test_navigation.py checks the whole menu for every role)."""
     slug = approved.project.slug
     links = {
-        "Runs": reverse("matching:runs", args=[slug]),
+        "Matchingruns": reverse("matching:runs", args=[slug]),
         "Risicolijst": reverse("matching:risks", args=[slug]),
         "Voordrachten": reverse("matching:proposals", args=[slug]),
         "Goedgekeurde selectie": reverse("matching:selection", args=[slug]),
@@ -264,7 +266,8 @@ def test_navigation_offers_only_the_pages_one_may_open(client, verified_client, 
         verified_client(people[role])
         page = links["Goedgekeurde selectie" if role == "inspecteur" else "Selectiemethode"]
         body = client.get(page).content.decode()
-        nav = body[body.index('class="wk-subnav"') : body.index("</nav>", body.index("wk-subnav"))]
+        start = body.index('class="wk-project-menu"')
+        nav = body[start : body.index("</nav>", start)]
         shown = {name for name, url in links.items() if f'href="{url}"' in nav}
         assert shown == names, role
         for name in shown:  # every link offered opens

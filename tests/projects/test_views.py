@@ -60,9 +60,11 @@ def test_project_detail_query_count(
     # 15-19 documents: collegebesluiten, voorstel, plan versions, DPIA, partner convenants,
     # 20 projectvoorstel (Besluiten card; the DPIA is cached from the gate),
     # 21 latest collegebesluit,
-    # 22 the user's organisation (header), 23 active roles with people and organisations,
-    # 24 phase transitions with actors, 25-27 savepoint, session update, release.
-    with django_assert_num_queries(27):
+    # 22 the user's organisation (header),
+    # 23 the project menu: manage permission (partners, roles; the data pages come later),
+    # 24 active roles with people and organisations,
+    # 25 phase transitions with actors, 26-28 savepoint, session update, release.
+    with django_assert_num_queries(28):
         response = client.get(_url("projects:detail", project))
     assert response.status_code == 200
     body = response.content.decode()
@@ -81,7 +83,7 @@ def test_project_detail_query_count(
         person=UserFactory(organisation=extra),
         role="behandelaar",
     )
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(28):
         assert client.get(_url("projects:detail", project)).status_code == 200
 
 

@@ -13,19 +13,20 @@ from pathlib import Path
 
 _var = Path(__file__).resolve().parent.parent.parent / "var"
 _secrets_file = _var / "demo-secrets.json"
-if not _secrets_file.exists():
-    _var.mkdir(parents=True, exist_ok=True)
-    _secrets_file.write_text(
-        json.dumps(
-            {
-                "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-                "WIJKAANPAK_MASTER_KEY": b64encode(secrets.token_bytes(32)).decode(),
-            }
+if not {"DJANGO_SECRET_KEY", "WIJKAANPAK_MASTER_KEY"} <= os.environ.keys():
+    if not _secrets_file.exists():
+        _var.mkdir(parents=True, exist_ok=True)
+        _secrets_file.write_text(
+            json.dumps(
+                {
+                    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+                    "WIJKAANPAK_MASTER_KEY": b64encode(secrets.token_bytes(32)).decode(),
+                }
+            )
         )
-    )
-    _secrets_file.chmod(0o600)
-for _name, _value in json.loads(_secrets_file.read_text()).items():
-    os.environ.setdefault(_name, _value)
+        _secrets_file.chmod(0o600)
+    for _name, _value in json.loads(_secrets_file.read_text()).items():
+        os.environ.setdefault(_name, _value)
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
