@@ -23,12 +23,13 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from io import StringIO
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from django.core.management import call_command
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 import pytest
 
@@ -201,17 +202,6 @@ def _view_and_project(url: str) -> tuple[str | None, str | None]:
     return match.view_name, match.kwargs.get("slug")
 
 
-def _login(page, server, login: str, device) -> None:
-    page.goto(server.url + "/inloggen/")
-    page.fill("#id_username", login)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url("**/inloggen/tweede-factor/**")
-    page.fill("#id_token", totp_now(device))
-    page.click("main form.wk-form button[type=submit]")
-    page.wait_for_url(server.url + "/")
-
-
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None  # a redirect is an answer of its own (HTTPError with its 3xx status)
@@ -237,18 +227,45 @@ def _check_links(links: list[str], cookies: list[dict]) -> list[tuple[str, int, 
         return list(pool.map(get, links))
 
 
+def check_page(page, *, view: str, where: str, seen: Walk, axe_checked: set, lock) -> dict:
+    """The layout checks on the loaded page, and axe unless a page of this view with the same
+    kinds of element was checked already; returns what PAGE_JS found."""
+    page.wait_for_function("() => window.wkHtmxPending === 0")  # panels loaded by htmx
+    found = page.evaluate(PAGE_JS, TOUCH)
+    seen.problems += [f"{where}: {problem}" for problem in found["problems"]]
+    with lock:
+        first_of_its_kind = (view, found["kinds"]) not in axe_checked
+        axe_checked.add((view, found["kinds"]))
+    if first_of_its_kind:
+        seen.axe_runs += 1
+        page.add_script_tag(content=AXE.read_text())
+        seen.problems += [f"{where}: axe {v}" for v in page.evaluate(AXE_JS, list(SERIOUS))]
+    return found
+
+
 def walk(context, server, login: str, device, axe_checked: set, lock: threading.Lock) -> Walk:
-    """Log in as `login` and visit every page reachable by links from the start page.
+    """Log in as `login` (checking the login pages too) and visit every page reachable by links
+    from the start page.
 
     Every page gets the layout checks; axe runs on each page whose view and kinds of element
     (`PAGE_JS`) are not in `axe_checked` yet (shared by the roles: axe's verdict depends on
     the page's elements and styles, not on who looks)."""
-    axe = AXE.read_text()
     context.add_init_script(HTMX_PENDING_JS)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _login(page, server, login, device)
-    seen = Walk(login=login, start=page.url)
+    seen = Walk(login=login)
+    check = partial(check_page, page, seen=seen, axe_checked=axe_checked, lock=lock)
+    page.goto(server.url + reverse("login"))
+    check(view="login", where=f"{login} {reverse('login')}")
+    page.fill("#id_username", login)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(server.url + reverse("otp-verify"))
+    check(view="otp-verify", where=f"{login} {reverse('otp-verify')}")
+    page.fill("#id_token", totp_now(device))
+    page.click("main form.wk-form button[type=submit]")
+    page.wait_for_url(server.url + reverse("projects:start"))
+    seen.start = page.url
     queue, queued = [page.url], {page.url}
     per_view: Counter[tuple[str, str | None]] = Counter()
     while queue:
@@ -265,16 +282,7 @@ def walk(context, server, login: str, device, axe_checked: set, lock: threading.
         if response.status != 200:
             seen.problems.append(f"{where}: status {response.status}")
             continue
-        page.wait_for_function("() => window.wkHtmxPending === 0")  # panels loaded by htmx
-        found = page.evaluate(PAGE_JS, TOUCH)
-        seen.problems += [f"{where}: {problem}" for problem in found["problems"]]
-        with lock:
-            first_of_its_kind = (view, found["kinds"]) not in axe_checked
-            axe_checked.add((view, found["kinds"]))
-        if first_of_its_kind:
-            seen.axe_runs += 1
-            page.add_script_tag(content=axe)
-            seen.problems += [f"{where}: axe {v}" for v in page.evaluate(AXE_JS, list(SERIOUS))]
+        found = check(view=view, where=where)
         new, downloads = [], set()
         for found_link in found["links"]:
             link = urljoin(url, found_link["href"]).split("#", 1)[0]

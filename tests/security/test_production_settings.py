@@ -104,3 +104,14 @@ def test_production_fails_fast_without_secret_key():
 def test_production_fails_fast_without_allowed_hosts():
     result = _probe(_production_env(DJANGO_ALLOWED_HOSTS=None))
     assert result.returncode != 0 and "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_fails_fast_without_the_organisation_and_where_to_turn():
+    """The header, the privacy statement and the contact page name them (issue 9 item 8)."""
+    for name in (
+        "WIJKAANPAK_ORGANISATION_NAME",
+        "WIJKAANPAK_CONTACT_EMAIL",
+        "WIJKAANPAK_PRIVACY_EMAIL",
+    ):
+        result = _probe(_production_env(**{name: None}))
+        assert result.returncode != 0 and name in result.stderr, name
