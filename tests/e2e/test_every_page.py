@@ -179,7 +179,7 @@ def walks(server, demo) -> dict[str, Walk]:
 
     def walk_as(login: str) -> Walk:
         with _chromium() as chromium:
-            context = chromium.new_context(viewport=TABLET, bypass_csp=True)
+            context = chromium.new_context(viewport=TABLET, bypass_csp=True, locale="nl-NL")
             try:
                 return walk(context, server, login, demo[login], axe_checked, lock)
             finally:
