@@ -4,8 +4,6 @@ application, the footer's public pages, one date format, and the demo's own Dutc
 import json
 import os
 import re
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import pytest
 
 from datasharing.matching.indicators.texts import nl_date
 from tests.factories import login_verified
+from tests.security.test_production_settings import _probe
 
 ROOT = Path(__file__).resolve().parents[2]
 FOOTER_PAGES = ("privacy", "accessibility", "contact")
@@ -131,14 +130,7 @@ def test_demo_serves_its_own_dutch_404_and_500_pages_and_its_static_files(tmp_pa
         "WIJKAANPAK_MASTER_KEY": "not-used-by-this-probe",
         "DJANGO_ALLOWED_HOSTS": "testserver",
     }
-    result = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
-        [sys.executable, "-c", DEMO_PROBE],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _probe(env, DEMO_PROBE)
     assert result.returncode == 0, result.stderr[-2000:]
     values = json.loads(result.stdout.strip().splitlines()[-1])
     assert values["DEBUG"] is False

@@ -14,14 +14,12 @@ the page's CSP forbids: the browser context is made with Playwright's `bypass_cs
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import urllib.error
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from io import StringIO
@@ -34,7 +32,7 @@ from django.urls import Resolver404, resolve, reverse
 import pytest
 
 from projects.demo import DEMO_PASSWORD
-from tests.e2e.conftest import TABLET, TOUCH
+from tests.e2e.conftest import TABLET, TOUCH, system_chromium
 from tests.factories import otp_device_for, totp_now
 
 # `django_db` makes pytest-django set up the test database; each test itself only reads through
@@ -154,23 +152,6 @@ def server(demo, django_db_blocker):
             live.stop()
 
 
-@contextmanager
-def _chromium():
-    """The system Chromium (never a downloaded browser), in this thread."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 @pytest.fixture(scope="module")
 def walks(server, demo) -> dict[str, Walk]:
     """Every login's walk, `WALKERS` at a time (each in its own browser, one live server)."""
@@ -178,7 +159,7 @@ def walks(server, demo) -> dict[str, Walk]:
     lock = threading.Lock()
 
     def walk_as(login: str) -> Walk:
-        with _chromium() as chromium:
+        with system_chromium() as chromium:
             context = chromium.new_context(viewport=TABLET, bypass_csp=True, locale="nl-NL")
             try:
                 return walk(context, server, login, demo[login], axe_checked, lock)
@@ -350,7 +331,7 @@ EXPECTED_VIEWS = {
 def test_walk_reports_what_a_bad_page_shows(server):
     """The checks can fail: a page made too wide, with a small button and white on light
     green, gives each of the three problems."""
-    with _chromium() as chromium:
+    with system_chromium() as chromium:
         context = chromium.new_context(viewport=TABLET, bypass_csp=True)
         page = context.new_page()
         page.goto(server.url + "/privacyverklaring/")

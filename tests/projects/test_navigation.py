@@ -16,16 +16,14 @@ from partners.constants import ProjectPerm
 from projects import navigation
 from projects.navigation import PROJECT_MENU, StartSection, Work, page_perm
 from tests import access_matrix as matrix
-from tests.access_setup import revoke, world_build, world_transaction
+from tests.access_setup import matrix_world, revoke
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with world_transaction(django_db_blocker):
-        with django_db_blocker.unblock():
-            built = world_build(matrix.SETUP_HOOKS)
+    with matrix_world(django_db_blocker) as built:
         yield built
 
 

@@ -52,9 +52,11 @@ def _production_env(**overrides) -> dict:
     return {key: value for key, value in env.items() if value is not None}
 
 
-def _probe(env: dict) -> subprocess.CompletedProcess:
+def _probe(env: dict, code: str = PROBE) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter with only `env` (tests/core/test_site_pages.py runs
+    the demo's settings this way)."""
     return subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", code],
         env=env,
         cwd=ROOT,
         capture_output=True,
