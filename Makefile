@@ -61,6 +61,8 @@ test: install assets
 	$(VENV)/bin/bandit -q -c pyproject.toml -r wijkaanpak partners projects datasharing controls reports -ll
 	DJANGO_SETTINGS_MODULE=wijkaanpak.settings.production DJANGO_SECRET_KEY="$$(head -c 48 /dev/urandom | base64)" \
 	  DJANGO_ALLOWED_HOSTS=wijkaanpak.example DATABASE_URL=sqlite:///:memory: \
+	  WIJKAANPAK_ORGANISATION_NAME="Gemeente Voorbeeldstad" WIJKAANPAK_CONTACT_EMAIL=wijkaanpak@voorbeeldstad.example \
+	  WIJKAANPAK_PRIVACY_EMAIL=privacy@voorbeeldstad.example \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 e2e: install assets

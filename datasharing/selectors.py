@@ -6,9 +6,10 @@ Who sees a delivery and its validation report: the project's analysts and projec
 valid convenant sees nothing (projects.selectors.user_has_project_perm checks it on every call).
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Min, Prefetch, QuerySet, Window
+from django.db.models import Case, Count, F, Min, Prefetch, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
@@ -18,12 +19,13 @@ from projects.constants import ProjectPerm
 from projects.models import Project
 from projects.selectors import (
     Person,
+    project_list_for_user,
     project_partner_organisation_ids,
     project_perms_for_user,
     user_has_project_perm,
 )
 
-from .constants import DeliveryStatus, IssueSeverity, Source
+from .constants import DataRequestStatus, DeliveryStatus, IssueSeverity, Source
 from .models import (
     RECORD_MODELS,
     DataRequest,
@@ -86,6 +88,28 @@ def data_request_list_for_user(*, user: Person, project: Project) -> QuerySet[Da
         .annotate(delivery_count=Count("deliveries"))
         .prefetch_related(Prefetch("deliveries", queryset=latest.order_by("-uploaded_at", "-id")))
         .order_by("source", "organisation__name", "-created_at")
+    )
+
+
+def data_requests_to_deliver(*, user: User, project_ids: Collection[int]) -> QuerySet[DataRequest]:
+    """The data requests addressed to the user's own organisation in those of `project_ids`
+    where the user may deliver (the upload page's rule), not withdrawn; open ones first, each
+    with its latest delivery."""
+    if user.organisation_id is None:
+        return DataRequest.objects.none()
+    projects = project_list_for_user(user=user, perm=ProjectPerm.DELIVER).filter(pk__in=project_ids)
+    latest = Delivery.objects.only("id", "data_request_id", "status", "uploaded_at")
+    return (
+        DataRequest.objects.filter(organisation_id=user.organisation_id, project__in=projects)
+        .exclude(status=DataRequestStatus.INGETROKKEN)
+        .select_related("project")
+        .prefetch_related(Prefetch("deliveries", queryset=latest.order_by("-uploaded_at", "-id")))
+        .order_by(
+            Case(When(status=DataRequestStatus.OPEN, then=Value(0)), default=Value(1)),
+            "deadline",
+            "project__name",
+            "source",
+        )
     )
 
 

@@ -5,12 +5,16 @@ raise Http404 for everything a user may not see. Every view of a delivery or its
 the processing log (ground "data_intake") before anything is rendered.
 """
 
+from collections.abc import Collection
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from partners.models import User
 from projects.constants import ProjectPerm
 from projects.views import ProjectScopedMixin, person_of
 from wijkaanpak.core.exceptions import ApplicationError
@@ -34,6 +38,16 @@ def _log_read(request, delivery, name: str) -> None:
         project=delivery.project,
         obj=delivery,
     )
+
+
+def data_requests_start_section(*, user: User, project_ids: Collection[int]) -> dict[str, Any]:
+    """The deliverer's start section (registered in apps.py with projects.navigation's
+    `start_page_set`): the data requests to their organisation, each with its latest delivery."""
+    return {
+        "data_requests": list(
+            selectors.data_requests_to_deliver(user=user, project_ids=project_ids)
+        )
+    }
 
 
 class DataRequestListView(ProjectScopedMixin, TemplateView):
@@ -140,6 +154,7 @@ class DeliveryDetailView(TemplateView):
         context.update(
             delivery=delivery,
             project=delivery.project,
+            project_perms=perms,  # the project menu's too (base.html): no query of its own
             processing=processing,
             report=None if processing else selectors.delivery_report(delivery=delivery),
             summary=delivery.report or {},

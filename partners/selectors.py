@@ -3,14 +3,17 @@
 from datetime import date
 
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import Convenant, Organisation
 
 
-def convenants_valid_on(*, day: date, project: models.Model | None = None) -> QuerySet[Convenant]:
-    """Convenants in force on `day`: LSI or general aanvullend ones, or bound to `project`."""
+def convenants_valid_on(
+    *, day: date, project: models.Model | OuterRef | None = None
+) -> QuerySet[Convenant]:
+    """Convenants in force on `day`: LSI or general aanvullend ones, or bound to `project` (a
+    project, or a reference to the outer query's, `OuterRef("pk")`, inside a subquery)."""
     scope = Q(project__isnull=True)
     if project is not None:
         scope |= Q(project=project)

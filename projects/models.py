@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
 
 from .constants import (
     RETENTION_AFTER_CLOSE_TOO_LONG,
@@ -116,7 +117,7 @@ class Collegebesluit(models.Model):
         verbose_name_plural = "collegebesluiten"
 
     def __str__(self) -> str:
-        return f"Collegebesluit {self.reference} ({self.date:%d-%m-%Y})"
+        return f"Collegebesluit {self.reference} ({date_format(self.date)})"
 
 
 class Projectvoorstel(models.Model):

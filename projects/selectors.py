@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Exists, F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils import timezone
@@ -22,7 +22,7 @@ from partners.models import Convenant, Organisation, User
 from partners.selectors import convenants_valid_on
 from wijkaanpak.core.exceptions import NotPermitted
 
-from .constants import ProjectPerm
+from .constants import ProjectPerm, Role
 from .models import (
     Collegebesluit,
     Dpia,
@@ -62,10 +62,41 @@ def _member(user: Person) -> tuple[User, int] | None:
     return user, user.organisation_id
 
 
+# The access rule in its three parts, shared by the list, the set of one project's permissions
+# and the single check below (one rule, R2/R5): a role's object permission (guardian; never
+# superuser status, a group or a global permission, rule 16), while the person's organisation
+# takes part, and for personal data while that organisation's convenant is valid today.
+
+
+def _taking_part(*, organisation_id: int, project: Project | OuterRef) -> Exists:
+    return Exists(
+        ProjectPartner.objects.active().filter(project=project, organisation_id=organisation_id)
+    )
+
+
+def _convenant_valid(*, organisation_id: int, project: Project | OuterRef) -> Exists:
+    return Exists(
+        convenants_valid_on(day=timezone.localdate(), project=project).filter(
+            organisation_id=organisation_id
+        )
+    )
+
+
+def _object_perms(*, person: User, organisation_id: int, project: Project) -> QuerySet[Any]:
+    """The person's own object permissions on `project`, while their organisation takes part."""
+    return get_user_obj_perms_model(project)._default_manager.filter(
+        _taking_part(organisation_id=organisation_id, project=project),
+        user=person,
+        content_type=ContentType.objects.get_for_model(Project),  # cached per process
+        object_pk=str(project.pk),
+    )
+
+
 def project_list_for_user(
     *, user: Person, perm: ProjectPerm = ProjectPerm.VIEW
 ) -> QuerySet[Project]:
-    """Projects where `user` holds `perm` through a role and their organisation takes part.
+    """Projects where `user` holds `perm` through a role and their organisation takes part;
+    for a permission that reaches personal data, also with a convenant valid today (R5).
 
     Never through superuser status, a group or a global permission (style rules 12 and 16).
     """
@@ -81,39 +112,30 @@ def project_list_for_user(
         accept_global_perms=False,
         with_superuser=False,
     )
-    participating = (
-        ProjectPartner.objects.active().filter(organisation_id=organisation_id).values("project_id")
+    scoped: QuerySet[Project] = projects.filter(
+        _taking_part(organisation_id=organisation_id, project=OuterRef("pk"))
     )
-    scoped: QuerySet[Project] = projects.filter(pk__in=participating)
+    if perm in PERSONAL_DATA_PERMS:
+        scoped = scoped.filter(
+            _convenant_valid(organisation_id=organisation_id, project=OuterRef("pk"))
+        )
     return scoped.select_related("municipality")
 
 
 def project_perms_for_user(*, user: Person, project: Project) -> frozenset[ProjectPerm]:
-    """Every ProjectPerm `user` holds on `project` now: the single access rule (R2, R5).
+    """Every ProjectPerm `user` holds on `project` now: the access rule for one project, all
+    permissions at once (ProjectScopedMixin resolves them once per request).
 
-    Through a role (a guardian object permission of the person on the project, as
-    projects.services.roles grants them; never superuser status, a group or a global
-    permission, rule 16), while their organisation takes part; the permissions that reach
-    personal data only while that organisation's convenant is valid today. One query, and a
-    second one for the convenant when personal-data permissions are held.
+    One query, and a second one for the convenant when personal-data permissions are held.
     """
     member = _member(user)
     if member is None:
         return frozenset()
     person, organisation_id = member
-    taking_part = ProjectPartner.objects.active().filter(
-        project=project, organisation_id=organisation_id
-    )
-    content_type = ContentType.objects.get_for_model(Project)  # cached per process
     codenames = set(
-        get_user_obj_perms_model(project)
-        ._default_manager.filter(
-            Exists(taking_part),
-            user=person,
-            content_type=content_type,
-            object_pk=str(project.pk),
+        _object_perms(person=person, organisation_id=organisation_id, project=project).values_list(
+            "permission__codename", flat=True
         )
-        .values_list("permission__codename", flat=True)
     )
     perms = {perm for perm in ProjectPerm if perm.value in codenames}
     if perms & PERSONAL_DATA_PERMS and not (
@@ -126,8 +148,36 @@ def project_perms_for_user(*, user: Person, project: Project) -> frozenset[Proje
 
 
 def user_has_project_perm(*, user: Person, project: Project, perm: ProjectPerm) -> bool:
-    """Whether `user` holds `perm` on `project` (project_perms_for_user's rule)."""
-    return perm in project_perms_for_user(user=user, project=project)
+    """Whether `user` holds `perm` on `project` (the same rule): one query, the role's
+    permission, the participation and, for personal data, the convenant in one."""
+    member = _member(user)
+    if member is None:
+        return False
+    person, organisation_id = member
+    held = _object_perms(person=person, organisation_id=organisation_id, project=project).filter(
+        permission__codename=perm.value
+    )
+    if perm in PERSONAL_DATA_PERMS:
+        held = held.filter(_convenant_valid(organisation_id=organisation_id, project=project))
+    return held.exists()
+
+
+def user_project_roles(*, user: Person) -> list[tuple[Role, int, bool]]:
+    """(role, project id, whether the person works for the project's municipality) for each
+    active role of the person in a project they may see; the start page is chosen from these."""
+    member = _member(user)
+    if member is None:
+        return []
+    person, organisation_id = member
+    rows = (
+        ProjectRole.objects.active()
+        .filter(person=person, project__in=project_list_for_user(user=person))
+        .values_list("role", "project_id", "project__municipality_id")
+    )
+    return [
+        (Role(role), project_id, municipality_id == organisation_id)
+        for role, project_id, municipality_id in rows
+    ]
 
 
 PROJECTLEIDER_ONLY = "Alleen de projectleider van dit project mag dit doen."

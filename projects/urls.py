@@ -5,7 +5,8 @@ from . import views
 app_name = "projects"
 
 urlpatterns = [
-    path("", views.ProjectListView.as_view(), name="list"),
+    path("", views.StartView.as_view(), name="start"),
+    path("projecten/", views.ProjectListView.as_view(), name="list"),
     path("projecten/nieuw/", views.ProjectCreateView.as_view(), name="create"),
     path("projecten/<slug:slug>/", views.ProjectDetailView.as_view(), name="detail"),
     path("projecten/<slug:slug>/wijzigen/", views.ProjectUpdateView.as_view(), name="update"),

@@ -54,7 +54,12 @@ OUTSIDERS = ("other_project_member", "anonymous", "password_only")
 # `enrolment-link`: the enrolment link as issued; it only keeps its token's hash in the session
 # and redirects to `enrolment` (which needs the password), so it shows and reads nothing.
 # `service-worker`: the tablet's service worker script (/sw.js), code only, no data.
-PUBLIC = frozenset({"login", "health", "enrolment-link", "service-worker"})
+# privacy, accessibility, contact: the footer pages (issue 9 item 8). Anyone, also a resident
+# without an account, must be able to read who runs the application, what it does with
+# personal data, how accessible it is and where to turn; they show no project data.
+PUBLIC = frozenset(
+    {"login", "health", "enrolment-link", "service-worker", "privacy", "accessibility", "contact"}
+)
 # Reachable with a password login that still lacks its second factor (security R8):
 # `otp-verify` the code (for who has a device); `otp-enrolment-needed` the one page of who has
 # none (ask for an enrolment link); `enrolment` the set-up through an opened link, only for the
@@ -247,6 +252,7 @@ def _settings_data(mp: MatrixProject) -> dict:
 
 ROWS: list[Row] = [
     # --- projects ---
+    Row("projects:start", everyone(200), other=None, kwargs="none"),
     Row("projects:list", everyone(200), other=None, kwargs="none"),
     Row(
         "projects:create",
@@ -439,6 +445,9 @@ ROWS: list[Row] = [
     Row("logout", everyone(405), other=None, kwargs="none"),
     Row("health", everyone(200), other=None, kwargs="none"),
     Row("service-worker", everyone(200), other=None, kwargs="none"),
+    Row("privacy", everyone(200), other=None, kwargs="none"),
+    Row("accessibility", everyone(200), other=None, kwargs="none"),
+    Row("contact", everyone(200), other=None, kwargs="none"),
     Row("api-schema", everyone(200), other=None, kwargs="none"),
     # --- admin: functional administrators only (is_staff); no project role is staff ---
     Row("admin:*", everyone(302), other=None, kwargs="none", url_name="admin:index"),

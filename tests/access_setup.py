@@ -167,6 +167,18 @@ def world_transaction(django_db_blocker):
             atomic.__exit__(None, None, None)
 
 
+@contextmanager
+def matrix_world(django_db_blocker):
+    """Projects A and B with everything the matrix's SETUP_HOOKS make, for one test module (a
+    module-scoped fixture yields it); rolled back afterwards."""
+    from tests import access_matrix
+
+    with world_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            built = world_build(access_matrix.SETUP_HOOKS)
+        yield built
+
+
 # --- the data-sharing and matching objects (a setup hook, registered in tests/access_matrix.py) ---
 
 

@@ -64,21 +64,11 @@ class ProjectView(ProjectScopedMixin):
     template_name = ""
 
     def render_page(self, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
-        """A full page of this app: `context`, the project, and what the sub-navigation needs.
-
-        The navigation offers only the pages the person may open; each check runs only when the
-        navigation is drawn (templates call the lambdas), and not at all for the view's own perm.
-        """
-        context = {
-            "project": self.project,
-            "nav_pseudonymised": lambda: self._may(ProjectPerm.VIEW_PSEUDONYMISED),
-            "nav_selection": lambda: self._may(ProjectPerm.VIEW_ADDRESSES),
-            **context,
-        }
+        """A full page of this app: `context`, the project and the person's permissions on it
+        (base.html draws the project's menu from them without another query: projects.navigation
+        offers only the pages the person may open)."""
+        context = {"project": self.project, "project_perms": self.project_perms, **context}
         return render(self.request, self.template_name, context, status=status)
-
-    def _may(self, perm: ProjectPerm) -> bool:
-        return perm == self.project_perm or self.can(perm)
 
     def back(self, name: str, **kwargs):
         return redirect(reverse(f"matching:{name}", kwargs={"slug": self.project.slug, **kwargs}))

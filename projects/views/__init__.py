@@ -23,6 +23,7 @@ from .project import (
     ProjectplanDetailView,
     ProjectUpdateView,
     ProjectvoorstelView,
+    StartView,
 )
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "ProjectplanDetailView",
     "ProjectvoorstelView",
     "RoleEndView",
+    "StartView",
     "is_htmx",
     "person_of",
 ]

@@ -2,7 +2,8 @@
 
 `ProjectScopedMixin` resolves the project of the URL's slug and every permission the person
 holds on it once per request (`project_access_for_user`: a few queries, however many
-permissions the page asks after); a person without `project_perm` gets 404, never 403.
+permissions the page asks after, the project menu included: it reads `project_perms` from the
+context); a person without `project_perm` gets 404, never 403.
 """
 
 from typing import Any
@@ -63,7 +64,12 @@ class ProjectScopedMixin(ContextMixin, View):
         return perm in self.project_perms
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "project": self.project}
+        # The project menu (base.html, projects.navigation) reads `project_perms`: no query.
+        return {
+            **super().get_context_data(**kwargs),
+            "project": self.project,
+            "project_perms": self.project_perms,
+        }
 
     def project_url(self) -> str:
         return reverse("projects:detail", kwargs={"slug": self.project.slug})

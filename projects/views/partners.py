@@ -57,7 +57,13 @@ class ManagedSectionView(ProjectScopedMixin, View):
         raise NotImplementedError
 
     def section_context(self, form, notice: str = "") -> dict:
-        return {"project": self.project, "form": form, "notice": notice}
+        # `project_perms`: the project menu (base.html) reads them, no query of its own.
+        return {
+            "project": self.project,
+            "project_perms": self.project_perms,
+            "form": form,
+            "notice": notice,
+        }
 
     def render_section(self, form, *, notice: str = "", status: int = 200):
         template = self.partial_template_name if is_htmx(self.request) else self.template_name

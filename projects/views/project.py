@@ -26,6 +26,7 @@ from ..forms import (
     ProjectUpdateForm,
     ProjectvoorstelForm,
 )
+from ..navigation import start_sections, with_phase_steps
 from ..selectors import (
     project_document_get_for_user,
     project_documents,
@@ -54,6 +55,21 @@ def _can_create_project(user) -> bool:
     return organisation is not None and organisation.kind == "gemeente"
 
 
+class StartView(TemplateView):
+    """The start page: for each kind of work the person does, its section (projects.navigation:
+    the projectleider their projects, the analist deliveries and risk list, and so on)."""
+
+    template_name = "projects/start.html"
+
+    def get_context_data(self, **kwargs):
+        person = person_of(self.request)
+        return {
+            **super().get_context_data(**kwargs),
+            "sections": start_sections(user=person),
+            "can_create": _can_create_project(person),
+        }
+
+
 class ProjectListView(ListView):
     """Mijn projecten: the projects in which the user holds a role."""
 
@@ -66,11 +82,10 @@ class ProjectListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_create"] = _can_create_project(self.request.user)
-        context["phase_count"] = len(PHASE_ORDER)
-        for project in context["projects"]:
-            index = PHASE_ORDER.index(Phase(project.phase))
-            project.phase_number = index + 1
-            project.next_phase = PHASE_ORDER[index + 1] if index + 1 < len(PHASE_ORDER) else None
+        context["section"] = {
+            "projects": with_phase_steps(list(context["projects"])),
+            "phase_count": len(PHASE_ORDER),
+        }
         return context
 
 

@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 import pytest
 
 from tests import access_matrix as matrix
-from tests.access_setup import REVOCATIONS, revoke, world_build, world_transaction
+from tests.access_setup import REVOCATIONS, matrix_world, revoke
 from wijkaanpak.core.models import ProcessingLogEntry
 
 pytestmark = pytest.mark.django_db
@@ -46,9 +46,7 @@ def _no_raw_upload_left_behind():
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """Projects A and B with everything SETUP_HOOKS make, once per module (rolled back after)."""
-    with world_transaction(django_db_blocker):
-        with django_db_blocker.unblock():
-            built = world_build(matrix.SETUP_HOOKS)
+    with matrix_world(django_db_blocker) as built:
         yield built
 
 

@@ -48,7 +48,7 @@ def test_otp_verify_then_replay_refused(client, person):
 
     response = client.post(reverse("otp-verify"), {"token": token})
 
-    assert response.status_code == 302 and response.url == reverse("projects:list")
+    assert response.status_code == 302 and response.url == reverse("projects:start")
     assert client.session.session_key != key_after_password  # rotated again after the 2nd factor
     assert client.get(reverse("projects:list")).status_code == 200
 

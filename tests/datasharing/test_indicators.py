@@ -441,7 +441,9 @@ def test_verhuisdynamiek_window_includes_both_ends():
         "tot_en_met": "2026-10-01",
         "drempel": 4,
     }
-    assert r["explanation"] == "4 personen ingeschreven tussen 01-10-2025 en 01-10-2026 (drempel 4)"
+    assert r["explanation"] == (
+        "4 personen ingeschreven tussen 1 oktober 2025 en 1 oktober 2026 (drempel 4)"
+    )
 
 
 @pytest.mark.parametrize("outside", [date(2025, 9, 30), date(2026, 10, 2)])

@@ -235,10 +235,10 @@ def test_query_counts(
     client.get(list_url)  # warm the content-type cache
     # List, 17 queries: 1-3 session, user, OTP device; 4 project (with its DPIA, joined); 5-6
     # every permission of the person on it, once (guardian with participation, convenant;
-    # ProjectScopedMixin); 7-8 the selector's own check (guardian, convenant); 9 data requests
-    # (with delivery count); 10 prefetch of their deliveries; 11-13 the data-request gate
-    # (convenants, partners, collegebesluit); 14 the person's organisation (header); 15-17
-    # session save.
+    # ProjectScopedMixin; the project menu reads them too, no query of its own); 7-8 the
+    # selector's own check (guardian, convenant); 9 data requests (with delivery count); 10
+    # prefetch of their deliveries; 11-13 the data-request gate (convenants, partners,
+    # collegebesluit); 14 the person's organisation (header); 15-17 session save.
     with django_assert_num_queries(17):
         assert client.get(list_url).status_code == 200
     request_for("kvk")
@@ -247,10 +247,10 @@ def test_query_counts(
     # Detail, 18 queries: 1-3 session, user, OTP device; 4 delivery with project, organisation,
     # request and uploader; 5-6 every permission of the person on its project, once (guardian
     # with participation, convenant): view_pseudonymised let them see it, deliver_data decides
-    # 'Nieuw bestand leveren' without another query; 7-12 processing log write (savepoint,
-    # actor's organisation, chain lock, last hash, insert, release); 13 the report's file-level
-    # lines; 14 its row lines counted per (severity, column, reason); 15 the first examples of
-    # each group (window function); 16-18 session save.
+    # 'Nieuw bestand leveren' and the project menu its entries without another query; 7-12
+    # processing log write (savepoint, actor's organisation, chain lock, last hash, insert,
+    # release); 13 the report's file-level lines; 14 its row lines counted per (severity,
+    # column, reason); 15 the first examples of each group (window function); 16-18 session save.
     with django_assert_num_queries(18):
         assert client.get(detail_url).status_code == 200
     many_bad = deliver(

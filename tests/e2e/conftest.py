@@ -2,6 +2,7 @@
 that every visible control is a touch target of at least 44 px."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -19,9 +20,9 @@ SMALL_TARGETS_JS = """(min) => Array.from(
                + el.outerHTML.slice(0, 100))"""
 
 
-@pytest.fixture
-def browser_page():
-    """A 768 × 1024 page in /usr/bin/chromium (never a downloaded browser)."""
+@contextmanager
+def system_chromium():
+    """/usr/bin/chromium (never a downloaded browser), driven from the calling thread."""
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -30,10 +31,19 @@ def browser_page():
             executable_path="/usr/bin/chromium",
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
         )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser_page():
+    """A 768 × 1024 page in the system Chromium."""
+    with system_chromium() as browser:
         page = browser.new_page(viewport=TABLET)
         page.set_default_timeout(10_000)
         yield page
-        browser.close()
 
 
 def assert_touch_targets(page) -> None:

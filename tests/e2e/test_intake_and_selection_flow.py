@@ -125,7 +125,7 @@ def _login(page, live_server, user):
     page.wait_for_url("**/inloggen/tweede-factor/**")
     page.fill("#id_token", totp_now(device))
     page.click("main form.wk-form button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Mijn projecten")
+    page.wait_for_url(live_server.url + "/")  # the start page of the person's work
 
 
 def _logout(page):
@@ -134,6 +134,7 @@ def _logout(page):
 
 
 def _open_project(page, project):
+    page.locator("header").get_by_role("link", name="Mijn projecten").click()
     page.get_by_role("link", name=project.name, exact=True).click()
     expect(page.locator("h1")).to_have_text(project.name)
 
@@ -229,7 +230,7 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
     # 2. The analist runs the matching and proposes the top risk address.
     _login(page, live_server, wijk.analist)
     _open_project(page, project)
-    page.get_by_role("link", name="Matchingruns").click()
+    page.locator(".wk-project-menu").get_by_role("link", name="Matchingruns").click()
     page.get_by_role("button", name="Matching starten").click()
     expect(page.locator(".wk-messages")).to_contain_text("De matchingrun is gestart.")
     _wait_for_run(page)
@@ -243,7 +244,7 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
         f"{META['addresses']} / {META['risk_addresses']}"
     )
 
-    page.locator(".wk-subnav").get_by_role("link", name="Risicolijst").click()
+    page.locator(".wk-project-menu").get_by_role("link", name="Risicolijst").click()
     expect(page.locator("main")).to_contain_text(
         f"{META['risk_addresses']} risicoadressen van {META['addresses']} adressen"
     )
@@ -269,7 +270,7 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
     )
 
     # The proposer cannot decide on the own proposal: no decision form on this page.
-    page.locator(".wk-subnav").get_by_role("link", name="Voordrachten").click()
+    page.locator(".wk-project-menu").get_by_role("link", name="Voordrachten").click()
     card = page.locator("article", has_text=pseudonym)
     expect(card).to_contain_text(f"Voorgedragen door {wijk.analist}")
     expect(card.get_by_role("button", name="Goedkeuren")).to_have_count(0)
@@ -279,7 +280,7 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
     # 3. The projectleider approves (four eyes), then re-identifies with a reason.
     _login(page, live_server, wijk.projectleider)
     _open_project(page, project)
-    page.get_by_role("link", name="Voordrachten en vier-ogenbesluiten").click()
+    page.locator(".wk-project-menu").get_by_role("link", name="Voordrachten").click()
     card = page.locator("article", has_text=pseudonym)
     expect(card).to_contain_text("Meerdere indicatoren; controle ter plaatse voorstellen")
     assert_touch_targets(page)
@@ -293,9 +294,8 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
 
     parts = vault_lookup(project=project, address_key=proposal.address_key)
     real_address = matching.address_format(parts)
-    page.locator("header").get_by_role("link", name="Mijn projecten").click()
     _open_project(page, project)
-    page.get_by_role("link", name="Goedgekeurde selectie").click()
+    page.locator(".wk-project-menu").get_by_role("link", name="Goedgekeurde selectie").click()
     row = page.locator("tbody tr", has_text=pseudonym)
     expect(page.locator("main")).not_to_contain_text(real_address)
     assert_touch_targets(page)

@@ -103,7 +103,7 @@ def test_risk_list_query_count_filters_and_no_addresses(
     client.get(url)  # warm the session/permission caches the way a second request would
     # 1 session, 2 user, 3 OTP device, 4 project, 5-6 every permission of the person on it,
     # once (guardian with participation, convenant; ProjectScopedMixin): propose_selection,
-    # run_matching and the navigation's view_addresses cost nothing more; 7 current run; 8 buurten
+    # run_matching and the project menu's permissions cost nothing more; 7 current run; 8 buurten
     # for the filter; 9 count; 10 page of addresses; 11–16 the processing log, one bulk insert for
     # all addresses of the page (savepoint, actor's organisation, chain lock, last hash, insert,
     # release); 17 proposals of the page (one query, not per row); 18 accepted deliveries the run
@@ -246,10 +246,11 @@ def test_runs_page_start_and_method_page(
 
 
 def test_navigation_offers_only_the_pages_one_may_open(client, verified_client, people, approved):
-    """The sub-navigation of matching and selection links only to pages the person may open."""
+    """The project menu links only to the matching pages the person may open
+    (tests/projects/test_navigation.py checks the whole menu for every role)."""
     slug = approved.project.slug
     links = {
-        "Runs": reverse("matching:runs", args=[slug]),
+        "Matchingruns": reverse("matching:runs", args=[slug]),
         "Risicolijst": reverse("matching:risks", args=[slug]),
         "Voordrachten": reverse("matching:proposals", args=[slug]),
         "Goedgekeurde selectie": reverse("matching:selection", args=[slug]),
@@ -265,7 +266,8 @@ def test_navigation_offers_only_the_pages_one_may_open(client, verified_client, 
         verified_client(people[role])
         page = links["Goedgekeurde selectie" if role == "inspecteur" else "Selectiemethode"]
         body = client.get(page).content.decode()
-        nav = body[body.index('class="wk-subnav"') : body.index("</nav>", body.index("wk-subnav"))]
+        start = body.index('class="wk-project-menu"')
+        nav = body[start : body.index("</nav>", start)]
         shown = {name for name, url in links.items() if f'href="{url}"' in nav}
         assert shown == names, role
         for name in shown:  # every link offered opens

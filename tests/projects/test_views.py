@@ -52,7 +52,8 @@ def test_project_detail_query_count(
     client.get(_url("projects:detail", project))  # warm-up: content types are cached per process
     # 1 session, 2 user, 3 OTP device, 4 project + municipality, voorstel and DPIA (joined),
     # 5 every permission of the person on it (guardian + participation in one query; the page
-    #   asks view and manage without another query), 6 their convenant (personal-data perms),
+    #   asks view and manage, the project menu each of its pages, without another query),
+    # 6 their convenant (personal-data perms),
     # 7-9 next-phase gate: convenants valid today, other partner exists, latest collegebesluit,
     # 10-11 partners overview: valid convenants, active partners + organisation,
     # 12-13 plan versions + their acknowledgements (prefetch),

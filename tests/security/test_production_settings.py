@@ -44,14 +44,19 @@ def _production_env(**overrides) -> dict:
         "DJANGO_ALLOWED_HOSTS": "wijkaanpak.example",
         "DATABASE_URL": "postgres://wijkaanpak@db.example:5432/wijkaanpak",
         "WIJKAANPAK_MASTER_KEY": "not-used-by-this-probe",
+        "WIJKAANPAK_ORGANISATION_NAME": "Gemeente Voorbeeldstad",
+        "WIJKAANPAK_CONTACT_EMAIL": "wijkaanpak@voorbeeldstad.example",
+        "WIJKAANPAK_PRIVACY_EMAIL": "privacy@voorbeeldstad.example",
     }
     env.update(overrides)
     return {key: value for key, value in env.items() if value is not None}
 
 
-def _probe(env: dict) -> subprocess.CompletedProcess:
+def _probe(env: dict, code: str = PROBE) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter with only `env` (tests/core/test_site_pages.py runs
+    the demo's settings this way)."""
     return subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", code],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -101,3 +106,14 @@ def test_production_fails_fast_without_secret_key():
 def test_production_fails_fast_without_allowed_hosts():
     result = _probe(_production_env(DJANGO_ALLOWED_HOSTS=None))
     assert result.returncode != 0 and "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_fails_fast_without_the_organisation_and_where_to_turn():
+    """The header, the privacy statement and the contact page name them (issue 9 item 8)."""
+    for name in (
+        "WIJKAANPAK_ORGANISATION_NAME",
+        "WIJKAANPAK_CONTACT_EMAIL",
+        "WIJKAANPAK_PRIVACY_EMAIL",
+    ):
+        result = _probe(_production_env(**{name: None}))
+        assert result.returncode != 0 and name in result.stderr, name

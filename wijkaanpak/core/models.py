@@ -7,6 +7,8 @@ also refuses UPDATE and DELETE.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -60,7 +62,8 @@ class ProcessingLogEntry(models.Model):
         indexes = [models.Index(fields=["project", "action"]), models.Index(fields=["trace_id"])]
 
     def __str__(self) -> str:
-        return f"{self.started_at:%Y-%m-%d %H:%M} {self.name} ({self.actor_label})"
+        moment = date_format(timezone.localtime(self.started_at), "DATETIME_FORMAT")
+        return f"{moment} {self.name} ({self.actor_label})"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -1,12 +1,15 @@
-"""Shared view pieces: the mixin that turns domain errors into form errors, health, errors."""
+"""Shared view pieces: the mixin that turns domain errors into form errors, health, errors,
+and the public pages of the footer (privacy statement, accessibility statement, contact)."""
 
 import logging
 import re
+from datetime import date
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.generic import TemplateView
 from django.views.generic.edit import FormMixin
 
 from .access import public
@@ -55,6 +58,21 @@ class ApplicationErrorFormMixin(FormMixin):
 
     def perform(self, form):  # pragma: no cover - every subclass implements it
         raise NotImplementedError
+
+
+# The date the accessibility statement was last reviewed (its own page shows it).
+ACCESSIBILITY_REVIEWED_ON = date(2026, 12, 1)
+
+# Public (security R1 allowlist, tests/access_matrix.py): a visitor may read who runs the
+# application, what it does with personal data and where to turn, before any login.
+privacy_statement = public(TemplateView.as_view(template_name="core/privacy.html"))
+accessibility_statement = public(
+    TemplateView.as_view(
+        template_name="core/accessibility.html",
+        extra_context={"reviewed_on": ACCESSIBILITY_REVIEWED_ON},
+    )
+)
+contact = public(TemplateView.as_view(template_name="core/contact.html"))
 
 
 @public

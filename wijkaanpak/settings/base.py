@@ -97,7 +97,7 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "projects:list"
+LOGIN_REDIRECT_URL = "projects:start"
 LOGOUT_REDIRECT_URL = "login"
 # Security R10: at least 12 characters, common passwords refused, no composition rules.
 AUTH_PASSWORD_VALIDATORS = [
@@ -139,6 +139,10 @@ TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format throughout (issue 9 item 8): wijkaanpak/formats/nl/formats.py. Templates write
+# `{{ day|date }}` and `{{ moment|date:"DATETIME_FORMAT" }}`, never a format string of their own
+# (tests/core/test_site_pages.py checks every template).
+FORMAT_MODULE_PATH = ["wijkaanpak.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -280,6 +284,11 @@ structlog.configure(
 )
 
 WIJKAANPAK_VERSION = "0.1.0"
+# Who runs this installation, shown in the header and on the privacy, accessibility and contact
+# pages (issue 9 item 8). Required: every public page names its organisation and where to turn.
+WIJKAANPAK_ORGANISATION_NAME = env("WIJKAANPAK_ORGANISATION_NAME")
+WIJKAANPAK_CONTACT_EMAIL = env("WIJKAANPAK_CONTACT_EMAIL")
+WIJKAANPAK_PRIVACY_EMAIL = env("WIJKAANPAK_PRIVACY_EMAIL")
 WIJKAANPAK_PROCESSING_REGISTER_URI = env(
     "WIJKAANPAK_PROCESSING_REGISTER_URI", default="https://verwerkingsregister.example/wijkaanpak"
 )

@@ -12,6 +12,9 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:63799/0")
 # Generated once per test session; the Celery worker fixture inherits it through os.environ.
 os.environ.setdefault("WIJKAANPAK_MASTER_KEY", b64encode(secrets.token_bytes(32)).decode())
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+os.environ.setdefault("WIJKAANPAK_ORGANISATION_NAME", "Gemeente Voorbeeldstad")
+os.environ.setdefault("WIJKAANPAK_CONTACT_EMAIL", "wijkaanpak@voorbeeldstad.example")
+os.environ.setdefault("WIJKAANPAK_PRIVACY_EMAIL", "privacy@voorbeeldstad.example")
 if "WIJKAANPAK_PRIVATE_MEDIA" not in os.environ:
     os.environ["WIJKAANPAK_PRIVATE_MEDIA"] = tempfile.mkdtemp(prefix="wijkaanpak-test-media-")
 

@@ -27,9 +27,27 @@ def nl_number(value: float, decimals: int | None = None) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
 def nl_date(value: str | date) -> str:
+    """'1 oktober 2026': the application's one date format (settings DATE_FORMAT "j F Y"),
+    spelled out here because the engine runs without Django; a test holds the two equal."""
     day = date.fromisoformat(value) if isinstance(value, str) else value
-    return day.strftime("%d-%m-%Y")
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _plural(n: int, one: str, many: str) -> str:
