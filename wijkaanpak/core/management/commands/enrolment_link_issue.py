@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from wijkaanpak.core.exceptions import ApplicationError
 from wijkaanpak.core.services import enrolment_link_issue
@@ -42,7 +43,8 @@ class Command(BaseCommand):
         expires = timezone.localtime(issued.link.expires_at)
         self.stdout.write(link)
         self.stdout.write(
-            f"Koppellink voor {person.get_username()}, geldig tot {expires:%d-%m-%Y %H:%M} en "
+            f"Koppellink voor {person.get_username()}, geldig tot "
+            f"{date_format(expires, 'DATETIME_FORMAT')} en "
             "één keer te gebruiken. Hij wordt niet bewaard: geef hem nu door, via een ander "
             "kanaal dan het wachtwoord."
         )
