@@ -284,7 +284,7 @@ def test_recovery_codes_are_shown_once_and_each_works_once(client, beheerder, pe
     first, second = codes[:2]
     _login(client, person)
     response = client.post(reverse("otp-verify"), {"token": first.upper()})  # typed in capitals
-    assert response.status_code == 302 and response.url == reverse("projects:list")
+    assert response.status_code == 302 and response.url == reverse("projects:start")
     assert client.get(reverse("projects:list")).status_code == 200
     client.post(reverse("logout"))
 
@@ -476,7 +476,7 @@ def test_demo_without_second_factor_is_unchanged(client, settings, person):
     assert client.get(reverse("projects:list")).status_code == 200
     for name in ("otp-verify", "otp-enrolment-needed"):
         response = client.get(reverse(name))
-        assert response.status_code == 302 and response.url == reverse("projects:list")
+        assert response.status_code == 302 and response.url == reverse("projects:start")
     assert not TOTPDevice.objects.exists()
 
 
