@@ -40,10 +40,18 @@ PROJECT: Spec = [
     ('"guardian_userobjectpermission"', "the person's permissions, while taking part"),
     ('"partners_convenant"', "their organisation's convenant (personal-data permissions)"),
 ]
-# The same rule once more where a selector scopes by the person (data requests, deliveries).
+# The same rule once more where a selector scopes by the person: every permission on the
+# project (data requests, deliveries: project_perms_for_user) ...
 SCOPED: Spec = [
     ('"guardian_userobjectpermission"', "the selector's own permission check"),
     ('"partners_convenant"', "and its convenant check"),
+]
+# ... or the one permission it needs (user_has_project_perm: one query).
+CHECKED: Spec = [
+    (
+        '"guardian_userobjectpermission"',
+        "the selector's own check of one permission (participation, convenant in the same query)",
+    ),
 ]
 HEADER: Spec = [('"partners_organisation"', "the person's organisation (page header)")]
 # One LDV record per request that shows personal data (R21): a savepoint around the
@@ -72,6 +80,13 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         *SIGNED_IN,
         *HEADER,
         ('"projects_project"', "the person's projects (permission and participation joined)"),
+        *SESSION_SAVED,
+    ],
+    ("projects:start", "projectleider", "none"): [
+        *SIGNED_IN,
+        ('"projects_projectrole"', "the person's roles in the projects they may see"),
+        ('"projects_project"', "their projects (the projectleider's start section)"),
+        *HEADER,
         *SESSION_SAVED,
     ],
     ("projects:create", "projectleider", "none"): [*SIGNED_IN, *HEADER, *SESSION_SAVED],
@@ -168,7 +183,7 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         ("datasharing:delivery-upload", role, key): [
             *SIGNED_IN,
             *PROJECT,
-            *SCOPED,
+            *CHECKED,
             ('"datasharing_datarequest"', "the request, addressed to the person's organisation"),
             *HEADER,
             *SESSION_SAVED,
@@ -178,7 +193,7 @@ PAGES: dict[tuple[str, str, str], Spec] = {
     ("datasharing:project-panel", "projectleider", "project"): [
         *SIGNED_IN,
         *PROJECT,
-        *SCOPED,
+        *CHECKED,
         ('"datasharing_destructionrecord"', "destruction records (50 at most)"),
         *SESSION_SAVED,
     ],
@@ -287,6 +302,11 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         *SESSION_SAVED,
     ],
     ("health", "projectleider", "none"): [*SIGNED_IN, *SESSION_SAVED],
+    ("service-worker", "projectleider", "none"): [*SIGNED_IN, *SESSION_SAVED],
+    **{
+        (name, "projectleider", "none"): [*SIGNED_IN, *HEADER, *SESSION_SAVED]
+        for name in ("privacy", "accessibility", "contact")
+    },
     ("api-schema", "projectleider", "none"): [*SIGNED_IN, *SESSION_SAVED],
 }
 
