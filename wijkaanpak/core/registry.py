@@ -9,6 +9,8 @@ order their apps depend on each other. The registries (owner: API — filled by)
 - jobs, Celery tasks by name (wijkaanpak.core.jobs: `job_register`) — datasharing, matching
 - phase gates (projects.gates: `gate_register(phase, check)`) — datasharing, matching
 - closure blockers (projects.gates: `closure_blocker_register`) — controls (open referrals)
+- start pages, one section per kind of work (projects.navigation: `start_page_set`, a table
+  keyed by the work rather than a Registry) — datasharing (the deliverer's data requests)
 - retention, selection facts, pseudonym tables, key-rotation blockers
   (datasharing.registries) — matching
 
