@@ -48,6 +48,8 @@ class Role(models.TextChoices):
     INSPECTEUR = "inspecteur", "Inspecteur"
     BEHANDELAAR = "behandelaar", "Behandelaar"
     ADVISEUR = "adviseur", "Adviseur (VNG Naleving)"
+    LEVERANCIER = "leverancier", "Leverancier (levert voor de eigen organisatie)"
+    PRIVACY_OFFICER = "privacy_officer", "Functionaris gegevensbescherming"
 
 
 class ProjectPerm(models.TextChoices):
@@ -65,6 +67,10 @@ class ProjectPerm(models.TextChoices):
     RECORD_VISITS = "record_visits", "Bezoeken en bevindingen vastleggen"
     HANDLE_REFERRALS = "handle_referrals", "Doorverwijzingen afhandelen"
     VIEW_AGGREGATES = "view_aggregates", "Voortgang en totalen inzien"
+    HANDLE_PRIVACY_REQUESTS = (
+        "handle_privacy_requests",
+        "Inzageverzoeken, bezwaren en correcties afhandelen; verwerkingslog inzien",
+    )
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[ProjectPerm]] = {
@@ -95,6 +101,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[ProjectPerm]] = {
     ),
     Role.BEHANDELAAR: frozenset({ProjectPerm.VIEW, ProjectPerm.HANDLE_REFERRALS}),
     Role.ADVISEUR: frozenset({ProjectPerm.VIEW, ProjectPerm.VIEW_AGGREGATES}),
+    Role.LEVERANCIER: frozenset({ProjectPerm.VIEW, ProjectPerm.DELIVER}),
+    Role.PRIVACY_OFFICER: frozenset(
+        {ProjectPerm.VIEW, ProjectPerm.VIEW_AGGREGATES, ProjectPerm.HANDLE_PRIVACY_REQUESTS}
+    ),
 }
 
 

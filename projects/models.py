@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format
@@ -60,6 +60,11 @@ class Project(models.Model):
         validators=[
             MaxValueValidator(RETENTION_AFTER_CLOSE_WEEKS_MAX, RETENTION_AFTER_CLOSE_TOO_LONG)
         ],
+    )
+    referral_term_weeks = models.PositiveSmallIntegerField(
+        "termijn doorverwijzingen (weken)",
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
     )
     closed_at = models.DateTimeField("afgesloten op", null=True, blank=True)
     created_by = models.ForeignKey(

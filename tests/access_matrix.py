@@ -465,3 +465,20 @@ SUBJECT_ROWS: dict[str, Callable[[MatrixProject], list[str]]] = {
 }
 # Subject rows that are known not to log (row name -> reason); their cells are xfail(strict=True).
 SUBJECT_ROWS_XFAIL: dict[str, str] = {}
+
+
+def _collect_feature_rows() -> None:
+    """Append the ROWS (and SUBJECT_ROWS) of every module of tests/access_rows/."""
+    import importlib
+    import pkgutil
+
+    from tests import access_rows
+
+    for info in sorted(pkgutil.iter_modules(access_rows.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"tests.access_rows.{info.name}")
+        ROWS.extend(getattr(module, "ROWS", []))
+        SUBJECT_ROWS.update(getattr(module, "SUBJECT_ROWS", {}))
+        SUBJECT_ROWS_XFAIL.update(getattr(module, "SUBJECT_ROWS_XFAIL", {}))
+
+
+_collect_feature_rows()

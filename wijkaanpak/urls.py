@@ -38,6 +38,7 @@ urlpatterns = [
     path("contact/", core_views.contact, name="contact"),
     path("gegevens/", include("datasharing.urls")),
     path("matching/", include("datasharing.matching.urls")),
+    path("controle/", include("controls.urls")),
     path("beheer/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

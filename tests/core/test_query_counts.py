@@ -368,6 +368,32 @@ def grow(world) -> None:
     # The open proposal is approved: one more row on the selection page. (The risk address
     # the risk page shows stays unproposed: its state, not a row count, decides that page.)
     matching.selection_approve(actor=leader, proposal=mp.extra["proposed"], reason="Akkoord")
+    for hook in FEATURE_GROW_HOOKS:
+        hook(world)
+
+
+def _collect_feature_pages() -> list:
+    """Merge the PAGES of every module of tests/query_pages/ and return their `grow` hooks.
+
+    One module per feature (controls, referrals, reports, …) keeps parallel work from
+    colliding in one dict; a module may import the specs above (SIGNED_IN, PROJECT, …) from
+    here and define `grow(world)` to add rows of its own in `grow` below.
+    """
+    import importlib
+    import pkgutil
+
+    from tests import query_pages
+
+    hooks = []
+    for info in sorted(pkgutil.iter_modules(query_pages.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"tests.query_pages.{info.name}")
+        PAGES.update(getattr(module, "PAGES", {}))
+        if hasattr(module, "grow"):
+            hooks.append(module.grow)
+    return hooks
+
+
+FEATURE_GROW_HOOKS = _collect_feature_pages()
 
 
 def _measure(world, client, page):

@@ -1,0 +1,1 @@
+"""controls api (see docs/architecture.md)."""

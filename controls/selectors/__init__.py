@@ -1,0 +1,1 @@
+"""controls selectors (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""controls services (see docs/architecture.md)."""

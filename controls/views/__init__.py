@@ -1,0 +1,1 @@
+"""controls views (see docs/architecture.md)."""
