@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from projects import api as projects_api
 
 from wijkaanpak.core import offline
 from wijkaanpak.core import views as core_views
@@ -14,6 +16,9 @@ from wijkaanpak.core.auth_views import (
     WijkaanpakLoginView,
     enrolment_link,
 )
+
+# The endpoints of REST API v1, each app's own (its `api` module).
+api_v1 = [*projects_api.urlpatterns]
 
 handler404 = "wijkaanpak.core.views.not_found"
 handler500 = "wijkaanpak.core.views.server_error"
@@ -41,4 +46,11 @@ urlpatterns = [
     path("controle/", include("controls.urls")),
     path("beheer/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
+    # REST API v1 for partner systems (issue 14): client tokens, each app's `api` module.
+    path("api/v1/", include((api_v1, "api"))),
 ]
