@@ -192,3 +192,7 @@ DEFAULT_FINDING_CATEGORIES: tuple[DefaultCategory, ...] = (
     ),
     DefaultCategory("overig", "Overig", ReferralKind.HANDHAVING, (OrganisationKind.GEMEENTE,)),
 )
+
+# The scheduled job that marks open referrals past their term overdue (controls.tasks; the
+# beat schedule in settings names it, wijkaanpak.core.jobs knows it by this name).
+JOB_REFERRALS_MARK_OVERDUE = "referrals_mark_overdue"
