@@ -80,7 +80,9 @@ class ApiClientIssueForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label="Organisatie", queryset=Organisation.objects.order_by("name")
     )
-    name = forms.CharField(label="Naam", max_length=100, help_text="Bijvoorbeeld: Koppeling Suwinet")
+    name = forms.CharField(
+        label="Naam", max_length=100, help_text="Bijvoorbeeld: Koppeling Suwinet"
+    )
     scope = forms.ChoiceField(label="Bevoegdheid", choices=ApiScope.choices)
     expires_at = forms.SplitDateTimeField(
         label="Geldig tot", widget=admin.widgets.AdminSplitDateTime

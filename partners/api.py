@@ -28,8 +28,8 @@ from .models import ApiClient, User
 from .selectors import api_client_for_token_hash, api_token_hash
 from .services import api_client_touch
 
-TOKEN_MALFORMED = "Stuur het token als 'Authorization: Bearer <token>'."
-TOKEN_INVALID = "Het token is onbekend, verlopen of ingetrokken."
+TOKEN_MALFORMED = "Stuur het token als 'Authorization: Bearer <token>'."  # noqa: S105 - a message, not a secret
+TOKEN_INVALID = "Het token is onbekend, verlopen of ingetrokken."  # noqa: S105 - a message, not a secret
 
 
 class ApiTokenAuthentication(BaseAuthentication):

@@ -107,7 +107,10 @@ class ApiClient(models.Model):
     its client account (`account`), with a scope and an expiry; revocable at once (R12)."""
 
     organisation = models.ForeignKey(
-        Organisation, verbose_name="organisatie", on_delete=models.PROTECT, related_name="api_clients"
+        Organisation,
+        verbose_name="organisatie",
+        on_delete=models.PROTECT,
+        related_name="api_clients",
     )
     name = models.CharField("naam", max_length=100)
     account = models.OneToOneField(

@@ -109,7 +109,9 @@ def convenant_end(*, actor: User | None, convenant: Convenant, valid_until: date
 # --- REST clients of partner systems (issue 14, security R12) ---
 
 API_CLIENT_ISSUE_PERMISSION = "partners.add_apiclient"
-API_CLIENT_NOT_ADMINISTRATOR = "Alleen een functioneel beheerder geeft API-clients uit of trekt ze in."
+API_CLIENT_NOT_ADMINISTRATOR = (
+    "Alleen een functioneel beheerder geeft API-clients uit of trekt ze in."
+)
 API_CLIENT_NAME_TAKEN = "{organisatie} heeft al een API-client met deze naam."
 API_CLIENT_EXPIRY_PAST = "De einddatum moet in de toekomst liggen."
 API_CLIENT_EXPIRY_TOO_LONG = f"Een token is ten hoogste {API_TOKEN_DAYS_MAX} dagen geldig."

@@ -4,8 +4,8 @@ from django.urls import include, path
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from controls.api import v1 as controls_api
 from projects import api as projects_api
-
 from wijkaanpak.core import offline
 from wijkaanpak.core import views as core_views
 from wijkaanpak.core.access import otp_step, public
@@ -18,7 +18,7 @@ from wijkaanpak.core.auth_views import (
 )
 
 # The endpoints of REST API v1, each app's own (its `api` module).
-api_v1 = [*projects_api.urlpatterns]
+api_v1 = [*projects_api.urlpatterns, *controls_api.urlpatterns]
 
 handler404 = "wijkaanpak.core.views.not_found"
 handler500 = "wijkaanpak.core.views.server_error"

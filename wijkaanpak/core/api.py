@@ -219,7 +219,9 @@ class KeysetPagination(BasePagination):
         if self.sync_until is not None:
             cursor["until"] = self.sync_until.isoformat()
         url = self.request.build_absolute_uri()
-        return replace_query_param(url, self.cursor_query_param, signing.dumps(cursor, salt=self.salt))
+        return replace_query_param(
+            url, self.cursor_query_param, signing.dumps(cursor, salt=self.salt)
+        )
 
     def get_paginated_response(self, data) -> Response:
         body: dict[str, Any] = {"next": self._next_link()}

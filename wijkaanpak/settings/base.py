@@ -229,6 +229,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralKindEnum": "controls.constants.ReferralKind",
+        "OutcomeKindEnum": "controls.constants.OutcomeKind",
+        "ReferralStatusEnum": "controls.constants.ReferralStatus",
+    },
 }
 # Calls per REST client (DRF throttling on the cache below), e.g. "600/min".
 WIJKAANPAK_API_THROTTLE_RATE = env("WIJKAANPAK_API_THROTTLE_RATE", default="600/min")
