@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.urls import path
 
 from drf_spectacular.utils import extend_schema
@@ -31,6 +32,9 @@ class ProjectScopedApiMixin(ClientApiMixin):
     authenticated (Http404 without `project_perm`, R2)."""
 
     project_perm: ProjectPerm = ProjectPerm.VIEW
+    # When set: the client needs at least one of these as well (else 404), e.g. a list that
+    # the projectleider and the behandelaars read, each their own part (the selector scopes).
+    project_perm_any: frozenset[ProjectPerm] = frozenset()
     project: Project
     project_perms: frozenset[ProjectPerm]
 
@@ -39,6 +43,8 @@ class ProjectScopedApiMixin(ClientApiMixin):
         self.project, self.project_perms = project_access_for_user(
             user=request.user, slug=kwargs["slug"], perm=self.project_perm
         )
+        if self.project_perm_any and not self.project_perm_any & self.project_perms:
+            raise Http404
 
     def can(self, perm: ProjectPerm) -> bool:
         return perm in self.project_perms

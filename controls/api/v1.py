@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from projects.api import ProjectScopedApiMixin
+from projects.constants import ProjectPerm
 from wijkaanpak.core.api import api_call_log
 
 from ..constants import BrpCorrection, OutcomeKind, ReferralKind, ReferralStatus
@@ -158,6 +159,7 @@ class ReferralListApi(ProjectScopedApiMixin, generics.ListAPIView[Referral]):
 
     serializer_class = ReferralSerializer
     filterset_class = ReferralFilterSet
+    project_perm_any = frozenset({ProjectPerm.PLAN_CONTROLS, ProjectPerm.HANDLE_REFERRALS})
 
     def get_queryset(self) -> QuerySet[Referral]:
         if getattr(self, "swagger_fake_view", False):
@@ -218,6 +220,7 @@ class ReferralOutcomeApi(ProjectScopedApiMixin, generics.GenericAPIView[Referral
     permission and the transition table again (409 with the reason when it may not)."""
 
     serializer_class = OutcomeInputSerializer
+    project_perm = ProjectPerm.HANDLE_REFERRALS  # as the pages' referral actions
 
     def post(self, request: Request, slug: str, pk: int) -> Response:
         referral = referral_get_for_user(user=request.user, project=self.project, pk=pk)

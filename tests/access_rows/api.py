@@ -1,0 +1,61 @@
+"""Access-matrix rows of the REST API v1 (issue 14) and its documentation page.
+
+Each API row is requested with the token of the client account that holds the row's role in
+project A (tests/api/world.py): the same rules as the pages, through the same selectors. Not
+found and not allowed are both 404, never 403; without a token (or with only a session) 401.
+"""
+
+from tests.access_matrix import KWARGS, SETUP_HOOKS, Row, everyone, object_kwargs, only
+from tests.api.world import api_setup
+
+SETUP_HOOKS.append(api_setup)
+object_kwargs("api_referral")
+
+OUTCOME = {"outcome": "geen_overtreding", "reason": "", "status": "afgehandeld", "id": 999}
+
+
+def _api(name: str, *args, **kwargs) -> Row:
+    return Row(f"api:{name}", *args, auth="token", **kwargs)
+
+
+ROWS: list[Row] = [
+    # the documentation page (a verified session, like the schema)
+    Row("api-docs", everyone(200), other=None, kwargs="none"),
+    # --- projects ---
+    _api("project-list", everyone(200), other=None, kwargs="none"),
+    _api("project-detail", everyone(200)),
+    # --- referrals: the projectleider (all of the project) and the behandelaars of the
+    # organisation they are addressed to (theirs), as on the pages ---
+    _api("referral-list", only(200, "projectleider", "behandelaar"), personal_data=True),
+    _api(
+        "referral-detail",
+        only(200, "projectleider", "behandelaar"),
+        kwargs="api_referral",
+        personal_data=True,
+    ),
+    _api("referral-detail", everyone(404), kwargs="api_referral@twin"),
+    # The one write: the behandelaar's client (scope read+referral-outcome) records the outcome.
+    _api(
+        "referral-outcome",
+        only(200, "behandelaar"),
+        method="post",
+        kwargs="api_referral",
+        data=OUTCOME,
+    ),
+    _api("referral-outcome", only(405, "behandelaar"), kwargs="api_referral"),
+    _api(
+        "referral-outcome",
+        everyone(404),
+        method="post",
+        kwargs="api_referral@twin",
+        data=OUTCOME,
+    ),
+]
+
+# One LDV record per address the answer shows (R21): the referral's visit.
+SUBJECT_ROWS = {
+    "api:referral-list": lambda mp: [mp.extra["api_visit"].address_key],
+    "api:referral-detail": lambda mp: [mp.extra["api_visit"].address_key],
+}
+
+assert "api_referral" in KWARGS

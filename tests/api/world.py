@@ -1,0 +1,125 @@
+"""What the REST API's tests add to the access matrix's world (tests/access_setup.py).
+
+`api_setup(mp)` (a setup hook, registered by tests/access_rows/api.py) gives each matrix
+project an evening with a visit of its approved address, a finding there and a referral of it
+to the project's partner organisation, and a REST client per role: a client account of the
+role-holder's organisation, holding that role in the project (granted by the projectleider
+through the service, like a person's), with its token. Project A gets one per matrix role
+(plus `behandelaar_read`: the behandelaar's role with the read-only scope); project B its
+projectleider's and its partner's behandelaar (the other organisation).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.utils import timezone
+
+# matrix role -> (whose organisation in the cast, project role, scope)
+CLIENT_ROLES = {
+    "projectleider": ("municipality", "projectleider", "read"),
+    "analist": ("municipality", "analist", "read"),
+    "inspecteur": ("partner", "inspecteur", "read"),
+    "behandelaar": ("partner", "behandelaar", "read_referral_outcome"),
+    "adviseur": ("vng", "adviseur", "read"),
+    "partner_analist": ("partner", "analist", "read"),
+    "behandelaar_read": ("partner", "behandelaar", "read"),
+}
+OTHER_PROJECT_CLIENTS = ("projectleider", "behandelaar")
+
+
+def api_client_with_role(*, organisation, name: str, project, role: str, scope: str, actor):
+    """A REST client of `organisation` (issued as the operator) whose account holds `role`
+    in `project` (granted by `actor`); returns (account, token)."""
+    from partners.services import api_client_issue
+    from projects.services import role_grant
+
+    issued = api_client_issue(
+        actor=None,
+        organisation=organisation,
+        name=name,
+        scope=scope,
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    role_grant(actor=actor, project=project, person=issued.client.account, role=role)
+    return issued.client.account, issued.token
+
+
+def control_objects(mp) -> None:
+    """An evening with a visit of the approved address, a finding and a referral of it."""
+    from controls.models import Controleavond, Finding, FindingCategory, Team, Visit
+    from controls.services.referrals import referral_create
+
+    cast = mp.extra["cast"]
+    project, leader = mp.project, cast["projectleider"]
+    approved = mp.extra["approved"]
+    evening = Controleavond.objects.create(
+        project=project,
+        name="Eerste controleavond",
+        starts_at=timezone.now() + timedelta(days=1),
+        meeting_point="Wijkcentrum",
+        created_by=leader,
+    )
+    team = Team.objects.create(evening=evening, name="Team 1")
+    visit = Visit.objects.create(
+        evening=evening,
+        team=team,
+        proposal=approved,
+        project=project,
+        address_key=approved.address_key,
+        pseudonym=approved.pseudonym,
+        buurtcode=approved.buurtcode,
+        route_position=1,
+    )
+    category = FindingCategory.objects.create(
+        project=project,
+        code="uitkeringsfraude",
+        label="Uitkeringsfraude",
+        referral_kind="handhaving",
+    )
+    finding = Finding.objects.create(
+        visit=visit,
+        category=category,
+        description="Vermoedelijk samenwonen met een uitkering als alleenstaande.",
+        client_id=uuid.uuid4(),
+        recorded_by=leader,
+    )
+    referral = referral_create(
+        actor=leader, finding=finding, kind="handhaving", organisation=cast["partner"]
+    )
+    mp.extra.update(
+        api_evening=evening, api_visit=visit, api_finding=finding, api_referral=referral
+    )
+
+
+def api_setup(mp) -> None:
+    from partners.models import Organisation
+
+    control_objects(mp)
+    cast = mp.extra["cast"]
+    organisations = {
+        "municipality": cast["municipality"],
+        "partner": cast["partner"],
+        "vng": Organisation.objects.filter(kind="vng_naleving").first(),
+    }
+    # Project A is the one VNG Naleving advises (tests/access_setup.world_build).
+    advised = organisations["vng"] is not None and (
+        mp.project.partners.active().filter(organisation=organisations["vng"]).exists()
+    )
+    roles = CLIENT_ROLES if advised else {r: CLIENT_ROLES[r] for r in OTHER_PROJECT_CLIENTS}
+    clients = {}
+    for matrix_role, (whose, role, scope) in roles.items():
+        clients[matrix_role] = api_client_with_role(
+            organisation=organisations[whose],
+            name=f"{mp.project.slug} {matrix_role}",
+            project=mp.project,
+            role=role,
+            scope=scope,
+            actor=cast["projectleider"],
+        )
+    mp.extra["api"] = clients
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
