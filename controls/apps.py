@@ -11,9 +11,9 @@ class ControlsConfig(AppConfig):
         from wijkaanpak.core.jobs import job_register
 
         from . import tasks
-        from .views import followup
         from .constants import JOB_REFERRALS_MARK_OVERDUE
         from .selectors.referrals import referral_closure_blockers
+        from .views import followup
 
         # FOLLOWUP: open referrals keep a project from closing (issue 12.3); the overdue job.
         closure_blocker_register(referral_closure_blockers)
