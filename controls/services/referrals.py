@@ -96,7 +96,7 @@ def referral_create(
         raise ApplicationError(NOT_A_TARGET, {"field": "organisation"})
     # One open referral per finding and organisation; the finding's row lock serialises two
     # senders of the same finding (R29).
-    Finding.objects.select_for_update().filter(pk=finding.pk).first()
+    Finding.objects.select_for_update().filter(pk=finding.pk).order_by("pk").first()
     if referral_open_for(finding=finding, organisation=organisation) is not None:
         raise ApplicationError(
             ALREADY_REFERRED.format(organisation=organisation.name), {"field": "organisation"}
@@ -146,7 +146,8 @@ def _locked_for_handler(
         perm=ProjectPerm.HANDLE_REFERRALS,
         message=NOT_ADDRESSED,
     )
-    locked = Referral.objects.select_for_update().select_related("project").get(pk=referral.pk)
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    locked.project = referral.project
     if actor.organisation_id != locked.organisation_id:
         raise NotPermitted(NOT_ADDRESSED)
     if expected_version is not None and expected_version != locked.version:
