@@ -1,17 +1,17 @@
 """What the REST API's tests add to the access matrix's world (tests/access_setup.py).
 
-`api_setup(mp)` (a setup hook, registered by tests/access_rows/api.py) gives each matrix
-project an evening with a visit of its approved address, a finding there and a referral of it
-to the project's partner organisation, and a REST client per role: a client account of the
-role-holder's organisation, holding that role in the project (granted by the projectleider
-through the service, like a person's), with its token. Project A gets one per matrix role
-(plus `behandelaar_read`: the behandelaar's role with the read-only scope); project B its
-projectleider's and its partner's behandelaar (the other organisation).
+`api_setup(mp)` (a setup hook, registered by tests/access_rows/rest_api.py, after the
+follow-up's hook so that its evening, findings and referrals to two partner organisations are
+there: tests/controls/followup_world.py) gives each matrix project a REST client per role: a
+client account of the role-holder's organisation holding that role in the project (granted
+by the projectleider through the service, like a person's), with its token. Project A gets
+one per matrix role, plus `behandelaar_read` (the behandelaar's role with the read-only scope)
+and `behandelaar_second` (a behandelaar of the second partner organisation); project B its
+projectleider's and its partner's behandelaar.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from django.utils import timezone
@@ -25,6 +25,7 @@ CLIENT_ROLES = {
     "adviseur": ("vng", "adviseur", "read"),
     "partner_analist": ("partner", "analist", "read"),
     "behandelaar_read": ("partner", "behandelaar", "read"),
+    "behandelaar_second": ("second", "behandelaar", "read_referral_outcome"),
 }
 OTHER_PROJECT_CLIENTS = ("projectleider", "behandelaar")
 
@@ -46,61 +47,14 @@ def api_client_with_role(*, organisation, name: str, project, role: str, scope: 
     return issued.client.account, issued.token
 
 
-def control_objects(mp) -> None:
-    """An evening with a visit of the approved address, a finding and a referral of it."""
-    from controls.models import Controleavond, Finding, FindingCategory, Team, Visit
-    from controls.services.referrals import referral_create
-
-    cast = mp.extra["cast"]
-    project, leader = mp.project, cast["projectleider"]
-    approved = mp.extra["approved"]
-    evening = Controleavond.objects.create(
-        project=project,
-        name="Eerste controleavond",
-        starts_at=timezone.now() + timedelta(days=1),
-        meeting_point="Wijkcentrum",
-        created_by=leader,
-    )
-    team = Team.objects.create(evening=evening, name="Team 1")
-    visit = Visit.objects.create(
-        evening=evening,
-        team=team,
-        proposal=approved,
-        project=project,
-        address_key=approved.address_key,
-        pseudonym=approved.pseudonym,
-        buurtcode=approved.buurtcode,
-        route_position=1,
-    )
-    category = FindingCategory.objects.create(
-        project=project,
-        code="uitkeringsfraude",
-        label="Uitkeringsfraude",
-        referral_kind="handhaving",
-    )
-    finding = Finding.objects.create(
-        visit=visit,
-        category=category,
-        description="Vermoedelijk samenwonen met een uitkering als alleenstaande.",
-        client_id=uuid.uuid4(),
-        recorded_by=leader,
-    )
-    referral = referral_create(
-        actor=leader, finding=finding, kind="handhaving", organisation=cast["partner"]
-    )
-    mp.extra.update(
-        api_evening=evening, api_visit=visit, api_finding=finding, api_referral=referral
-    )
-
-
 def api_setup(mp) -> None:
     from partners.models import Organisation
 
-    control_objects(mp)
     cast = mp.extra["cast"]
     organisations = {
         "municipality": cast["municipality"],
         "partner": cast["partner"],
+        "second": mp.extra["second_organisation"],
         "vng": Organisation.objects.filter(kind="vng_naleving").first(),
     }
     # Project A is the one VNG Naleving advises (tests/access_setup.world_build).

@@ -89,13 +89,12 @@ def matrix_followup_setup(mp) -> None:
     Belastingdienst in A, UWV in B), a behandelaar of the partner, an evening with the approved
     address visited by the project's inspecteur, three findings and three referrals: to the
     partner (verzonden, and one in behandeling) and to the second organisation (verzonden)."""
+    from controls.services import referrals
     from partners.models import Organisation
     from projects.constants import Role
     from projects.models import ProjectRole
     from projects.services import project_partner_add
     from tests.factories import member, otp_device_for
-
-    from controls.services import referrals
 
     project = mp.project
     cast = mp.extra["cast"]

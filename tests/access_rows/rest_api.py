@@ -5,11 +5,11 @@ project A (tests/api/world.py): the same rules as the pages, through the same se
 found and not allowed are both 404, never 403; without a token (or with only a session) 401.
 """
 
-from tests.access_matrix import KWARGS, SETUP_HOOKS, Row, everyone, object_kwargs, only
+from tests.access_matrix import SETUP_HOOKS, Row, everyone, only
 from tests.api.world import api_setup
 
+# After tests/access_rows/controls_followup.py (module order): its referrals are there.
 SETUP_HOOKS.append(api_setup)
-object_kwargs("api_referral")
 
 OUTCOME = {"outcome": "geen_overtreding", "reason": "", "status": "afgehandeld", "id": 999}
 
@@ -30,32 +30,28 @@ ROWS: list[Row] = [
     _api(
         "referral-detail",
         only(200, "projectleider", "behandelaar"),
-        kwargs="api_referral",
+        kwargs="referral",
         personal_data=True,
     ),
-    _api("referral-detail", everyone(404), kwargs="api_referral@twin"),
-    # The one write: the behandelaar's client (scope read+referral-outcome) records the outcome.
-    _api(
-        "referral-outcome",
-        only(200, "behandelaar"),
-        method="post",
-        kwargs="api_referral",
-        data=OUTCOME,
+    # Addressed to the second partner organisation: UWV's behandelaar does not see it.
+    _api("referral-detail", only(200, "projectleider"), kwargs="referral_elsewhere"),
+    _api("referral-detail", everyone(404), kwargs="referral@twin"),
+    # The one write: the behandelaar's client (scope read+referral-outcome) records the
+    # outcome, of a referral still verzonden (received and started on the way) or in
+    # behandeling; the projectleider may see but not handle it: 404, like the rest.
+    *(
+        _api("referral-outcome", only(200, "behandelaar"), method="post", kwargs=key, data=OUTCOME)
+        for key in ("referral", "referral_started")
     ),
-    _api("referral-outcome", only(405, "behandelaar"), kwargs="api_referral"),
-    _api(
-        "referral-outcome",
-        everyone(404),
-        method="post",
-        kwargs="api_referral@twin",
-        data=OUTCOME,
+    _api("referral-outcome", only(405, "behandelaar"), kwargs="referral"),
+    *(
+        _api("referral-outcome", everyone(404), method="post", kwargs=key, data=OUTCOME)
+        for key in ("referral_elsewhere", "referral@twin")
     ),
 ]
 
 # One LDV record per address the answer shows (R21): the referral's visit.
 SUBJECT_ROWS = {
-    "api:referral-list": lambda mp: [mp.extra["api_visit"].address_key],
-    "api:referral-detail": lambda mp: [mp.extra["api_visit"].address_key],
+    "api:referral-list": lambda mp: [mp.extra["visit"].address_key],
+    "api:referral-detail": lambda mp: [mp.extra["visit"].address_key],
 }
-
-assert "api_referral" in KWARGS
