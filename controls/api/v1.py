@@ -1,5 +1,6 @@
-"""REST API v1 of controls (issue 14): referrals (and, as the controls pages get them, visits
-and findings), through the pages' own selectors and services.
+"""REST API v1 of controls (issue 14): evenings, visits, findings and referrals, through the
+pages' own selectors (controls.selectors.evenings, .referrals; project-wide pulls composed of
+them in .pulls) and the follow-up services.
 
 Lists are incremental pulls: ordered by (updated_at, id) in keyset pages, filtered with
 `updated_since` (django-filter). The one write is the outcome of a referral addressed to the
@@ -24,8 +25,22 @@ from projects.api import ProjectScopedApiMixin
 from projects.constants import ProjectPerm
 from wijkaanpak.core.api import api_call_log
 
-from ..constants import BrpCorrection, OutcomeKind, ReferralKind, ReferralStatus
-from ..models import Referral, ReferralOutcome
+from ..constants import (
+    BrpCorrection,
+    EveningStatus,
+    OutcomeKind,
+    ReferralKind,
+    ReferralStatus,
+    VisitResult,
+)
+from ..models import Controleavond, Finding, Referral, ReferralOutcome, Visit
+from ..selectors.evenings import (
+    evening_list_for_user,
+    finding_list_for_user,
+    visit_addresses_for_user,
+    visit_get_for_user,
+)
+from ..selectors.pulls import finding_pull_for_user, visit_pull_for_user
 from ..selectors.referrals import (
     referral_addresses_for_user,
     referral_get_for_user,
@@ -56,7 +71,94 @@ class ReferralFilterSet(UpdatedSinceFilterSet):
         fields = ["updated_since", "status", "kind"]
 
 
+class EveningFilterSet(UpdatedSinceFilterSet):
+    status = django_filters.ChoiceFilter(choices=EveningStatus.choices)
+
+    class Meta:
+        model = Controleavond
+        fields = ["updated_since", "status"]
+
+
+class VisitFilterSet(UpdatedSinceFilterSet):
+    evening = django_filters.NumberFilter(field_name="evening_id", min_value=1)
+    result = django_filters.ChoiceFilter(choices=VisitResult.choices)
+
+    class Meta:
+        model = Visit
+        fields = ["updated_since", "evening", "result"]
+
+
+class FindingFilterSet(UpdatedSinceFilterSet):
+    visit = django_filters.NumberFilter(field_name="visit_id", min_value=1)
+    evening = django_filters.NumberFilter(field_name="visit__evening_id", min_value=1)
+
+    class Meta:
+        model = Finding
+        fields = ["updated_since", "visit", "evening"]
+
+
 # --- serializers: every field listed, all read-only (R4) ---
+
+
+class EveningSerializer(serializers.ModelSerializer[Controleavond]):
+    class Meta:
+        model = Controleavond
+        fields = ["id", "name", "starts_at", "ends_at", "meeting_point", "status", "updated_at"]
+        read_only_fields = fields
+
+
+class VisitSerializer(serializers.ModelSerializer[Visit]):
+    team = serializers.CharField(source="team.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "evening",
+            "team",
+            "pseudonym",
+            "buurtcode",
+            "route_position",
+            "result",
+            "residents_found",
+            "visited_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class FindingSerializer(serializers.ModelSerializer[Finding]):
+    category = serializers.CharField(source="category.code", read_only=True)
+    category_label = serializers.CharField(source="category.label", read_only=True)
+    evening = serializers.IntegerField(source="visit.evening_id", read_only=True)
+    visit_pseudonym = serializers.CharField(source="visit.pseudonym", read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "visit",
+            "evening",
+            "visit_pseudonym",
+            "category",
+            "category_label",
+            "description",
+            "recorded_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class VisitFindingSerializer(serializers.ModelSerializer[Finding]):
+    category = serializers.CharField(source="category.code", read_only=True)
+    category_label = serializers.CharField(source="category.label", read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = ["id", "category", "category_label", "description", "recorded_at", "updated_at"]
+        read_only_fields = fields
 
 
 class OutcomeSerializer(serializers.ModelSerializer[ReferralOutcome]):
@@ -116,6 +218,17 @@ class AddressSerializer(serializers.Serializer[Any]):
     woonplaats = serializers.CharField(read_only=True)
 
 
+class VisitDetailSerializer(VisitSerializer):
+    """One visit with its notes, its findings and, for who may see it, its real address."""
+
+    address = AddressSerializer(read_only=True, allow_null=True)
+    findings = VisitFindingSerializer(source="findings_shown", many=True, read_only=True)
+
+    class Meta(VisitSerializer.Meta):
+        fields = [*VisitSerializer.Meta.fields, "notes", "address", "findings"]
+        read_only_fields = fields
+
+
 class ReferralDetailSerializer(ReferralSerializer):
     """One referral with the real addresses it is about (the vault, logged per address)."""
 
@@ -146,6 +259,118 @@ class OutcomeInputSerializer(serializers.Serializer[Any]):
 
 
 # --- views ---
+
+
+VISITS_PERMS = frozenset({ProjectPerm.PLAN_CONTROLS, ProjectPerm.RECORD_VISITS})
+
+
+class PullListApi(ProjectScopedApiMixin, generics.ListAPIView[Any]):
+    """A keyset-paged list of one project (the selector scopes it); `subjects(page)` are the
+    address keys the page shows, logged first (R21)."""
+
+    log_name = ""
+
+    def pull(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def subjects(self, page: list[Any]) -> list[str]:
+        return []
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.serializer_class.Meta.model.objects.none()  # type: ignore[union-attr]
+        return self.pull()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        subjects = self.subjects(page)
+        api_call_log(
+            request,
+            name=self.log_name,
+            ground="control",
+            project=self.project,
+            subjects=subjects,
+            subject_type=ADDRESS_TYPE,
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+@extend_schema(tags=["controleavonden"], summary="Controleavonden (incrementeel ophalen)")
+class EveningListApi(PullListApi):
+    """The project's evenings the client sees: all for the projectleider, those with the
+    client in a team for an inspector (controls.selectors.evenings)."""
+
+    serializer_class = EveningSerializer
+    filterset_class = EveningFilterSet
+    project_perm_any = VISITS_PERMS
+    log_name = "api_v1_evenings"
+
+    def pull(self) -> QuerySet[Any]:
+        return evening_list_for_user(
+            user=self.request.user, project=self.project, perms=self.project_perms
+        )
+
+
+@extend_schema(tags=["controleavonden"], summary="Bezoeken (incrementeel ophalen)")
+class VisitListApi(PullListApi):
+    """The project's visits the client sees on the evening pages (pseudonym, no address)."""
+
+    serializer_class = VisitSerializer
+    filterset_class = VisitFilterSet
+    project_perm_any = VISITS_PERMS
+    log_name = "api_v1_visits"
+
+    def pull(self) -> QuerySet[Any]:
+        return visit_pull_for_user(
+            user=self.request.user, project=self.project, perms=self.project_perms
+        )
+
+    def subjects(self, page: list[Any]) -> list[str]:
+        return [visit.address_key for visit in page]
+
+
+@extend_schema(tags=["controleavonden"], summary="Eén bezoek, met bevindingen en adres")
+class VisitDetailApi(ProjectScopedApiMixin, generics.GenericAPIView[Visit]):
+    """One visit with its findings; its real address only for who may see addresses (the
+    projectleider, the inspector of its team), read from the vault and logged first."""
+
+    serializer_class = VisitDetailSerializer
+    project_perm_any = VISITS_PERMS
+
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        user, perms = request.user, self.project_perms
+        visit = visit_get_for_user(user=user, project=self.project, pk=pk, perms=perms)
+        address = None
+        if ProjectPerm.VIEW_ADDRESSES in perms:
+            found = visit_addresses_for_user(
+                user=user, visits=[visit], purpose="api_v1_visit", perms=perms
+            )
+            if visit.pk in found:
+                address = {"visit_pseudonym": visit.pseudonym, **vars(found[visit.pk])}
+        findings = finding_list_for_user(
+            user=user, visit=visit, perms=perms, log=ProjectPerm.VIEW_ADDRESSES not in perms
+        )
+        visit.address = address  # type: ignore[attr-defined]
+        visit.findings_shown = findings  # type: ignore[attr-defined]
+        return Response(self.get_serializer(visit).data)
+
+
+@extend_schema(tags=["controleavonden"], summary="Bevindingen (incrementeel ophalen)")
+class FindingListApi(PullListApi):
+    """The findings of the visits the client sees (controls.selectors.pulls)."""
+
+    serializer_class = FindingSerializer
+    filterset_class = FindingFilterSet
+    project_perm_any = VISITS_PERMS
+    log_name = "api_v1_findings"
+
+    def pull(self) -> QuerySet[Any]:
+        return finding_pull_for_user(
+            user=self.request.user, project=self.project, perms=self.project_perms
+        )
+
+    def subjects(self, page: list[Any]) -> list[str]:
+        return [finding.visit.address_key for finding in page]
 
 
 def _referral_subjects(referrals: list[Referral]) -> list[str]:
@@ -261,7 +486,13 @@ class ReferralOutcomeApi(ProjectScopedApiMixin, generics.GenericAPIView[Referral
         return Response(ReferralSerializer(referral).data)
 
 
+P = "projects/<slug:slug>/"
+
 urlpatterns = [
+    path(f"{P}evenings/", EveningListApi.as_view(), name="evening-list"),
+    path(f"{P}visits/", VisitListApi.as_view(), name="visit-list"),
+    path(f"{P}visits/<int:pk>/", VisitDetailApi.as_view(), name="visit-detail"),
+    path(f"{P}findings/", FindingListApi.as_view(), name="finding-list"),
     path("projects/<slug:slug>/referrals/", ReferralListApi.as_view(), name="referral-list"),
     path(
         "projects/<slug:slug>/referrals/<int:pk>/",

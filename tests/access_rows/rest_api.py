@@ -5,11 +5,22 @@ project A (tests/api/world.py): the same rules as the pages, through the same se
 found and not allowed are both 404, never 403; without a token (or with only a session) 401.
 """
 
-from tests.access_matrix import SETUP_HOOKS, Row, everyone, only
+from tests.access_matrix import KWARGS, SETUP_HOOKS, Row, everyone, object_kwargs, only
 from tests.api.world import api_setup
 
 # After tests/access_rows/controls_followup.py (module order): its referrals are there.
 SETUP_HOOKS.append(api_setup)
+object_kwargs("api_visit")
+
+for _kind in ("bevindingen", "doorverwijzingen", "voortgang"):
+    KWARGS[f"api_export_{_kind}"] = lambda mp, kind=_kind: {
+        "slug": mp.project.slug,
+        "kind": kind,
+        "fmt": "csv",
+    }
+KWARGS["api_export_unknown"] = lambda mp: {"slug": mp.project.slug, "kind": "x", "fmt": "csv"}
+# The evening pages' rule: the projectleider sees every visit, an inspector those of their team.
+VISITS = ("projectleider", "inspecteur")
 
 OUTCOME = {"outcome": "geen_overtreding", "reason": "", "status": "afgehandeld", "id": 999}
 
@@ -24,6 +35,23 @@ ROWS: list[Row] = [
     # --- projects ---
     _api("project-list", everyone(200), other=None, kwargs="none"),
     _api("project-detail", everyone(200)),
+    # --- evenings, visits, findings (controls.selectors.evenings) ---
+    _api("evening-list", only(200, *VISITS), personal_data=True),
+    _api("visit-list", only(200, *VISITS), personal_data=True),
+    _api("visit-detail", only(200, *VISITS), kwargs="api_visit", personal_data=True),
+    _api("visit-detail", everyone(404), kwargs="api_visit@twin"),
+    _api("finding-list", only(200, *VISITS), personal_data=True),
+    # --- progress (the dashboard's figures; the adviser's suppressed) and exports ---
+    _api("progress", everyone(200)),
+    _api("export", only(200, "projectleider"), kwargs="api_export_bevindingen"),
+    _api(
+        "export",
+        only(200, "projectleider", "behandelaar"),
+        kwargs="api_export_doorverwijzingen",
+        personal_data=True,
+    ),
+    _api("export", {**everyone(200), "adviseur": 404}, kwargs="api_export_voortgang"),
+    _api("export", everyone(404), kwargs="api_export_unknown"),
     # --- referrals: the projectleider (all of the project) and the behandelaars of the
     # organisation they are addressed to (theirs), as on the pages ---
     _api("referral-list", only(200, "projectleider", "behandelaar"), personal_data=True),
@@ -52,6 +80,9 @@ ROWS: list[Row] = [
 
 # One LDV record per address the answer shows (R21): the referral's visit.
 SUBJECT_ROWS = {
+    "api:visit-list": lambda mp: [mp.extra["visit"].address_key],
+    "api:visit-detail": lambda mp: [mp.extra["visit"].address_key],
+    "api:finding-list": lambda mp: [mp.extra["visit"].address_key],
     "api:referral-list": lambda mp: [mp.extra["visit"].address_key],
     "api:referral-detail": lambda mp: [mp.extra["visit"].address_key],
 }

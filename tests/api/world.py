@@ -73,6 +73,14 @@ def api_setup(mp) -> None:
             actor=cast["projectleider"],
         )
     mp.extra["api"] = clients
+    # The inspecteur's client is in the team of the visit, like the inspecteur (a factory row:
+    # the planning services are controls').
+    from controls.models import TeamMember
+
+    visit = mp.extra["visit"]
+    mp.extra["api_visit"] = visit
+    if "inspecteur" in clients:
+        TeamMember.objects.create(team=visit.team, person=clients["inspecteur"][0])
 
 
 def bearer(token: str) -> dict[str, str]:
