@@ -48,7 +48,9 @@ def build(*, stdout: Any = None) -> None:
     if plan is not None and not KpiTarget.objects.filter(plan_version=plan).exists():
         newest = project.plan_versions.order_by("-version").first()
         if newest is not None and newest.pk == plan.pk:
-            services.kpi_targets_save(actor=leader, plan=plan, targets=dict(DEMO_TARGETS))
+            services.kpi_targets_save(
+                actor=leader, plan=plan, targets={m.value: v for m, v in DEMO_TARGETS.items()}
+            )
             _say(stdout, f"  doelen vastgelegd bij projectplan versie {plan.version}")
     if not ReportVersion.objects.filter(project=project).exists():
         services.report_request(actor=leader, project=project, kind=ReportKind.TUSSENRAPPORTAGE)

@@ -21,7 +21,7 @@ def report_upload_to(instance: ReportVersion, filename: str) -> str:
 
 
 class KpiTarget(models.Model):
-    """One prestatieafspraak of a projectplan version: a measure of the fixed list and its target."""
+    """One prestatieafspraak of a plan version: a measure of the fixed list and its target."""
 
     plan_version = models.ForeignKey(
         "projects.ProjectplanVersion", on_delete=models.CASCADE, related_name="kpi_targets"

@@ -313,7 +313,9 @@ def _evening_of_referral() -> Coalesce:
         .order_by("visit__evening__starts_at", "visit__evening_id")
         .values("visit__evening_id")[:1]
     )
-    return Coalesce(F("finding__visit__evening_id"), Subquery(bundled))
+    return Coalesce(
+        F("finding__visit__evening_id"), Subquery(bundled), output_field=IntegerField()
+    )
 
 
 def figures_for_projects(project_ids: Collection[int]) -> dict[int, ProjectFigures]:
@@ -333,59 +335,59 @@ def figures_for_projects(project_ids: Collection[int]) -> dict[int, ProjectFigur
     # 1. the selection's scalars
     current_runs = MatchingRun.objects.filter(project_id=OuterRef("pk"), is_current=True)
     proposals = SelectionProposal.objects.filter(project_id=OuterRef("pk"))
-    for row in Project.objects.filter(pk__in=ids).values(
+    for sel in Project.objects.filter(pk__in=ids).values(
         "pk",
         risk=Coalesce(Subquery(current_runs.values("risk_address_count")[:1]), 0),
         proposed_n=_count(proposals),
         approved_n=_count(proposals.filter(status=ProposalStatus.APPROVED)),
     ):
-        pf = figures[row["pk"]]
+        pf = figures[sel["pk"]]
         pf.risk_addresses, pf.proposed, pf.approved = (
-            row["risk"],
-            row["proposed_n"],
-            row["approved_n"],
+            sel["risk"],
+            sel["proposed_n"],
+            sel["approved_n"],
         )
     # 2. the addresses of the area
-    for row in (
+    for bag in (
         BagRecord.objects.filter(delivery_id__in=current_bag_deliveries(ids).values("pk"))
         .values("project_id")
         .annotate(n=Count("address_key", distinct=True))
         .order_by()
     ):
-        figures[row["project_id"]].addresses = row["n"]
+        figures[bag["project_id"]].addresses = bag["n"]
     # 3. evenings, their visits with a result and those with a finding
     with_result = Visit.objects.filter(evening_id=OuterRef("pk")).exclude(result="")
     with_finding = with_result.filter(Exists(Finding.objects.filter(visit_id=OuterRef("pk"))))
     evenings: dict[int, EveningFigures] = {}
-    for row in (
+    for ev in (
         Controleavond.objects.filter(project_id__in=ids)
         .values("pk", "project_id", "name", "starts_at", "status")
         .annotate(visited=_count(with_result), with_findings=_count(with_finding))
         .order_by("starts_at", "pk")
     ):
         evening = EveningFigures(
-            evening_id=row["pk"],
-            name=row["name"] or f"Controleavond {timezone.localtime(row['starts_at']):%d-%m-%Y}",
-            starts_at=row["starts_at"],
-            status=row["status"],
-            visited=row["visited"],
-            with_findings=row["with_findings"],
+            evening_id=ev["pk"],
+            name=ev["name"] or f"Controleavond {timezone.localtime(ev['starts_at']):%d-%m-%Y}",
+            starts_at=ev["starts_at"],
+            status=ev["status"],
+            visited=ev["visited"],
+            with_findings=ev["with_findings"],
         )
         evenings[evening.evening_id] = evening
-        figures[row["project_id"]].evenings.append(evening)
+        figures[ev["project_id"]].evenings.append(evening)
     # 4. findings per category
-    for row in (
+    for cat in (
         Finding.objects.filter(visit__project_id__in=ids)
         .values("visit__project_id", "category__label", "category__position", "category_id")
         .annotate(n=Count("pk"))
         .order_by("category__position", "category_id")
     ):
-        figures[row["visit__project_id"]].findings_per_category.append(
-            (row["category__label"], row["n"])
+        figures[cat["visit__project_id"]].findings_per_category.append(
+            (cat["category__label"], cat["n"])
         )
     # 5. referrals
     partners: dict[tuple[int, str], PartnerReferrals] = {}
-    for row in (
+    for ref in (
         Referral.objects.filter(project_id__in=ids)
         .values("project_id", "kind", "status", "organisation__name")
         .annotate(evening=_evening_of_referral())
@@ -393,39 +395,40 @@ def figures_for_projects(project_ids: Collection[int]) -> dict[int, ProjectFigur
         .annotate(n=Count("pk"))
         .order_by("organisation__name")
     ):
-        pf = figures[row["project_id"]]
+        pf = figures[ref["project_id"]]
         target = (
-            evenings[row["evening"]].referrals
-            if row["evening"] in evenings
+            evenings[ref["evening"]].referrals
+            if ref["evening"] in evenings
             else pf.unplaced_referrals
         )
-        target[row["kind"]] = target.get(row["kind"], 0) + row["n"]
-        key = (row["project_id"], row["organisation__name"])
+        target[ref["kind"]] = target.get(ref["kind"], 0) + ref["n"]
+        key = (ref["project_id"], ref["organisation__name"])
         if key not in partners:
-            partners[key] = PartnerReferrals(row["organisation__name"], {})
+            partners[key] = PartnerReferrals(ref["organisation__name"], {})
             pf.referrals_per_partner.append(partners[key])
         by_status = partners[key].by_status
-        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        by_status[ref["status"]] = by_status.get(ref["status"], 0) + ref["n"]
     # 6. outcomes and their amounts
     referral_evening = Subquery(
         Referral.objects.filter(pk=OuterRef("referral_id"))
         .annotate(evening=_evening_of_referral())
-        .values("evening")[:1]
+        .values("evening")[:1],
+        output_field=IntegerField(),
     )
-    for row in (
+    for out in (
         ReferralOutcome.objects.filter(referral__project_id__in=ids)
         .annotate(evening=referral_evening)
         .values("referral__project_id", "kind", "evening")
         .annotate(n=Count("pk"), amount=Sum("amount"))
         .order_by()
     ):
-        pf = figures[row["referral__project_id"]]
-        evening_figures = evenings.get(row["evening"])
+        pf = figures[out["referral__project_id"]]
+        evening_figures = evenings.get(out["evening"])
         counts = evening_figures.outcomes if evening_figures else pf.unplaced_outcomes
         sums = evening_figures.amounts if evening_figures else pf.unplaced_amounts
-        counts[row["kind"]] = counts.get(row["kind"], 0) + row["n"]
-        if row["amount"] is not None:
-            sums[row["kind"]] = sums.get(row["kind"], ZERO) + row["amount"]
+        counts[out["kind"]] = counts.get(out["kind"], 0) + out["n"]
+        if out["amount"] is not None:
+            sums[out["kind"]] = sums.get(out["kind"], ZERO) + out["amount"]
     return figures
 
 

@@ -205,6 +205,6 @@ def overview_start_section(*, user: User, project_ids: Collection[int]) -> dict[
     figures = selectors.figures_for_projects([p.pk for p in projects])
     since = selectors.phase_since(project_ids=[p.pk for p in projects])
     for project in projects:
-        project.phase_since = since.get(project.pk)
+        project.phase_since = since.get(project.pk)  # type: ignore[attr-defined]
     rows, total = overview_table(projects, figures)
     return {"rows": rows, "total": total, "columns": COLUMNS}
