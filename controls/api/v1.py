@@ -340,6 +340,7 @@ class VisitDetailApi(ProjectScopedApiMixin, generics.GenericAPIView[Visit]):
     def get(self, request: Request, slug: str, pk: int) -> Response:
         user, perms = request.user, self.project_perms
         visit = visit_get_for_user(user=user, project=self.project, pk=pk, perms=perms)
+        visit.project = self.project  # the same row (the selector filtered on it): no query
         address = None
         if ProjectPerm.VIEW_ADDRESSES in perms:
             found = visit_addresses_for_user(
