@@ -29,6 +29,7 @@ from .selectors import api_client_for_token_hash, api_token_hash
 from .services import api_client_touch
 
 TOKEN_MALFORMED = "Stuur het token als 'Authorization: Bearer <token>'."  # noqa: S105 - a message, not a secret
+UNKNOWN_PARAMETER = "Onbekende parameter."
 TOKEN_INVALID = "Het token is onbekend, verlopen of ingetrokken."  # noqa: S105 - a message, not a secret
 
 
@@ -120,6 +121,22 @@ class ClientApiMixin:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         token_api(cls)  # the deny-by-default middleware leaves authentication to the view
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        unknown = sorted(set(request.query_params) - self.query_parameters())
+        if unknown:  # a typo (`updated_sinse`) must not quietly return everything
+            raise exceptions.ValidationError(dict.fromkeys(unknown, [UNKNOWN_PARAMETER]))
+
+    def query_parameters(self) -> set[str]:
+        """The query parameters this endpoint reads: its filters and the pagination's."""
+        names: set[str] = set()
+        filterset = getattr(self, "filterset_class", None)
+        if filterset is not None:
+            names |= set(filterset.base_filters)
+        if getattr(self, "action_is_list", False) or hasattr(self, "list"):
+            names |= {KeysetPagination.cursor_query_param, KeysetPagination.page_size_query_param}
+        return names
 
     @property
     def client(self) -> ApiClient:
