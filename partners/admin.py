@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets as admin_widgets
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -85,7 +86,7 @@ class ApiClientIssueForm(forms.Form):
     )
     scope = forms.ChoiceField(label="Bevoegdheid", choices=ApiScope.choices)
     expires_at = forms.SplitDateTimeField(
-        label="Geldig tot", widget=admin.widgets.AdminSplitDateTime
+        label="Geldig tot", widget=admin_widgets.AdminSplitDateTime
     )
 
 

@@ -9,16 +9,19 @@ pages' selectors and permission checks apply to it unchanged. Sessions are no cr
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.pagination import BasePagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.views import APIView
 
 from wijkaanpak.core.access import token_api
 from wijkaanpak.core.api import KeysetPagination
@@ -27,6 +30,9 @@ from .constants import ApiScope
 from .models import ApiClient, User
 from .selectors import api_client_for_token_hash, api_token_hash
 from .services import api_client_touch
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass
 
 TOKEN_MALFORMED = "Stuur het token als 'Authorization: Bearer <token>'."  # noqa: S105 - a message, not a secret
 UNKNOWN_PARAMETER = "Onbekende parameter."
@@ -58,7 +64,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="wijkaanpak"'
 
 
-class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = "partners.api.ApiTokenAuthentication"
     name = "clientToken"
 
@@ -107,15 +113,15 @@ class ApiClientRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": client.pk}
 
 
-class ClientApiMixin:
+class ClientApiMixin(APIView):
     """The base of every /api/v1/ view: the client token only, its scope, its rate, keyset
     pages, and 404 for 'not allowed' as for 'not found' (the exception handler reads
     `hide_not_permitted`)."""
 
-    authentication_classes = [ApiTokenAuthentication]
-    permission_classes = [IsApiClient, ReferralOutcomeScope]
-    throttle_classes = [ApiClientRateThrottle]
-    pagination_class = KeysetPagination
+    authentication_classes: Sequence[type[BaseAuthentication]] = [ApiTokenAuthentication]
+    permission_classes: Sequence[_PermissionClass] = [IsApiClient, ReferralOutcomeScope]
+    throttle_classes: Sequence[type[BaseThrottle]] = [ApiClientRateThrottle]
+    pagination_class: type[BasePagination] | None = KeysetPagination
     hide_not_permitted = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -123,7 +129,7 @@ class ClientApiMixin:
         token_api(cls)  # the deny-by-default middleware leaves authentication to the view
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         unknown = sorted(set(request.query_params) - self.query_parameters())
         if unknown:  # a typo (`updated_sinse`) must not quietly return everything
             raise exceptions.ValidationError(dict.fromkeys(unknown, [UNKNOWN_PARAMETER]))
@@ -140,7 +146,7 @@ class ClientApiMixin:
 
     @property
     def client(self) -> ApiClient:
-        request: Request = self.request  # type: ignore[attr-defined]
+        request = self.request
         assert isinstance(request.auth, ApiClient)  # IsApiClient ran before any handler
         return request.auth
 

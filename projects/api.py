@@ -39,7 +39,7 @@ class ProjectScopedApiMixin(ClientApiMixin):
     project_perms: frozenset[ProjectPerm]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         self.project, self.project_perms = project_access_for_user(
             user=request.user, slug=kwargs["slug"], perm=self.project_perm
         )
@@ -86,7 +86,7 @@ class ProjectListApi(ClientApiMixin, generics.ListAPIView[Project]):
         return project_list_for_user(user=self.request.user)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.get_queryset()) or []
         api_call_log(request, name="api_v1_projects", ground="lsi_project")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -33,7 +33,7 @@ from .services.exports import CONTENT_TYPES, export_document
 
 class FigureSerializer(serializers.Serializer[Any]):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     value = serializers.CharField(allow_null=True, help_text="Leeg wanneer verborgen.")
     hidden = serializers.CharField(help_text="Waarom verborgen (kleine aantallen), of leeg.")
 

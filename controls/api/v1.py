@@ -178,7 +178,9 @@ class ReferralFindingSerializer(serializers.Serializer[Any]):
 
 
 class ReferralSerializer(serializers.ModelSerializer[Referral]):
-    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    project: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     organisation = serializers.CharField(source="organisation.name", read_only=True)
     finding = ReferralFindingSerializer(read_only=True, allow_null=True)
     # A missing outcome (reverse one-to-one) reads as null: DRF catches ObjectDoesNotExist.
@@ -282,7 +284,7 @@ class PullListApi(ProjectScopedApiMixin, generics.ListAPIView[Any]):
         return self.pull()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
         subjects = self.subjects(page)
         api_call_log(
             request,
@@ -395,7 +397,7 @@ class ReferralListApi(ProjectScopedApiMixin, generics.ListAPIView[Referral]):
         ).prefetch_related("bundled_findings__visit")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
         api_call_log(
             request,
             name="api_v1_referrals",

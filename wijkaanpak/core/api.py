@@ -17,7 +17,7 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as ModelValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -115,7 +115,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, exceptions.AuthenticationFailed):
         response.data = _body(AUTHENTICATION_FAILED, str(exc.detail))
     elif isinstance(exc, exceptions.Throttled):
-        seconds = int(exc.wait or 1)
+        seconds = int(getattr(exc, "wait", None) or 1)
         response.data = _body(THROTTLED, THROTTLED[1].format(seconds=seconds))
     elif isinstance(exc, exceptions.MethodNotAllowed):
         response.data = _body(METHOD_NOT_ALLOWED)
@@ -186,7 +186,7 @@ class KeysetPagination(BasePagination):
             condition = step if position == len(fields) - 1 else step | condition
         return condition
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view=None) -> list:
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         fields = self._fields(view)
         size = self._page_size(request)
         cursor = self._cursor(request, fields)
