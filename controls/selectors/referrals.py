@@ -240,7 +240,10 @@ def finding_get_for_sender(*, user: Person, project: Project, pk: int) -> Findin
         .filter(pk=pk, visit__project=project)
         .first()
     )
-    if finding is None or not finding_may_send(user=user, finding=finding):
+    if finding is None:
+        raise Http404
+    finding.visit.project = project  # the caller's, already loaded
+    if not finding_may_send(user=user, finding=finding):
         raise Http404
     return finding
 
