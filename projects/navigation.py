@@ -53,6 +53,7 @@ PROJECT_MENU: list[MenuItem] = [
     MenuItem("matching:selection", "Goedgekeurde selectie", DATA_PHASE),
     MenuItem("matching:method", "Selectiemethode", DATA_PHASE),
     MenuItem("controls:referrals", "Doorverwijzingen", Phase.CONTROLEAVONDEN),
+    MenuItem("controls:owners", "Eigenaren", Phase.CONTROLEAVONDEN),
     MenuItem("projects:project_partners", "Partners en convenanten"),
     MenuItem("projects:project_roles", "Rollen"),
 ]

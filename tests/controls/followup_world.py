@@ -10,7 +10,7 @@ import uuid
 
 from django.utils import timezone
 
-from controls.constants import DEFAULT_FINDING_CATEGORIES, EveningStatus, ReferralKind
+from controls.constants import EveningStatus, ReferralKind
 from controls.models import (
     Controleavond,
     Finding,
@@ -22,19 +22,11 @@ from controls.models import (
 
 
 def categories_ensure(project) -> dict[str, FindingCategory]:
-    """The default finding categories of `project` (code -> category), made once."""
-    for position, default in enumerate(DEFAULT_FINDING_CATEGORIES):
-        FindingCategory.objects.get_or_create(
-            project=project,
-            code=default.code,
-            defaults={
-                "label": default.label,
-                "referral_kind": default.referral_kind,
-                "target_kinds": [kind.value for kind in default.target_kinds],
-                "target_unit": default.target_unit,
-                "position": position,
-            },
-        )
+    """The default finding categories of `project` (code -> category), through CONTROLS'
+    service (idempotent)."""
+    from controls.services.categories import finding_categories_ensure_defaults
+
+    finding_categories_ensure_defaults(project=project)
     return {c.code: c for c in FindingCategory.objects.filter(project=project)}
 
 
@@ -89,13 +81,12 @@ def matrix_followup_setup(mp) -> None:
     Belastingdienst in A, UWV in B), a behandelaar of the partner, an evening with the approved
     address visited by the project's inspecteur, three findings and three referrals: to the
     partner (verzonden, and one in behandeling) and to the second organisation (verzonden)."""
+    from controls.services import referrals
     from partners.models import Organisation
     from projects.constants import Role
     from projects.models import ProjectRole
     from projects.services import project_partner_add
     from tests.factories import member, otp_device_for
-
-    from controls.services import referrals
 
     project = mp.project
     cast = mp.extra["cast"]
