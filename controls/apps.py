@@ -8,9 +8,10 @@ class ControlsConfig(AppConfig):
         """Tell the lower layers what controls adds (style rule 33, docs/architecture.md)."""
         from projects.gates import closure_blocker_register
         from projects.navigation import StartSection, Work, start_page_set
+        from wijkaanpak.core.demo import DemoBuilder, demo_builder_register
         from wijkaanpak.core.jobs import job_register
 
-        from . import tasks
+        from . import demo_followup, tasks
         from .constants import JOB_REFERRALS_MARK_OVERDUE
         from .selectors.referrals import referral_closure_blockers
         from .views import followup
@@ -28,3 +29,5 @@ class ControlsConfig(AppConfig):
                 "oudste termijn eerst. Neem er een in behandeling en leg de uitkomst vast.",
             ),
         )
+        # After CONTROLS' builder (evenings with findings): referrals, outcomes, the owner.
+        demo_builder_register(DemoBuilder("controls.demo_followup.build", demo_followup.build))

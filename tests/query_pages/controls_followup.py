@@ -72,6 +72,14 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         ("DECLARE", "the organisation choices of the form (iterated)"),
         *SESSION_SAVED,
     ],
+    ("controls:owners", "projectleider", "project"): [
+        *SIGNED_IN,
+        *PROJECT,
+        ('"controls_visit"', "visits with findings"),
+        *LOGGED,  # one record (no owner shown in the matrix world)
+        *HEADER,
+        *SESSION_SAVED,
+    ],
     ("projects:start", "behandelaar", "none"): [
         *SIGNED_IN,
         ('"projects_projectrole"', "the person's roles in the projects they may see"),
