@@ -205,8 +205,10 @@ def referrals_by_finding_for_user(
     ).prefetch_related("bundled_findings")
     result: dict[int, list[Referral]] = defaultdict(list)
     for referral in referrals.order_by("created_at", "pk"):
-        targets = {referral.finding_id} | {f.pk for f in referral.bundled_findings.all()}
-        for finding_id in targets & set(ids):
+        targets = {f.pk for f in referral.bundled_findings.all()}
+        if referral.finding_id is not None:
+            targets.add(referral.finding_id)
+        for finding_id in sorted(targets & set(ids)):
             result[finding_id].append(referral)
     return dict(result)
 

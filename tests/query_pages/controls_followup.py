@@ -75,9 +75,10 @@ PAGES: dict[tuple[str, str, str], Spec] = {
     ("controls:owners", "projectleider", "project"): [
         *SIGNED_IN,
         *PROJECT,
-        ('"controls_visit"', "visits with findings"),
-        *LOGGED,  # one record (no owner shown in the matrix world)
-        *HEADER,
+        ('"controls_visit"', "the project's visits with findings"),
+        ('"controls_finding"', "their findings with categories (prefetch)"),
+        ('"datasharing_eigendomrecord"', "the owners of those addresses (accepted eigendom)"),
+        *LOGGED,  # one record: the matrix world has no owner of two addresses
         *SESSION_SAVED,
     ],
     ("projects:start", "behandelaar", "none"): [
