@@ -139,6 +139,7 @@ class ReferralDetailView(FollowupView):
                 "findings": ([referral.finding] if referral.finding else [])
                 + list(referral.bundled_findings.all()),
                 "may_handle": may_handle,
+                "is_leader": self.can(ProjectPerm.PLAN_CONTROLS),
                 "can_receive": may_handle and referral.status == ReferralStatus.VERZONDEN,
                 "can_start": may_handle and referral.status == ReferralStatus.ONTVANGEN,
                 "can_return": may_handle and referral.status in REFERRAL_OPEN_STATUSES,
