@@ -23,6 +23,7 @@ from partners.models import User
 from projects.constants import ProjectPerm
 from projects.views import ProjectScopedMixin
 from wijkaanpak.core.exceptions import ApplicationError
+from wijkaanpak.core.processing_log import processing_log_write
 from wijkaanpak.core.views import SERVICE_ERRORS, form_add_service_error
 
 from ..constants import EVENING_PLAN_EDITABLE, EVENING_TRANSITIONS, EveningStatus
@@ -102,6 +103,22 @@ def inspector_start_section(*, user: User, project_ids: Collection[int]) -> dict
             for evening in evenings
         ]
     }
+
+
+def log_shown(*, user: User, project: Any, name: str, address_keys: list[str]) -> None:
+    """One LDV record per pseudonymised address a page shows (R21), before it is rendered;
+    none when it shows none."""
+    keys = list(dict.fromkeys(address_keys))
+    if keys:
+        processing_log_write(
+            actor=user,
+            action="view",
+            name=name,
+            ground="control",
+            project=project,
+            data_subject_ids=keys,
+            data_subject_id_type="adrespseudoniem",
+        )
 
 
 class PlanningView(ProjectScopedMixin):
@@ -228,11 +245,19 @@ class EveningView(PlanningView):
         )
         addresses = {}
         if self.request.GET.get("adressen") == "1" and visits:
+            # The real addresses (logged per address by the selector, R20/R21).
             addresses = visit_addresses_for_user(
                 user=self.person,
                 visits=visits,
                 purpose="route van een controleavond inzien",
                 perms=self.project_perms,
+            )
+        else:
+            log_shown(
+                user=self.person,
+                project=self.project,
+                name="controleavond inzien",
+                address_keys=[visit.address_key for visit in visits],
             )
         teams = list(team_list(evening=evening))
         if not planner:
@@ -436,16 +461,23 @@ class EveningAddressesView(PlanningView):
 
     template_name = "controls/planning/evening_addresses.html"
 
-    def form(self, evening, data=None) -> AssignForm:
-        return AssignForm(
-            data,
-            proposals=approved_proposals_unplanned(project=self.project, evening=evening),
-            teams=evening.teams.all(),
-        )
+    def form(self, evening, data=None, proposals=None) -> AssignForm:
+        if proposals is None:
+            proposals = list(approved_proposals_unplanned(project=self.project, evening=evening))
+        return AssignForm(data, proposals=proposals, teams=evening.teams.all())
 
     def get(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         evening = self.get_evening(pk)
-        return self.render_page({"evening": evening, "form": self.form(evening)})
+        proposals = list(approved_proposals_unplanned(project=self.project, evening=evening))
+        log_shown(
+            user=self.person,
+            project=self.project,
+            name="goedgekeurde adressen voor een controleavond inzien",
+            address_keys=[proposal.address_key for proposal in proposals],
+        )
+        return self.render_page(
+            {"evening": evening, "form": self.form(evening, proposals=proposals)}
+        )
 
     def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         evening = self.get_evening(pk)
