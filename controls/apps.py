@@ -82,4 +82,6 @@ class ControlsConfig(AppConfig):
                 "oudste termijn eerst. Neem er een in behandeling en leg de uitkomst vast.",
             ),
         )
-        demo_builder_register(DemoBuilder("controls.demo_followup.build", demo_followup.build))
+        demo_builder_register(
+            DemoBuilder("controls.demo_followup.build", demo_followup.build, demo_followup.summary)
+        )

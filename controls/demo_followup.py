@@ -7,8 +7,9 @@ builder runs first), through the services like real users:
   afgehandeld (terugvordering with its amount), one past its term (marked overdue by the
   scheduled task's service); to the Belastingdienst a boete; to the gemeente a BRP-correctie,
   hulpverlening gestart, geen overtreding and niet-ontvankelijk;
-* one owner (a company, Kadaster) of three addresses with findings: an extra eigendom
-  delivery of the municipality names it, and its re-identification is requested by the analist.
+* one owner (Kadaster) of three addresses with findings — the sample's eigendom file names one
+  for the finished evening's addresses; where it does not, a corrected eigendom delivery of the
+  municipality adds one — and its re-identification is requested by the analist.
 
 Idempotent: nothing is made when the project already has referrals, or has no findings yet.
 """
@@ -178,40 +179,12 @@ def _referrals(project: Project, leader: User, handlers: dict[str, User], stdout
 
 
 def _owner(project: Project, leader: User, stdout) -> None:
-    """An extra eigendom delivery: one company owns three visited addresses with findings."""
-    from datasharing.pseudonymisation import vault_lookup
-    from datasharing.services.deliveries import delivery_process, delivery_upload
-    from datasharing.services.requests import data_request_create
-
-    from .models import Visit
+    """An owner of three visited addresses with findings (from the sample's eigendom file, or
+    added to it), whose re-identification the analist requests (the projectleider decides)."""
     from .selectors.owners import owners_with_findings
 
-    visits = list(
-        Visit.objects.filter(project=project, findings__isnull=False).distinct().order_by("pk")[:3]
-    )
-    if len(visits) < 3:
-        return
-    lines = ["postcode;huisnummer;huisletter;huisnummertoevoeging;eigenaar_id;eigenaar_soort"]
-    for visit in visits:
-        parts = vault_lookup(project=project, address_key=visit.address_key) or {}
-        lines.append(
-            f"{parts.get('postcode', '')};{parts.get('huisnummer', '')};"
-            f"{parts.get('huisletter') or ''};{parts.get('huisnummertoevoeging') or ''};"
-            f"{OWNER_KVK};rechtspersoon"
-        )
-    request = data_request_create(
-        actor=leader,
-        project=project,
-        organisation=project.municipality,
-        source="eigendom",
-        legal_ground="Art. 64 Wet SUWI; LSI-convenant (Kadaster, na de controleavonden)",
-        deadline=timezone.localdate() + timedelta(days=14),
-    )
-    upload = SimpleUploadedFile(
-        "eigendom_na_controle.csv", ("\r\n".join(lines) + "\r\n").encode(), content_type="text/csv"
-    )
-    delivery = delivery_upload(actor=leader, data_request=request, file=upload, queue=False)
-    delivery_process(delivery_id=delivery.pk)
+    if not any(len(row.visits) >= 3 for row in owners_with_findings(project=project)):
+        _eigendom_add(project, leader)
     analist = User.objects.get(username="analist")
     for row in owners_with_findings(project=project):
         if len(row.visits) >= 3:
@@ -228,6 +201,52 @@ def _owner(project: Project, leader: User, stdout) -> None:
             break
 
 
+def _eigendom_add(project: Project, leader: User) -> None:
+    """The municipality delivers its eigendom file again with one company added as the owner
+    of three visited addresses with findings (when the sample names no such owner)."""
+    from datasharing.demo import DEMO_DATA
+    from datasharing.models import DataRequest
+    from datasharing.pseudonymisation import vault_lookup
+    from datasharing.services.deliveries import delivery_process, delivery_upload
+
+    from .models import Visit
+
+    visits = list(
+        Visit.objects.filter(project=project, findings__isnull=False).distinct().order_by("pk")[:3]
+    )
+    if len(visits) < 3:
+        return
+    lines = ["postcode;huisnummer;huisletter;huisnummertoevoeging;eigenaar_id;eigenaar_soort"]
+    for visit in visits:
+        parts = vault_lookup(project=project, address_key=visit.address_key) or {}
+        lines.append(
+            f"{parts.get('postcode', '')};{parts.get('huisnummer', '')};"
+            f"{parts.get('huisletter') or ''};{parts.get('huisnummertoevoeging') or ''};"
+            f"{OWNER_KVK};rechtspersoon"
+        )
+    # The municipality delivers its eigendom file again, with the three rows added: the newer
+    # delivery replaces the older one (formats.md §3), as a corrected extract would.
+    request = (
+        DataRequest.objects.filter(
+            project=project, organisation=project.municipality, source="eigendom"
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if request is None:
+        return
+    original = (DEMO_DATA / "eigendom.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = [name.strip().lower() for name in original[0].split(";")]
+    added = []
+    for line in lines[1:]:
+        values = dict(zip(lines[0].split(";"), line.split(";"), strict=True))
+        added.append(";".join(values.get(name, "") for name in header))
+    text = "\r\n".join([*original, *added]) + "\r\n"
+    upload = SimpleUploadedFile("eigendom_gecorrigeerd.csv", text.encode(), content_type="text/csv")
+    delivery = delivery_upload(actor=leader, data_request=request, file=upload, queue=False)
+    delivery_process(delivery_id=delivery.pk)
+
+
 def build(*, stdout=None) -> None:
     project = _demo_project()
     if project is None:
@@ -242,3 +261,10 @@ def build(*, stdout=None) -> None:
     _riec(project, leader)
     _referrals(project, leader, handlers, stdout)
     _owner(project, leader, stdout)
+
+
+def summary(stdout) -> None:
+    """The follow-up's extra logins (after every builder ran)."""
+    for username, (_first, _last, organisation) in DEMO_HANDLERS.items():
+        if User.objects.filter(username=username).exists():
+            stdout.write(f"  {username:<20} (Behandelaar, {organisation})")
