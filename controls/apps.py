@@ -3,19 +3,73 @@ from django.apps import AppConfig
 
 class ControlsConfig(AppConfig):
     name = "controls"
+    verbose_name = "Controleavonden"
 
     def ready(self) -> None:
-        """Tell the lower layers what controls adds (style rule 33, docs/architecture.md)."""
+        """Tell the lower layers what controls adds (style rule 33, docs/architecture.md):
+        the planner's and the follow-up's menu entries, the inspector's and the behandelaar's
+        start sections, the demo builders; and (FOLLOWUP) the close gate of open referrals
+        and the overdue job."""
+        from projects.constants import Phase
         from projects.gates import closure_blocker_register
-        from projects.navigation import StartSection, Work, start_page_set
+        from projects.navigation import (
+            MENU_SECTIONS,
+            PROJECT_MENU,
+            MenuItem,
+            StartSection,
+            Work,
+            start_page_set,
+        )
+        from wijkaanpak.core.demo import DemoBuilder, demo_builder_register
         from wijkaanpak.core.jobs import job_register
 
-        from . import tasks
+        from . import demo, demo_followup, tasks
         from .constants import JOB_REFERRALS_MARK_OVERDUE
         from .selectors.referrals import referral_closure_blockers
-        from .views import followup
+        from .views import followup, planning
 
-        # FOLLOWUP: open referrals keep a project from closing (issue 12.3); the overdue job.
+        # The planner's pages, before the project's partners and roles in the menu.
+        items = [
+            MenuItem("controls:evenings", "Controleavonden", Phase.SELECTIE),
+            MenuItem("controls:categories", "Bevindingcategorieën", Phase.SELECTIE),
+            # FOLLOWUP: the projectleider's referrals per partner, and the owner view.
+            MenuItem("controls:referrals", "Doorverwijzingen", Phase.SELECTIE),
+            MenuItem("controls:owners", "Eigenaren", Phase.SELECTIE),
+        ]
+        names = [item.url_name for item in PROJECT_MENU]
+        if "controls:evenings" not in names:
+            at = (
+                names.index("projects:project_partners")
+                if "projects:project_partners" in names
+                else len(names)
+            )
+            PROJECT_MENU[at:at] = items
+        MENU_SECTIONS.update(
+            {
+                "controls:evening-create": "controls:evenings",
+                "controls:evening": "controls:evenings",
+                "controls:evening-update": "controls:evenings",
+                "controls:evening-addresses": "controls:evenings",
+                "controls:visit": "controls:evenings",
+                "controls:category": "controls:categories",
+                "controls:referral": "controls:referrals",
+                "controls:finding-refer": "controls:referrals",
+            }
+        )
+        start_page_set(
+            Work.INSPECTEUR,
+            StartSection(
+                "Mijn controleavonden",
+                "controls/start/_evenings.html",
+                planning.inspector_start_section,
+                intro="De avonden waarop u in een team staat, vanaf vandaag. Open de route van "
+                "vanavond voordat u op pad gaat: dan werkt hij ook zonder verbinding.",
+            ),
+        )
+        demo_builder_register(DemoBuilder("controls.demo.build", demo.build))
+        # FOLLOWUP: open referrals keep a project from closing (issue 12.3); the overdue job;
+        # the behandelaar's inbox as their start section; referrals, outcomes and the owner in
+        # the demo, after the evenings with findings above.
         closure_blocker_register(referral_closure_blockers)
         job_register(JOB_REFERRALS_MARK_OVERDUE, tasks.referrals_mark_overdue_task)
         start_page_set(
@@ -27,4 +81,7 @@ class ControlsConfig(AppConfig):
                 intro="De open doorverwijzingen aan uw organisatie, in al uw projecten: de "
                 "oudste termijn eerst. Neem er een in behandeling en leg de uitkomst vast.",
             ),
+        )
+        demo_builder_register(
+            DemoBuilder("controls.demo_followup.build", demo_followup.build, demo_followup.summary)
         )

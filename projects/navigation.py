@@ -52,7 +52,6 @@ PROJECT_MENU: list[MenuItem] = [
     MenuItem("matching:proposals", "Voordrachten", DATA_PHASE),
     MenuItem("matching:selection", "Goedgekeurde selectie", DATA_PHASE),
     MenuItem("matching:method", "Selectiemethode", DATA_PHASE),
-    MenuItem("controls:referrals", "Doorverwijzingen", Phase.CONTROLEAVONDEN),
     MenuItem("projects:project_partners", "Partners en convenanten"),
     MenuItem("projects:project_roles", "Rollen"),
 ]
@@ -66,7 +65,6 @@ MENU_SECTIONS: dict[str, str] = {
     "datasharing:delivery-detail": "datasharing:request-list",
     "projects:convenant_create": "projects:project_partners",
     "projects:plan_detail": "projects:detail",
-    "controls:referral": "controls:referrals",
 }
 
 

@@ -205,8 +205,10 @@ def referrals_by_finding_for_user(
     ).prefetch_related("bundled_findings")
     result: dict[int, list[Referral]] = defaultdict(list)
     for referral in referrals.order_by("created_at", "pk"):
-        targets = {referral.finding_id} | {f.pk for f in referral.bundled_findings.all()}
-        for finding_id in targets & set(ids):
+        targets = {f.pk for f in referral.bundled_findings.all()}
+        if referral.finding_id is not None:
+            targets.add(referral.finding_id)
+        for finding_id in sorted(targets & set(ids)):
             result[finding_id].append(referral)
     return dict(result)
 
@@ -240,7 +242,10 @@ def finding_get_for_sender(*, user: Person, project: Project, pk: int) -> Findin
         .filter(pk=pk, visit__project=project)
         .first()
     )
-    if finding is None or not finding_may_send(user=user, finding=finding):
+    if finding is None:
+        raise Http404
+    finding.visit.project = project  # the caller's, already loaded
+    if not finding_may_send(user=user, finding=finding):
         raise Http404
     return finding
 

@@ -35,4 +35,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
         followup.FindingReferView.as_view(),
         name="finding-refer",
     ),
+    path(f"{P}eigenaren/", followup.OwnerListView.as_view(), name="owners"),
+    path(
+        f"{P}eigenaren/<str:owner>/herleiden/",
+        followup.OwnerRevealRequestView.as_view(),
+        name="owner-reveal-request",
+    ),
+    path(
+        f"{P}eigenaren/verzoeken/<int:pk>/besluiten/",
+        followup.OwnerRevealDecideView.as_view(),
+        name="owner-reveal-decide",
+    ),
+    path(
+        f"{P}eigenaren/<str:owner>/riec/", followup.OwnerSignalView.as_view(), name="owner-signal"
+    ),
 ]

@@ -27,10 +27,12 @@ from projects.views.base import person_of
 from wijkaanpak.core.processing_log import processing_log_write
 from wijkaanpak.core.views import SERVICE_ERRORS, form_add_service_error
 
-from ..constants import REFERRAL_OPEN_STATUSES, ReferralStatus
+from ..constants import REFERRAL_OPEN_STATUSES, OwnerRevealStatus, ReferralStatus
 from ..followup_forms import OutcomeForm, ReferralCreateForm, ReturnForm
 from ..models import Finding, Referral
+from ..selectors import owners as owner_selectors
 from ..selectors import referrals as selectors
+from ..services import owners as owner_services
 from ..services import referrals as services
 
 START_INBOX_SIZE = 10
@@ -137,6 +139,7 @@ class ReferralDetailView(FollowupView):
                 "findings": ([referral.finding] if referral.finding else [])
                 + list(referral.bundled_findings.all()),
                 "may_handle": may_handle,
+                "is_leader": self.can(ProjectPerm.PLAN_CONTROLS),
                 "can_receive": may_handle and referral.status == ReferralStatus.VERZONDEN,
                 "can_start": may_handle and referral.status == ReferralStatus.ONTVANGEN,
                 "can_return": may_handle and referral.status in REFERRAL_OPEN_STATUSES,
@@ -319,3 +322,114 @@ class FindingReferView(FollowupView):
                 )
                 return redirect(request.path)
         return self.page(form, status=400)
+
+
+# --- the owner view (issue 12.4) -----------------------------------------------------------
+
+
+class OwnerListView(FollowupView):
+    """Owners (by pseudonym) of two or more addresses with findings; re-identification under
+    four eyes (request, the projectleider's decision, the id shown logged); a RIEC signal."""
+
+    project_perm = ProjectPerm.VIEW_PSEUDONYMISED
+    template_name = "controls/followup/owners.html"
+
+    def page(self, *, errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
+        rows = owner_selectors.owners_with_findings(project=self.project)
+        processing_log_write(
+            actor=self.person,
+            action="view",
+            name="eigenarenoverzicht inzien",
+            ground="control",
+            project=self.project,
+            data_subject_ids=[row.owner_key for row in rows],
+            data_subject_id_type="eigenaarpseudoniem",
+        )
+        shown: dict[str, str] = {}
+        for row in rows:
+            reveal = row.reveal
+            if (
+                reveal is not None
+                and reveal.status == OwnerRevealStatus.GOEDGEKEURD
+                and owner_services.owner_reveal_may_show(actor=self.person, request=reveal)
+            ):
+                try:
+                    shown[row.owner_key] = owner_services.owner_reveal_show(
+                        actor=self.person, request=reveal
+                    )
+                except SERVICE_ERRORS as error:
+                    shown[row.owner_key] = getattr(error, "message", str(error))
+        return self.render_page(
+            {
+                "rows": [{"owner": row, "revealed": shown.get(row.owner_key)} for row in rows],
+                "can_request": True,
+                "can_decide": self.can(ProjectPerm.APPROVE_SELECTION),
+                "can_signal": self.can(ProjectPerm.PLAN_CONTROLS),
+                "errors": errors or {},
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        return self.page()
+
+
+class OwnerActionView(OwnerListView):
+    http_method_names = ["post"]
+
+    def done(self, message: str) -> HttpResponse:
+        messages.success(self.request, message)
+        return redirect(reverse("controls:owners", kwargs={"slug": self.project.slug}))
+
+    def failed(self, key: str, error: Exception) -> HttpResponse:
+        return self.page(errors={key: getattr(error, "message", str(error))}, status=400)
+
+
+class OwnerRevealRequestView(OwnerActionView):
+    def post(self, request: HttpRequest, slug: str, owner: str) -> HttpResponse:
+        try:
+            owner_services.owner_reveal_request(
+                actor=self.person,
+                project=self.project,
+                owner_key=owner,
+                reason=request.POST.get("reason", ""),
+            )
+        except SERVICE_ERRORS as error:
+            return self.failed(owner, error)
+        return self.done("Het verzoek om herleiding is vastgelegd; de projectleider beslist.")
+
+
+class OwnerRevealDecideView(OwnerActionView):
+    project_perm = ProjectPerm.APPROVE_SELECTION
+
+    def post(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        reveal = owner_selectors.owner_reveal_get(project=self.project, pk=pk)
+        try:
+            owner_services.owner_reveal_decide(
+                actor=self.person,
+                request=reveal,
+                approve=request.POST.get("decision") == "approve",
+                reason=request.POST.get("decision_reason", ""),
+            )
+        except SERVICE_ERRORS as error:
+            return self.failed(reveal.owner_key, error)
+        return self.done("Het besluit over het verzoek is vastgelegd.")
+
+
+class OwnerSignalView(OwnerActionView):
+    project_perm = ProjectPerm.PLAN_CONTROLS
+
+    def post(self, request: HttpRequest, slug: str, owner: str) -> HttpResponse:
+        try:
+            referral = owner_services.owner_signal_riec(
+                actor=self.person,
+                project=self.project,
+                owner_key=owner,
+                note=request.POST.get("note", ""),
+            )
+        except SERVICE_ERRORS as error:
+            return self.failed(owner, error)
+        return self.done(
+            f"Het signaal is verstuurd aan {referral.organisation.name} "
+            f"(doorverwijzing {referral.pk}, {referral.bundled_findings.count()} bevindingen)."
+        )

@@ -8,13 +8,34 @@ A sees the referrals to UWV and never the one to the Belastingdienst, nor any of
 
 from __future__ import annotations
 
-from tests.access_matrix import SETUP_HOOKS, Row, everyone, leader_only, object_kwargs, only
+from tests.access_matrix import (
+    SETUP_HOOKS,
+    Row,
+    everyone,
+    kwargs_builder,
+    leader_only,
+    object_kwargs,
+    only,
+    pseudonymised,
+)
 from tests.controls.followup_world import matrix_followup_setup
 
 SETUP_HOOKS.append(matrix_followup_setup)
 
 for _key in ("referral", "referral_started", "referral_elsewhere", "finding"):
     object_kwargs(_key)
+
+
+@kwargs_builder("owner_unknown")
+def _owner_unknown(mp) -> dict:
+    """An owner pseudonym that owns nothing here (the owner view of the matrix is empty)."""
+    return {"slug": mp.project.slug, "owner": "f" * 64}
+
+
+@kwargs_builder("reveal_unknown")
+def _reveal_unknown(mp) -> dict:
+    return {"slug": mp.project.slug, "pk": 987654}
+
 
 HANDLER = "behandelaar"
 # Who sends from a finding: the projectleider and the inspecteur of the visit's team.
@@ -105,6 +126,31 @@ ROWS: list[Row] = [
         kwargs="finding@twin",
         data=_refer_data,
     ),
+]
+
+ROWS += [
+    # The owner view: pseudonyms and finding categories (VIEW_PSEUDONYMISED); its actions are
+    # POST only and answer 404 for an owner or request that is not the project's. The full
+    # flow (four eyes, the logged showing, the RIEC signal) is tests/controls/test_owners.py.
+    Row("controls:owners", pseudonymised(200), personal_data=True),
+    Row(
+        "controls:owner-reveal-request",
+        everyone(404),
+        method="post",
+        kwargs="owner_unknown",
+        data={"reason": "RIEC"},
+    ),
+    Row("controls:owner-reveal-request", pseudonymised(405), kwargs="owner_unknown"),
+    Row(
+        "controls:owner-reveal-decide",
+        everyone(404),
+        method="post",
+        kwargs="reveal_unknown",
+        data={"decision": "approve", "decision_reason": "Akkoord"},
+    ),
+    Row("controls:owner-reveal-decide", leader_only(405), kwargs="reveal_unknown"),
+    Row("controls:owner-signal", everyone(404), method="post", kwargs="owner_unknown"),
+    Row("controls:owner-signal", leader_only(405), kwargs="owner_unknown"),
 ]
 
 # R21: the referral's page shows one address, the finding's page one; one record each.

@@ -10,7 +10,7 @@ import uuid
 
 from django.utils import timezone
 
-from controls.constants import DEFAULT_FINDING_CATEGORIES, EveningStatus, ReferralKind
+from controls.constants import EveningStatus, ReferralKind
 from controls.models import (
     Controleavond,
     Finding,
@@ -22,19 +22,11 @@ from controls.models import (
 
 
 def categories_ensure(project) -> dict[str, FindingCategory]:
-    """The default finding categories of `project` (code -> category), made once."""
-    for position, default in enumerate(DEFAULT_FINDING_CATEGORIES):
-        FindingCategory.objects.get_or_create(
-            project=project,
-            code=default.code,
-            defaults={
-                "label": default.label,
-                "referral_kind": default.referral_kind,
-                "target_kinds": [kind.value for kind in default.target_kinds],
-                "target_unit": default.target_unit,
-                "position": position,
-            },
-        )
+    """The default finding categories of `project` (code -> category), through CONTROLS'
+    service (idempotent)."""
+    from controls.services.categories import finding_categories_ensure_defaults
+
+    finding_categories_ensure_defaults(project=project)
     return {c.code: c for c in FindingCategory.objects.filter(project=project)}
 
 
