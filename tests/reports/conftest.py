@@ -1,10 +1,9 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from tests.reports.factories import EveningSpec, seed_controls, seed_selection
-
-from datetime import date
 
 A = ("BU01", "BU02", "BU03")
 

@@ -211,7 +211,7 @@ def seed_controls(project, proposals, *, leader, organisation, evenings: list[Ev
             finding = Finding.objects.create(
                 visit=visit,
                 category=categories[code],
-                description="=HYPERLINK(\"http://evil.example\",\"klik\")",
+                description='=HYPERLINK("http://evil.example","klik")',
                 client_id=uuid.uuid4(),
                 recorded_by=leader,
             )

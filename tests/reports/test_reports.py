@@ -69,9 +69,7 @@ def make(project, actor, kind):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_tussenrapportage_has_every_section_and_the_dashboards_figures(
-    reported, projectleider_a
-):
+def test_tussenrapportage_has_every_section_and_the_dashboards_figures(reported, projectleider_a):
     plan = project_to_phase(reported, Phase.PARTNERS).plan_versions.get()
     kpi_targets_save(actor=projectleider_a, plan=plan, targets={"adressen_gecontroleerd": 400})
     version = make(reported, projectleider_a, ReportKind.TUSSENRAPPORTAGE)
@@ -113,9 +111,7 @@ def test_eindrapportage_of_a_closed_project_states_its_destruction(closed, proje
 
 def test_request_rules(reported, projectleider_a, analist_a):
     with pytest.raises(NotPermitted):
-        services.report_request(
-            actor=analist_a, project=reported, kind=ReportKind.TUSSENRAPPORTAGE
-        )
+        services.report_request(actor=analist_a, project=reported, kind=ReportKind.TUSSENRAPPORTAGE)
     with pytest.raises(InvalidTransition, match=REPORT_END_NEEDS_PHASE):
         services.report_request(
             actor=projectleider_a, project=reported, kind=ReportKind.EINDRAPPORTAGE
@@ -154,9 +150,7 @@ def test_kpi_targets_only_on_the_newest_version_by_the_projectleider(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_download_is_logged_and_needs_the_dashboard(
-    client, reported, projectleider_a, adviseur_a
-):
+def test_download_is_logged_and_needs_the_dashboard(client, reported, projectleider_a, adviseur_a):
     version = make(reported, projectleider_a, ReportKind.TUSSENRAPPORTAGE)
     url = reverse("reports:report-download", kwargs={"slug": reported.slug, "pk": version.pk})
     login_verified(client, projectleider_a)

@@ -71,7 +71,9 @@ def test_secondary_suppression_spreads_to_the_crossing_group():
 
 
 def test_an_amount_is_hidden_by_the_count_it_sums():
-    shown = suppress({"recovered": Cell(Decimal("1500.00"), basis=1), "fines": Cell(Decimal(900), 7)})
+    shown = suppress(
+        {"recovered": Cell(Decimal("1500.00"), basis=1), "fines": Cell(Decimal(900), 7)}
+    )
     assert labels(shown) == {"recovered": "<5", "fines": "900"}
 
 
