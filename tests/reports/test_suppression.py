@@ -100,7 +100,10 @@ def test_overview_table_rows_totals_and_columns_cannot_give_a_small_count_back()
     }
     rows, total = overview_table(projects, figures)
     column = [key for key, _ in COLUMNS]
-    table = {p.pk: dict(zip(column, row.cells, strict=True)) for p, row in zip(projects, rows)}
+    table = {
+        p.pk: dict(zip(column, row.cells, strict=True))
+        for p, row in zip(projects, rows, strict=True)
+    }
     table[TOTAL] = dict(zip(column, total.cells, strict=True))
     assert table[1]["approved"].label == "<5"
     assert table[1]["addresses"].label == "300"  # the area's addresses are not about people
