@@ -313,9 +313,7 @@ def _evening_of_referral() -> Coalesce:
         .order_by("visit__evening__starts_at", "visit__evening_id")
         .values("visit__evening_id")[:1]
     )
-    return Coalesce(
-        F("finding__visit__evening_id"), Subquery(bundled), output_field=IntegerField()
-    )
+    return Coalesce(F("finding__visit__evening_id"), Subquery(bundled), output_field=IntegerField())
 
 
 def figures_for_projects(project_ids: Collection[int]) -> dict[int, ProjectFigures]:

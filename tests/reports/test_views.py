@@ -89,3 +89,8 @@ def test_fairness_panel_is_suppressed_for_the_adviser(
     login_verified(client, adviseur_a)
     html = client.get(url).content.decode()
     assert "&lt;5" in html  # BU03 has one approved address
+
+
+def test_pdf_charts_carry_their_own_style_but_never_script():
+    svg = charts.bar_chart(["a", "b"], [3, 4], for_pdf=True)
+    assert "<style" in svg and "<script" not in svg
