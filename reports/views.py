@@ -207,4 +207,15 @@ def overview_start_section(*, user: User, project_ids: Collection[int]) -> dict[
     for project in projects:
         project.phase_since = since.get(project.pk)  # type: ignore[attr-defined]
     rows, total = overview_table(projects, figures)
-    return {"rows": rows, "total": total, "columns": COLUMNS}
+    headings = [heading for _key, heading in COLUMNS]
+
+    def labelled(cells: list[Any]) -> list[dict[str, str]]:
+        return [
+            {"heading": heading, "label": cell.label}
+            for heading, cell in zip(headings, cells, strict=True)
+        ]
+
+    return {
+        "rows": [{"project": row.project, "cells": labelled(row.cells)} for row in rows],
+        "total": {"cells": labelled(total.cells)},
+    }
