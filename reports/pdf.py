@@ -1,9 +1,9 @@
 """The tussen- and eindrapportage as PDF, by WeasyPrint from a Django template (issue 13.5).
 
 The HTML is made from aggregates only (reports.selectors); charts are the same SVGs as on the
-dashboard, inline, styled by `charts.chart_css()`. Fonts are the machine's (DejaVu, Liberation
-through fontconfig): nothing is fetched at run time, and a URL fetcher that refuses every URL
-makes sure of it.
+dashboard, inline, each with pygal's own `<style>` (WeasyPrint styles an inline SVG from it).
+Fonts are the machine's (DejaVu, Liberation through fontconfig): nothing is fetched at run
+time, and a URL fetcher that refuses every URL makes sure of it.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.loader import render_to_string
-
-from .charts import chart_css
 
 
 def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -25,9 +23,7 @@ def report_html(context: dict[str, Any]) -> str:
 
 def report_pdf(context: dict[str, Any]) -> bytes:
     """The PDF of a report's `context` (see services.reports.report_context)."""
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
 
-    pdf: bytes = HTML(string=report_html(context), url_fetcher=_no_fetch).write_pdf(
-        stylesheets=[CSS(string=chart_css(), url_fetcher=_no_fetch)]
-    )
+    pdf: bytes = HTML(string=report_html(context), url_fetcher=_no_fetch).write_pdf()
     return pdf

@@ -613,7 +613,7 @@ def report_version_list(*, project: Project) -> QuerySet[ReportVersion]:
     """Every report version of a project, newest first, with who asked for it."""
     return (
         ReportVersion.objects.filter(project=project)
-        .select_related("requested_by")
+        .select_related("requested_by", "project")
         .order_by("-requested_at", "-id")
     )
 

@@ -6,12 +6,14 @@ services to change; every page first passes ProjectScopedMixin (404 without its 
 from __future__ import annotations
 
 from collections.abc import Collection
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.views.generic import TemplateView
 
 from partners.models import User
@@ -207,4 +209,20 @@ def overview_start_section(*, user: User, project_ids: Collection[int]) -> dict[
     for project in projects:
         project.phase_since = since.get(project.pk)  # type: ignore[attr-defined]
     rows, total = overview_table(projects, figures)
-    return {"rows": rows, "total": total, "columns": COLUMNS}
+    headings = [heading for _key, heading in COLUMNS]
+
+    def labelled(cells: list[Any]) -> list[dict[str, str]]:
+        return [
+            {
+                "heading": heading,
+                "label": number_format(cell.value, 2, force_grouping=True)
+                if isinstance(cell.value, Decimal)
+                else cell.label,
+            }
+            for heading, cell in zip(headings, cells, strict=True)
+        ]
+
+    return {
+        "rows": [{"project": row.project, "cells": labelled(row.cells)} for row in rows],
+        "total": {"cells": labelled(total.cells)},
+    }

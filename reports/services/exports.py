@@ -58,12 +58,13 @@ CONTENT_TYPES = {
 
 
 def export_permitted(kind: str, perms: frozenset[ProjectPerm]) -> bool:
-    """Who may export what: findings the projectleider; referrals the projectleider (all) and
-    the behandelaar (their organisation's); progress everyone who sees the dashboard."""
+    """Who may export what: findings who plans the controls (the projectleider); referrals the
+    projectleider (all) and the behandelaar (their organisation's); progress everyone who sees
+    the dashboard. Rows about addresses need a personal-data permission (a valid convenant)."""
     if kind == "bevindingen":
-        return ProjectPerm.MANAGE in perms
+        return ProjectPerm.PLAN_CONTROLS in perms
     if kind == "doorverwijzingen":
-        return bool({ProjectPerm.MANAGE, ProjectPerm.HANDLE_REFERRALS} & perms)
+        return bool({ProjectPerm.PLAN_CONTROLS, ProjectPerm.HANDLE_REFERRALS} & perms)
     return selectors.dashboard_permitted(perms)
 
 
@@ -79,7 +80,7 @@ def _rows(
             [row[0] for row in findings],
         )
     if kind == "doorverwijzingen":
-        organisation_id = None if ProjectPerm.MANAGE in perms else actor.organisation_id
+        organisation_id = None if ProjectPerm.PLAN_CONTROLS in perms else actor.organisation_id
         referrals = list(
             selectors.referrals_export_rows(project=project, organisation_id=organisation_id)
         )

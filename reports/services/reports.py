@@ -110,9 +110,9 @@ def report_context(*, project: Project, kind: str) -> dict[str, Any]:
         "kind": kind,
         "kind_label": ReportKind(kind).label,
         "generated_at": timezone.now(),
-        **charts.figure_context(figures),
+        **charts.figure_context(figures, for_pdf=True),
         "kpis": [
-            {"row": row, "chart": charts.course_chart(row.course, target=row.target)}
+            {"row": row, "chart": charts.course_chart(row.course, target=row.target, for_pdf=True)}
             for row in kpis
         ],
         **fairness_context(fairness, suppressed=False),
