@@ -109,6 +109,9 @@ class EveningSerializer(serializers.ModelSerializer[Controleavond]):
 
 class VisitSerializer(serializers.ModelSerializer[Visit]):
     team = serializers.CharField(source="team.name", read_only=True, allow_null=True)
+    result = serializers.CharField(
+        read_only=True, help_text="Het resultaat, of leeg zolang er geen is."
+    )
 
     class Meta:
         model = Visit
@@ -162,6 +165,11 @@ class VisitFindingSerializer(serializers.ModelSerializer[Finding]):
 
 
 class OutcomeSerializer(serializers.ModelSerializer[ReferralOutcome]):
+    # Choice fields that may be blank, as plain strings ("" when not applicable).
+    brp_correction = serializers.CharField(
+        read_only=True, help_text="Welke BRP-correctie, of leeg."
+    )
+
     class Meta:
         model = ReferralOutcome
         fields = ["kind", "amount", "brp_correction", "reason", "recorded_at"]
