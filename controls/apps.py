@@ -22,10 +22,11 @@ class ControlsConfig(AppConfig):
         from . import demo
         from .views import planning
 
-        # The planner's pages, before the project's partners and roles in the menu.
+        # The planner's pages, before the project's partners and roles in the menu; offered
+        # with matching's pages (an evening is planned from the approved selection).
         items = [
-            MenuItem("controls:evenings", "Controleavonden", Phase.SELECTIE),
-            MenuItem("controls:categories", "Bevindingcategorieën", Phase.SELECTIE),
+            MenuItem("controls:evenings", "Controleavonden", Phase.DATA_UITVRAAG),
+            MenuItem("controls:categories", "Bevindingcategorieën", Phase.DATA_UITVRAAG),
         ]
         names = [item.url_name for item in PROJECT_MENU]
         if "controls:evenings" not in names:
