@@ -52,8 +52,8 @@ class ControlsConfig(AppConfig):
                 "Mijn controleavonden",
                 "controls/start/_evenings.html",
                 planning.inspector_start_section,
-                intro="De avonden waarop u in een team staat, vanaf vandaag. Open de route van "
-                "vanavond voordat u op pad gaat: dan werkt hij ook zonder verbinding.",
+                intro="De avonden waarop u in een team staat, vanaf vandaag, met de route van "
+                "uw team.",
             ),
         )
         demo_builder_register(DemoBuilder("controls.demo.build", demo.build))
