@@ -1,7 +1,8 @@
 """The tablet's sync endpoints: what the outbox (static/js/offline-queue.js) sends when the
 connection returns, exactly once (issue 11 item 4, security R28).
 
-Each POST carries `Idempotency-Key: <client UUID>` (required), session auth and CSRF (DRF's
+Each POST carries `Idempotency-Key: <client UUID>` (required; a client without headers may
+send the form's `client_id` field instead), session auth and CSRF (DRF's
 SessionAuthentication), and JSON with the fields of the page's forms. The same selectors and
 services as the pages (controls.views.field):
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -52,9 +54,12 @@ FINDING_CONFLICT = (
 
 
 def idempotency_key(request: Request) -> uuid.UUID:
-    """The client UUID of the submission (400 without a valid one)."""
+    """The client UUID of the submission: the Idempotency-Key header (what the outbox sends),
+    else the form's own `client_id` field (a plain client); 400 without a valid one."""
+    body = request.data if hasattr(request.data, "get") else {}
+    given = request.headers.get("Idempotency-Key") or body.get("client_id") or ""
     try:
-        return uuid.UUID(request.headers.get("Idempotency-Key", ""))
+        return uuid.UUID(str(given))
     except ValueError as error:
         raise ValidationError({"detail": IDEMPOTENCY_KEY_MISSING}) from error
 
@@ -109,6 +114,51 @@ class FindingUpdateInput(FindingInput):
     version = serializers.IntegerField(min_value=1)
 
 
+class VisitOutput(serializers.Serializer):
+    """The stored visit as the sync endpoints answer it (visit_resource)."""
+
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    result = serializers.CharField()
+    result_label = serializers.CharField()
+    residents_found = serializers.IntegerField(allow_null=True)
+    notes = serializers.CharField()
+    visited_at = serializers.DateTimeField(allow_null=True)
+    client_id = serializers.UUIDField(allow_null=True)
+
+
+class FindingOutput(serializers.Serializer):
+    """The stored finding as the sync endpoints answer it (finding_resource)."""
+
+    id = serializers.IntegerField()
+    visit = serializers.IntegerField()
+    version = serializers.IntegerField()
+    category = serializers.CharField()
+    category_label = serializers.CharField()
+    description = serializers.CharField()
+    client_id = serializers.UUIDField()
+    recorded_at = serializers.DateTimeField(allow_null=True)
+
+
+KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    type=str,
+    location=OpenApiParameter.HEADER,
+    description="The client-generated UUID of this submission (R28).",
+)
+CONFLICT_RESPONSE = OpenApiResponse(
+    description="A version conflict: {detail, current (the stored resource), yours}."
+)
+
+
+def _schema(request: type[serializers.Serializer], output: type[serializers.Serializer]) -> Any:
+    return extend_schema(
+        request=request,
+        parameters=[KEY_PARAMETER],
+        responses={201: output, 200: output, 409: CONFLICT_RESPONSE},
+    )
+
+
 class ProjectSyncApi(APIView):
     """Resolves the project of the slug (404 without VIEW_ADDRESSES) like ProjectScopedMixin."""
 
@@ -140,6 +190,12 @@ class ProjectSyncApi(APIView):
         return category
 
 
+def _given(request: Request) -> dict[str, Any]:
+    """What was sent, as a flat dict (for the 409's `yours`)."""
+    data = request.data
+    return {key: data.get(key) for key in data} if hasattr(data, "get") else {}
+
+
 def _created(replayed: bool) -> int:
     return status.HTTP_200_OK if replayed else status.HTTP_201_CREATED
 
@@ -147,6 +203,7 @@ def _created(replayed: bool) -> int:
 class VisitResultSyncApi(ProjectSyncApi):
     """POST a visit's result (result, residents_found, notes, version)."""
 
+    @_schema(VisitResultInput, VisitOutput)
     def post(self, request: Request, slug: str, pk: int) -> Response:
         key = idempotency_key(request)
         visit = self.visit(pk)
@@ -168,7 +225,7 @@ class VisitResultSyncApi(ProjectSyncApi):
             body = {
                 "detail": VISIT_CONFLICT,
                 "current": visit_resource(current),
-                "yours": {**request.data, "version": data["version"]},
+                "yours": {**_given(request), "version": data["version"]},
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(visit_resource(outcome.visit), status=_created(outcome.replayed))
@@ -177,6 +234,7 @@ class VisitResultSyncApi(ProjectSyncApi):
 class VisitFindingSyncApi(ProjectSyncApi):
     """POST a new finding of a visit (category code, description)."""
 
+    @_schema(FindingInput, FindingOutput)
     def post(self, request: Request, slug: str, pk: int) -> Response:
         key = idempotency_key(request)
         visit = self.visit(pk)
@@ -190,6 +248,7 @@ class VisitFindingSyncApi(ProjectSyncApi):
             description=data["description"],
             client_id=key,
         )
+        assert outcome.finding is not None  # finding_record always answers the finding
         return Response(finding_resource(outcome.finding), status=_created(outcome.replayed))
 
 
@@ -198,6 +257,7 @@ class FindingSyncApi(ProjectSyncApi):
     versions. The Idempotency-Key makes a resent edit harmless: its version is stale then, and
     an edit that equals the stored row is answered as the stored row (200)."""
 
+    @_schema(FindingUpdateInput, FindingOutput)
     def post(self, request: Request, slug: str, pk: int) -> Response:
         idempotency_key(request)
         finding = finding_get_for_user(
@@ -218,14 +278,13 @@ class FindingSyncApi(ProjectSyncApi):
         except VersionConflict as error:
             current = getattr(error, "current", None) or finding
             if (
-                current.category_id == category.pk
-                and current.description == data["description"]
+                current.category_id == category.pk and current.description == data["description"]
             ):  # my own edit, sent again: it is stored
                 return Response(finding_resource(current), status=status.HTTP_200_OK)
             body = {
                 "detail": FINDING_CONFLICT,
                 "current": finding_resource(current),
-                "yours": {**request.data, "version": data["version"]},
+                "yours": {**_given(request), "version": data["version"]},
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(finding_resource(updated), status=status.HTTP_200_OK)

@@ -85,9 +85,7 @@ def evening_recording_open(*, evening: Controleavond) -> bool:
     return evening.status in EVENING_RECORDING_OPEN
 
 
-def route_cacheable(
-    *, user: Person, evening: Controleavond, perms: frozenset[ProjectPerm]
-) -> bool:
+def route_cacheable(*, user: Person, evening: Controleavond, perms: frozenset[ProjectPerm]) -> bool:
     """Whether this route page may be kept on the device (R26): only tonight's route of an
     inspector who records visits on it."""
     return (

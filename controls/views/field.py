@@ -117,6 +117,8 @@ class RouteView(ProjectScopedMixin, TemplateView):
         visits = list(
             visit_list_for_user(user=self.person, evening=self.evening, perms=self.project_perms)
         )
+        for visit in visits:  # the evening and project loaded already: no query per visit
+            visit.evening, visit.project = self.evening, self.project
         addresses = visit_addresses_for_user(
             user=self.person, visits=visits, purpose=ROUTE_PURPOSE, perms=self.project_perms
         )
@@ -125,10 +127,12 @@ class RouteView(ProjectScopedMixin, TemplateView):
         may_record = evening_recording_open(evening=self.evening) and (
             self.can(ProjectPerm.RECORD_VISITS) or self.can(ProjectPerm.PLAN_CONTROLS)
         )
-        rows = []
+        teams: list[dict[str, Any]] = []
         for visit in visits:
             result_form, finding_form = visit_forms(visit, categories)
-            rows.append(
+            if not teams or teams[-1]["team"] != visit.team:
+                teams.append({"team": visit.team, "rows": []})
+            teams[-1]["rows"].append(
                 {
                     "visit": visit,
                     "address": addresses.get(visit.pk),
@@ -137,12 +141,6 @@ class RouteView(ProjectScopedMixin, TemplateView):
                     "finding_form": finding_form,
                 }
             )
-        teams: list[Any] = []
-        for row in rows:
-            team = row["visit"].team
-            if not teams or teams[-1]["team"] != team:
-                teams.append({"team": team, "rows": []})
-            teams[-1]["rows"].append(row)
         done = sum(1 for visit in visits if visit.result)
         return {
             **super().get_context_data(**kwargs),

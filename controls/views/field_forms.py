@@ -49,7 +49,9 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args: Any, categories: list[FindingCategory], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "Kies een categorie")] + [
+        field = self.fields["category"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Kies een categorie")] + [
             (category.code, category.label) for category in categories
         ]
 

@@ -56,7 +56,9 @@ def test_route_shows_the_own_teams_visits_in_order_with_whole_addresses(
     for visit in others:
         assert f'id="bezoek-{visit.pk}"' not in html
     for visit in own:
-        address = RealAddress.from_vault(vault_lookup(project=visit.project, address_key=visit.address_key))
+        address = RealAddress.from_vault(
+            vault_lookup(project=visit.project, address_key=visit.address_key)
+        )
         assert address.postcode_display in html
         assert address.number_display in html
         if address.straatnaam:
@@ -70,7 +72,7 @@ def test_route_shows_the_own_teams_visits_in_order_with_whole_addresses(
     assert response["Cache-Control"] == "private, no-cache"
     assert html.count("data-outbox-url=") == 2 * len(own)
     assert 'rel="manifest"' in html and "js/tablet.js" in html
-    assert 'data-outbox-count' in html
+    assert "data-outbox-count" in html
 
 
 def test_only_tonights_route_of_an_inspector_is_kept(
@@ -81,9 +83,10 @@ def test_only_tonights_route_of_an_inspector_is_kept(
     assert response.status_code == 200
     assert "X-Offline-Cache" not in response
     assert response["Cache-Control"].startswith("no-store")
-    assert response.content.decode().count('class="wk-visit"') == Visit.objects.filter(
-        evening=evening
-    ).count()
+    assert (
+        response.content.decode().count('class="wk-visit"')
+        == Visit.objects.filter(evening=evening).count()
+    )
     # Another day's evening of the same inspector: shown, not kept.
     from tests.controls.conftest import plan_evening
 
@@ -123,7 +126,9 @@ def test_forms_work_without_javascript(verified_client, evening, inspectors):
 
     # The page's own form, as drawn: its client id and version.
     html = client.get(route).content.decode()
-    drawn = re.search(rf'<input type="hidden" name="version" value="(\d+)" id="v{visit.pk}-version">', html)
+    drawn = re.search(
+        rf'<input type="hidden" name="version" value="(\d+)" id="v{visit.pk}-version">', html
+    )
     assert drawn and drawn.group(1) == str(visit.version)
     data = {
         "result": "toegang_geweigerd",

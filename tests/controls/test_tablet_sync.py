@@ -148,9 +148,7 @@ def test_ten_concurrent_replays_store_one_finding_and_one_result(evening, inspec
     assert (visit.result_client_id, visit.version) == (result_key, 2)
 
 
-def test_edit_conflict_shows_both_versions_and_the_second_writer_chooses(
-    evening, inspectors
-):
+def test_edit_conflict_shows_both_versions_and_the_second_writer_chooses(evening, inspectors):
     first, second = inspectors["gemeente"], inspectors["uwv"]  # the same team
     visit = _team_visits(evening, first)[0]
     assert visit in _team_visits(evening, second)
@@ -175,13 +173,21 @@ def test_edit_conflict_shows_both_versions_and_the_second_writer_chooses(
     assert (visit.result, visit.version) == ("aangetroffen", base + 1)  # not overwritten
 
     # The second writer chooses their own version, on top of the stored one.
-    chosen = _post(two, result_url, {**theirs, "version": answer["current"]["version"]}, uuid.uuid4())
+    chosen = _post(
+        two, result_url, {**theirs, "version": answer["current"]["version"]}, uuid.uuid4()
+    )
     assert chosen.status_code == 201
     visit.refresh_from_db()
-    assert (visit.result, visit.notes, visit.version) == ("niet_aangetroffen", "Niemand open", base + 2)
+    assert (visit.result, visit.notes, visit.version) == (
+        "niet_aangetroffen",
+        "Niemand open",
+        base + 2,
+    )
 
     # The same for a finding: both edit version 1; the second gets 409 with both.
-    created = _post(one, finding_url, {"category": "onderverhuur", "description": "Bord"}, uuid.uuid4())
+    created = _post(
+        one, finding_url, {"category": "onderverhuur", "description": "Bord"}, uuid.uuid4()
+    )
     finding_url_edit = reverse(
         "controls:sync-finding", kwargs={"slug": visit.project.slug, "pk": created.json()["id"]}
     )
@@ -206,7 +212,9 @@ def test_refusals_key_category_and_other_team(client, evening, inspectors, selec
 
     missing = _post(client, finding_url, body)
     assert missing.status_code == 400
-    assert missing.json() == {"detail": "Elke invoer moet een Idempotency-Key (een UUID) meesturen."}
+    assert missing.json() == {
+        "detail": "Elke invoer moet een Idempotency-Key (een UUID) meesturen."
+    }
     foreign = _post(client, finding_url, {**body, "category": "bestaat-niet"}, uuid.uuid4())
     assert foreign.status_code == 400
     assert foreign.json() == {"category": ["Kies een categorie uit de lijst."]}

@@ -22,7 +22,7 @@ from datasharing.pseudonymisation import RealAddress, vault_lookup
 from tests.controls.conftest import (  # noqa: F401 (fixtures)
     analist_a,
     approved,
-    evening,
+    evening,  # noqa: F811
     inspectors,
     partner_orgs,
     selection_project,
@@ -78,7 +78,9 @@ def _teller(page, text):
 
 
 def test_tablet_offline_result_and_findings_stored_once_and_nothing_left_after_logout(
-    live_server, evening, inspectors
+    live_server,
+    evening,  # noqa: F811
+    inspectors,  # noqa: F811
 ):
     from tests.e2e.conftest import system_chromium
 
@@ -146,7 +148,9 @@ def test_tablet_offline_result_and_findings_stored_once_and_nothing_left_after_l
         )
         visit.refresh_from_db()
         assert (visit.result, visit.residents_found, visit.version) == ("aangetroffen", 4, 2)
-        assert sorted(Finding.objects.filter(visit=visit).values_list("description", flat=True)) == [
+        assert sorted(
+            Finding.objects.filter(visit=visit).values_list("description", flat=True)
+        ) == [
             "Gasfles",
             "Vier matrassen",
         ]
@@ -175,7 +179,11 @@ def test_tablet_offline_result_and_findings_stored_once_and_nothing_left_after_l
         context.close()
 
 
-def test_tablet_route_in_landscape_fits_and_has_large_targets(live_server, evening, inspectors):
+def test_tablet_route_in_landscape_fits_and_has_large_targets(
+    live_server,
+    evening,  # noqa: F811
+    inspectors,  # noqa: F811
+):
     from tests.e2e.conftest import system_chromium
 
     url = live_server.url + reverse(

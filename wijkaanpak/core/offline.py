@@ -75,7 +75,6 @@ OFFLINE_MODULE_IMPORTS = ("vendor/idb-keyval/index.js", "js/offline-queue.js")
 CLEAR_SITE_DATA = '"cache", "storage"'
 
 
-
 def offline_page(view):
     """Mark a view's 200 answers as pages the tablet keeps offline (see the module docstring)."""
 
