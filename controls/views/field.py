@@ -47,7 +47,7 @@ from ..selectors.field import (
     route_cacheable,
 )
 from ..services.recording import VersionConflict, finding_record, visit_result_record
-from .field_forms import FindingForm, VisitResultForm, visit_forms
+from .field_forms import FindingForm, VisitResultForm, finding_values, form_errors, result_values
 
 ROUTE_PURPOSE = "route van een controleavond inzien (tablet)"
 VISIT_PURPOSE = "bezoek vastleggen (tablet)"
@@ -129,7 +129,6 @@ class RouteView(ProjectScopedMixin, TemplateView):
         )
         teams: list[dict[str, Any]] = []
         for visit in visits:
-            result_form, finding_form = visit_forms(visit, categories)
             if not teams or teams[-1]["team"] != visit.team:
                 teams.append({"team": visit.team, "rows": []})
             teams[-1]["rows"].append(
@@ -137,8 +136,8 @@ class RouteView(ProjectScopedMixin, TemplateView):
                     "visit": visit,
                     "address": addresses.get(visit.pk),
                     "findings": findings[visit.pk],
-                    "result_form": result_form,
-                    "finding_form": finding_form,
+                    "result_values": result_values(visit) if may_record else None,
+                    "finding_values": finding_values() if may_record else None,
                 }
             )
         done = sum(1 for visit in visits if visit.result)
@@ -150,7 +149,8 @@ class RouteView(ProjectScopedMixin, TemplateView):
             "done_count": done,
             "may_record": may_record,
             "tonight": evening_is_tonight(evening=self.evening),
-            "results": VisitResult,
+            "result_choices": VisitResult.choices,
+            "categories": categories,
         }
 
 
@@ -177,11 +177,10 @@ class VisitFormView(ProjectScopedMixin, View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         categories = list(finding_categories_active(project=self.project))
-        result_form, finding_form = visit_forms(
-            self.visit, categories, data=request.POST, which=self.which
-        )
         form: VisitResultForm | FindingForm = (
-            result_form if self.which == "result" else finding_form
+            VisitResultForm(request.POST)
+            if self.which == "result"
+            else FindingForm(request.POST, categories=categories)
         )
         conflict = None
         if form.is_valid():
@@ -196,33 +195,33 @@ class VisitFormView(ProjectScopedMixin, View):
                 message = ALREADY_RECORDED if replayed else self.success_message
                 messages.success(request, message)
                 return redirect(self.route_url())
-        return self.invalid(form, result_form, finding_form, conflict)
+        return self.invalid(form, categories, conflict)
 
     success_message = RECORDED
 
     def perform(self, form: Any) -> bool:  # pragma: no cover - subclasses implement it
         raise NotImplementedError
 
-    def invalid(
-        self, form: Any, result_form: Any, finding_form: Any, conflict: Visit | None
-    ) -> HttpResponse:
+    def invalid(self, form: Any, categories: list[Any], conflict: Visit | None) -> HttpResponse:
         addresses = visit_addresses_for_user(
             user=self.person, visits=[self.visit], purpose=VISIT_PURPOSE, perms=self.project_perms
         )
+        values = {name: form.data.get(name, "") for name in form.fields}
         if conflict is not None:  # the stored version as the new base, a new key for mine
-            fresh, _ = visit_forms(conflict, [])
-            form.data = form.data.copy()
-            form.data["version"] = conflict.version
-            form.data["client_id"] = fresh.initial["client_id"]
+            values["version"] = conflict.version
+            values["client_id"] = result_values(conflict)["client_id"]
         context = {
             "project": self.project,
             "project_perms": self.project_perms,
             "visit": self.visit,
             "address": addresses.get(self.visit.pk),
-            "form": form,
+            "values": values,
+            "errors": form_errors(form),
             "which": self.which,
             "conflict": conflict,
             "route_url": self.route_url(),
+            "result_choices": VisitResult.choices,
+            "categories": categories,
         }
         status = 409 if conflict is not None else 400
         return TemplateResponse(self.request, self.template_name, context, status=status)

@@ -1,5 +1,9 @@
 """The tablet's two forms (shape only, style rule 5): a visit's result and a finding.
 
+The templates write the forms' HTML out (templates/controls/tablet/_result_form.html and
+_finding_form.html, from `result_values` / `finding_values` and `form_errors`): a route page
+has 60 of them, and Django's widget templates would cost most of the page's time.
+
 The same fields go to the HTML endpoints (a plain POST without JavaScript) and, as JSON, to the
 sync endpoints (controls/api/sync.py). Each form carries a client UUID generated when the page
 is drawn, so that a form sent twice (a double tap, a retried POST) is stored once (R28); the
@@ -56,26 +60,25 @@ class FindingForm(forms.Form):
         ]
 
 
-def visit_forms(
-    visit: Any, categories: list[FindingCategory], *, data: Any = None, which: str = ""
-) -> tuple[VisitResultForm, FindingForm]:
-    """The two forms of one visit with ids unique on the route page (`v<pk>-…`) and fresh
-    client UUIDs; `data` binds the one named by `which` ("result" or "finding")."""
-    auto_id = f"v{visit.pk}-%s"
-    result_initial = {
-        "result": visit.result or None,
+def result_values(visit: Any) -> dict[str, Any]:
+    """What a visit's result form shows: the stored result, its version, a new client UUID."""
+    return {
+        "result": visit.result,
         "residents_found": visit.residents_found,
         "notes": visit.notes,
         "version": visit.version,
         "client_id": uuid.uuid4(),
     }
-    result = VisitResultForm(
-        data if which == "result" else None, auto_id=auto_id, initial=result_initial
-    )
-    finding = FindingForm(
-        data if which == "finding" else None,
-        auto_id=auto_id,
-        initial={"client_id": uuid.uuid4()},
-        categories=categories,
-    )
-    return result, finding
+
+
+def finding_values() -> dict[str, Any]:
+    """What a new finding's form shows: nothing yet, a new client UUID."""
+    return {"category": "", "description": "", "client_id": uuid.uuid4()}
+
+
+def form_errors(form: forms.Form) -> dict[str, list[str]]:
+    """A bound form's messages per field, and those about no field under "non_field"
+    (template variables may not start with an underscore)."""
+    errors = {name: list(messages) for name, messages in form.errors.items()}
+    errors["non_field"] = errors.pop(forms.forms.NON_FIELD_ERRORS, [])
+    return errors

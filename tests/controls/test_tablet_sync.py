@@ -115,6 +115,7 @@ def test_ten_concurrent_replays_store_one_finding_and_one_result(evening, inspec
     clients = [login_verified(Client(), inspector) for _ in range(20)]
     barrier = threading.Barrier(20)
     answers: list[tuple[str, int, str]] = []
+    errors: list[str] = []
     lock = threading.Lock()
 
     def send(index: int) -> None:
@@ -129,6 +130,9 @@ def test_ten_concurrent_replays_store_one_finding_and_one_result(evening, inspec
             response = _post(clients[index], url, body, key)
             with lock:
                 answers.append((kind, response.status_code, response.content.decode()))
+        except Exception as error:  # reported below, not lost in the thread
+            with lock:
+                errors.append(repr(error))
         finally:
             connection.close()
 
@@ -137,6 +141,7 @@ def test_ten_concurrent_replays_store_one_finding_and_one_result(evening, inspec
         thread.start()
     for thread in threads:
         thread.join()
+    assert errors == [], '\n'.join(errors)
 
     for kind in ("finding", "result"):
         mine = [(status, body) for k, status, body in answers if k == kind]
