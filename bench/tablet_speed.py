@@ -75,6 +75,7 @@ document.addEventListener('outbox:queued', () => {
   started = null;
 });
 """
+CLEAR_JS = "async () => (await import('/static/js/offline-queue.js')).clearAll()"
 TIMINGS_JS = """() => {
   const paint = performance.getEntriesByName('first-contentful-paint')[0];
   const nav = performance.getEntriesByType('navigation')[0];
@@ -283,9 +284,7 @@ def measure(args, prepared: dict, base: str) -> dict:
                         "(n) => window.__bench.saves.length === n", arg=number + 1
                     )
                 saves.extend(page.evaluate("() => window.__bench.saves"))
-                page.evaluate(
-                    "async () => { const o = await import('/static/js/offline-queue.js'); await o.clearAll(); }"
-                )
+                page.evaluate(CLEAR_JS)
                 context.close()
         finally:
             browser.close()
@@ -330,17 +329,19 @@ def main() -> None:
     print(f"{'open':<30} {'FCP ms':>16} {'interactive ms':>18} {'HTML bytes':>18}")
     for label, fcp, interactive, transferred, decoded in rows:
         print(
-            f"{label:<30} {fcp[0]:>8.0f} ({fcp[1]:>5.0f}) {interactive[0]:>10.0f} ({interactive[1]:>5.0f}) "
+            f"{label:<30} {fcp[0]:>8.0f} ({fcp[1]:>5.0f}) "
+            f"{interactive[0]:>10.0f} ({interactive[1]:>5.0f}) "
             f"{transferred or 0:>8} / {decoded or 0:<8}"
         )
     print(
-        f"saving a finding offline: median {statistics.median(saves):.1f} ms, worst {max(saves):.1f} ms "
-        f"({len(saves)} findings)"
+        f"saving a finding offline: median {statistics.median(saves):.1f} ms, "
+        f"worst {max(saves):.1f} ms ({len(saves)} findings)"
     )
     print(f"service worker targets throttled on re-open: {result['sw_throttled']}")
     again_interactive = summarise(result["again"], "interactive")[0]
     print(
-        f"target: re-open usable < {TARGET_MS} ms: {'yes' if again_interactive < TARGET_MS else 'NO'}"
+        f"target: re-open usable < {TARGET_MS} ms: "
+        f"{'yes' if again_interactive < TARGET_MS else 'NO'}"
     )
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)

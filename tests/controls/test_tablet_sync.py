@@ -141,7 +141,7 @@ def test_ten_concurrent_replays_store_one_finding_and_one_result(evening, inspec
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == [], '\n'.join(errors)
+    assert errors == [], "\n".join(errors)
 
     for kind in ("finding", "result"):
         mine = [(status, body) for k, status, body in answers if k == kind]
