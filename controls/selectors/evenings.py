@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -100,6 +100,15 @@ def evening_list_for_user(
     return evenings.filter(_member_of_evening(person))
 
 
+def evening_list_with_counts(
+    *, user: Person, project: Project, perms: frozenset[ProjectPerm] | None = None
+) -> QuerySet[Controleavond]:
+    """evening_list_for_user with each evening's number of teams and visits."""
+    return evening_list_for_user(user=user, project=project, perms=perms).annotate(
+        team_count=Count("teams", distinct=True), visit_count=Count("visits", distinct=True)
+    )
+
+
 def evening_get_for_user(
     *, user: Person, project: Project, pk: int, perms: frozenset[ProjectPerm] | None = None
 ) -> Controleavond:
@@ -137,7 +146,7 @@ def visit_get_for_user(
     their own teams), with its evening and team; Http404 otherwise."""
     perms = _perms(user=user, project=project, perms=perms)
     visits = Visit.objects.filter(project=project, pk=pk).select_related(
-        "evening", "evening__project", "team", "proposal"
+        "evening", "evening__project", "project", "team", "proposal"
     )
     if not _sees_all(perms):
         person = _inspector(user, perms)
@@ -168,6 +177,27 @@ def evenings_tonight_for_inspector(*, user: Person, day: date) -> list[Controlea
         .exclude(status__in=EVENING_NOT_TONIGHT)
         .select_related("project")
         .order_by("starts_at", "id")
+    )
+
+
+def evenings_upcoming_for_inspector(
+    *, user: Person, project_ids: Iterable[int], day: date, limit: int = 10
+) -> list[Controleavond]:
+    """The inspector's evenings from `day` on (today's first) in the given projects where they
+    record visits and are a team member; not cancelled or closed. For their start page."""
+    if not isinstance(user, User):
+        return []
+    start = timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+    projects = project_list_for_user(user=user, perm=ProjectPerm.RECORD_VISITS).filter(
+        pk__in=list(project_ids)
+    )
+    return list(
+        Controleavond.objects.filter(
+            _member_of_evening(user), project__in=projects.values("pk"), starts_at__gte=start
+        )
+        .exclude(status__in=EVENING_NOT_TONIGHT)
+        .select_related("project")
+        .order_by("starts_at", "id")[:limit]
     )
 
 
@@ -373,7 +403,9 @@ __all__ = [
     "NOT_ALLOWED_ADDRESSES",
     "evening_get_for_user",
     "evening_list_for_user",
+    "evening_list_with_counts",
     "evenings_tonight_for_inspector",
+    "evenings_upcoming_for_inspector",
     "finding_list_for_user",
     "team_list",
     "visit_addresses_for_user",

@@ -61,17 +61,6 @@ CONFLICT = (
 )
 
 
-def tonight_start_section(*, user: Any, project_ids: Any) -> dict[str, Any]:
-    """The inspector's start section (projects.navigation.START_PAGES): tonight's evenings in
-    the projects where they record visits, each leading to its route."""
-    evenings = [
-        evening
-        for evening in evenings_tonight_for_inspector(user=user, day=timezone.localdate())
-        if evening.project_id in project_ids
-    ]
-    return {"evenings": evenings, "show_project": True}
-
-
 class TonightView(ProjectScopedMixin, TemplateView):
     """The evenings of tonight on which the inspector is in a team, in this project."""
 
