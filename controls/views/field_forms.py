@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from ..constants import VisitResult
 from ..models import FindingCategory
@@ -79,6 +80,8 @@ def finding_values() -> dict[str, Any]:
 def form_errors(form: forms.Form) -> dict[str, list[str]]:
     """A bound form's messages per field, and those about no field under "non_field"
     (template variables may not start with an underscore)."""
-    errors = {name: list(messages) for name, messages in form.errors.items()}
-    errors["non_field"] = errors.pop(forms.forms.NON_FIELD_ERRORS, [])
+    errors = {
+        name: [str(message) for message in messages] for name, messages in form.errors.items()
+    }
+    errors["non_field"] = errors.pop(NON_FIELD_ERRORS, [])
     return errors
