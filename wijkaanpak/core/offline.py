@@ -145,9 +145,12 @@ def _service_worker_cached() -> str:
 def _precache_manifest() -> list[dict[str, str]]:
     urls = [(static(asset), asset) for asset in OFFLINE_ASSETS]
     urls += [(settings.STATIC_URL + asset, asset) for asset in OFFLINE_MODULE_IMPORTS]
+    # Once per URL: without hashed names (DEBUG, tests) a page's script and a module import
+    # are the same URL, which Workbox refuses twice.
+    unique = dict(urls)
     return [
         {"url": url, "revision": hashlib.sha256(_static_path(asset).read_bytes()).hexdigest()[:16]}
-        for url, asset in urls
+        for url, asset in unique.items()
     ]
 
 
