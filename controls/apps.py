@@ -7,7 +7,8 @@ class ControlsConfig(AppConfig):
 
     def ready(self) -> None:
         """Tell the lower layers what controls adds (style rule 33, docs/architecture.md):
-        the planner's menu entries, the inspector's start section and the demo builders."""
+        the planner's menu entries, the inspector's start section (tonight's evening leads to
+        the tablet's route) and 'Vanavond' in the menu, and the demo builders."""
         from projects.constants import Phase
         from projects.navigation import (
             MENU_SECTIONS,
@@ -46,6 +47,11 @@ class ControlsConfig(AppConfig):
                 "controls:category": "controls:categories",
             }
         )
+        # The inspector's tablet (TABLET): tonight's evenings, right after the overview.
+        if "controls:tonight" not in [item.url_name for item in PROJECT_MENU]:
+            at = [item.url_name for item in PROJECT_MENU].index("projects:detail") + 1
+            PROJECT_MENU.insert(at, MenuItem("controls:tonight", "Vanavond"))
+        MENU_SECTIONS.update({"controls:route": "controls:tonight"})
         start_page_set(
             Work.INSPECTEUR,
             StartSection(

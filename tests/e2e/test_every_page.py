@@ -334,7 +334,9 @@ EXPECTED_VIEWS = {
         "projects:start",
         "matching:selection",
         "matching:reidentify",
-        "controls:evening",  # tonight's evening, from the start page
+        "controls:evening",  # a later evening, from the start page
+        "controls:route",  # tonight's route (the tablet), from the start page
+        "controls:tonight",  # 'Vanavond' in the project menu
     },
     "behandelaar": {"projects:start", "projects:detail"},
     "adviseur": {"projects:start", "projects:detail", "matching:method"},
