@@ -28,13 +28,14 @@ class ControlsConfig(AppConfig):
         from .selectors.referrals import referral_closure_blockers
         from .views import followup, planning
 
-        # The planner's pages, before the project's partners and roles in the menu.
+        # The planner's pages, before the project's partners and roles in the menu; offered
+        # with matching's pages (an evening is planned from the approved selection).
         items = [
-            MenuItem("controls:evenings", "Controleavonden", Phase.SELECTIE),
-            MenuItem("controls:categories", "Bevindingcategorieën", Phase.SELECTIE),
+            MenuItem("controls:evenings", "Controleavonden", Phase.DATA_UITVRAAG),
+            MenuItem("controls:categories", "Bevindingcategorieën", Phase.DATA_UITVRAAG),
             # FOLLOWUP: the projectleider's referrals per partner, and the owner view.
-            MenuItem("controls:referrals", "Doorverwijzingen", Phase.SELECTIE),
-            MenuItem("controls:owners", "Eigenaren", Phase.SELECTIE),
+            MenuItem("controls:referrals", "Doorverwijzingen", Phase.DATA_UITVRAAG),
+            MenuItem("controls:owners", "Eigenaren", Phase.DATA_UITVRAAG),
         ]
         names = [item.url_name for item in PROJECT_MENU]
         if "controls:evenings" not in names:
@@ -62,8 +63,8 @@ class ControlsConfig(AppConfig):
                 "Mijn controleavonden",
                 "controls/start/_evenings.html",
                 planning.inspector_start_section,
-                intro="De avonden waarop u in een team staat, vanaf vandaag. Open de route van "
-                "vanavond voordat u op pad gaat: dan werkt hij ook zonder verbinding.",
+                intro="De avonden waarop u in een team staat, vanaf vandaag, met de route van "
+                "uw team.",
             ),
         )
         demo_builder_register(DemoBuilder("controls.demo.build", demo.build))

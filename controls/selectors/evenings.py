@@ -146,7 +146,7 @@ def visit_get_for_user(
     their own teams), with its evening and team; Http404 otherwise."""
     perms = _perms(user=user, project=project, perms=perms)
     visits = Visit.objects.filter(project=project, pk=pk).select_related(
-        "evening", "evening__project", "team", "proposal"
+        "evening", "evening__project", "project", "team", "proposal"
     )
     if not _sees_all(perms):
         person = _inspector(user, perms)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 import structlog
@@ -271,13 +271,13 @@ def evening_ready_problems(*, evening: Controleavond) -> list[str]:
     ]
     if leaderless:
         problems.append(GATE_TEAM_WITHOUT_LEAD.format(teams=", ".join(leaderless)))
-    visits = Visit.objects.filter(evening=evening)
-    if not visits.exists():
-        problems.append(GATE_NO_VISITS)
-    unrouted = (
-        visits.filter(team__isnull=True).count()
-        + visits.filter(team__isnull=False, route_position__isnull=True).count()
+    counts = Visit.objects.filter(evening=evening).aggregate(
+        visits=Count("id"),
+        unrouted=Count("id", filter=Q(team__isnull=True) | Q(route_position__isnull=True)),
     )
+    if not counts["visits"]:
+        problems.append(GATE_NO_VISITS)
+    unrouted = counts["unrouted"]
     if unrouted:
         problems.append(GATE_UNROUTED.format(count=unrouted))
     return problems

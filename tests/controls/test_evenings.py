@@ -282,3 +282,29 @@ def test_plan_evening_helper_used_by_other_suites(
         teams=[[inspectors["uwv"]]],
     )
     assert Visit.objects.filter(evening=evening, route_position__isnull=False).count() == 3
+
+
+def test_the_page_plans_with_the_benchmarked_solver_settings(
+    selection_project, projectleider_a, approved, inspectors, monkeypatch
+):
+    """bench/routes.py measures `routing.plan_routes` with its production defaults; the
+    evening's planning must call exactly that, without other limits."""
+    from controls import routing
+
+    calls = []
+    real = routing.plan_routes
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(routing, "plan_routes", spy)
+    plan_evening(
+        project=selection_project,
+        actor=projectleider_a,
+        proposals=approved,
+        teams=[[inspectors["uwv"]], [inspectors["politie"]]],
+    )
+    assert len(calls) == 1
+    assert set(calls[0]) == {"meeting_point", "stops", "teams"}
+    assert calls[0]["teams"] == 2 and len(calls[0]["stops"]) == len(approved)

@@ -312,6 +312,14 @@ EXPECTED_VIEWS = {
         "matching:reidentify",
         "matching:settings",
         "projects:project_roles",
+        "controls:evenings",
+        "controls:evening",
+        "controls:evening-create",
+        "controls:evening-update",
+        "controls:evening-addresses",
+        "controls:visit",
+        "controls:categories",
+        "controls:category",
     },
     "analist": {
         "projects:start",
@@ -322,7 +330,12 @@ EXPECTED_VIEWS = {
         "matching:proposals",
     },
     "leverancier_uwv": {"projects:start", "datasharing:delivery-upload"},
-    "inspecteur": {"projects:start", "matching:selection", "matching:reidentify"},
+    "inspecteur": {
+        "projects:start",
+        "matching:selection",
+        "matching:reidentify",
+        "controls:evening",  # tonight's evening, from the start page
+    },
     "behandelaar": {"projects:start", "projects:detail"},
     "adviseur": {"projects:start", "projects:detail", "matching:method"},
 }
