@@ -45,6 +45,7 @@ from datasharing.models import (
     DataRequest,
     Delivery,
     DeliveryIssue,
+    OwnerVaultEntry,
 )
 from datasharing.pseudonymisation import Pseudonymiser, project_key_hold, pseudonymiser_for
 from datasharing.selectors import project_bag_area_postcodes, project_has_accepted_bag_delivery
@@ -572,7 +573,7 @@ def _store_accepted(
     pseudonymiser: Pseudonymiser,
     report: Callable[[int], None],
 ) -> None:
-    from .records import PseudonymisedRows
+    from .records import PseudonymisedRows, owner_vault_entries
 
     model = RECORD_MODELS[delivery.source]
     rows = PseudonymisedRows(
@@ -599,6 +600,11 @@ def _store_accepted(
         vault_count = 0 if vault is None else vault.num_rows
         if vault is not None:
             _bulk_insert(AddressVaultEntry, [vault])
+        # eigendom: the owners' ids, sealed for the owner view's four-eyes re-identification.
+        OwnerVaultEntry.objects.bulk_create(
+            owner_vault_entries(frame=rows.frame, pseudonymiser=pseudonymiser, delivery=delivery),
+            batch_size=2000,
+        )
         DeliveryIssue.objects.bulk_create(_issue_rows(delivery, outcome), batch_size=2000)
         previous = (
             Delivery.objects.filter(

@@ -190,6 +190,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "datasharing.tasks.retention_enforce_task",
         "schedule": timedelta(hours=1),
     },
+    # controls.tasks: open referrals past their term are marked overdue (issue 12.2).
+    "referrals-mark-overdue": {
+        "task": "referrals_mark_overdue",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 REST_FRAMEWORK = {
