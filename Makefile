@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 ASSETS := static/vendor/.installed-stamp
 DEV := DJANGO_SETTINGS_MODULE=wijkaanpak.settings.dev
 
-.PHONY: demo test install assets migrate-demo lint typecheck check audit bench bench-routes bench-tablet e2e lock clean
+.PHONY: demo test install assets migrate-demo lint typecheck check audit bench bench-routes bench-tablet bench-reports e2e lock clean
 
 install: $(STAMP)
 
@@ -86,6 +86,10 @@ audit: install
 
 bench: install
 	scripts/with-test-services.sh $(PY) bench/city_scale.py $(BENCH_ARGS)
+
+# Reports on the city-scale project: the dashboard's figures and one PDF (bench/README.md).
+bench-reports: install
+	scripts/with-test-services.sh $(PY) bench/reports.py $(BENCH_ARGS)
 
 # Walking routes, 4 teams x 30 addresses: production settings against a 60 s run (no database).
 bench-routes: install

@@ -68,6 +68,48 @@ MENU_SECTIONS: dict[str, str] = {
 }
 
 
+def menu_item_register(item: MenuItem, *, sections: Collection[str] = ()) -> None:
+    """Add a higher app's page to the project menu (from its `AppConfig.ready()`), with the URL
+    names of its other pages that show it as the current entry."""
+    if all(existing.url_name != item.url_name for existing in PROJECT_MENU):
+        PROJECT_MENU.append(item)
+    for name in sections:
+        MENU_SECTIONS[name] = item.url_name
+
+
+@dataclass(frozen=True)
+class PlanLink:
+    """A link a higher app adds to the projectplan page: its URL takes the slug and the plan
+    version; shown to who holds `perm`."""
+
+    url_name: str
+    label: str
+    perm: ProjectPerm
+
+
+PLAN_LINKS: list[PlanLink] = []
+
+
+def plan_link_register(link: PlanLink) -> None:
+    """Add a link to the projectplan page (from an app's `AppConfig.ready()`)."""
+    if link not in PLAN_LINKS:
+        PLAN_LINKS.append(link)
+
+
+def plan_links(
+    *, project: Project, version: int, perms: frozenset[ProjectPerm]
+) -> list[dict[str, str]]:
+    """The registered plan-page links `perms` may follow, with their URLs."""
+    return [
+        {
+            "label": link.label,
+            "url": reverse(link.url_name, kwargs={"slug": project.slug, "version": version}),
+        }
+        for link in PLAN_LINKS
+        if link.perm in perms
+    ]
+
+
 def view_perm(view_class: Any) -> ProjectPerm | None:
     """The project permission a project-scoped view requires, as the view declares it."""
     perm = getattr(view_class, "project_perm", None)
@@ -75,10 +117,16 @@ def view_perm(view_class: Any) -> ProjectPerm | None:
 
 
 @cache
+def page_view(url_name: str) -> Any:
+    """The view (class) behind a project page (`url_name`, slug only)."""
+    match = resolve(reverse(url_name, kwargs={"slug": "project"}))
+    return getattr(match.func, "view_class", match.func)
+
+
+@cache
 def page_perm(url_name: str) -> ProjectPerm:
     """The permission the view behind a project page (`url_name`, slug only) requires."""
-    match = resolve(reverse(url_name, kwargs={"slug": "project"}))
-    perm = view_perm(getattr(match.func, "view_class", match.func))
+    perm = view_perm(page_view(url_name))
     if perm is None:
         raise ImproperlyConfigured(f"{url_name}: its view declares no project permission")
     return perm
@@ -106,7 +154,12 @@ class ProjectAccess:
         return perm in self.perms
 
     def may_open(self, url_name: str) -> bool:
-        return self.may(page_perm(url_name))
+        if not self.may(page_perm(url_name)):
+            return False
+        # A view may narrow its permission further (`perms_permit(perms) -> bool`, e.g. the
+        # dashboard, which the adviser does not see although they hold its permission).
+        permit = getattr(page_view(url_name), "perms_permit", None)
+        return permit is None or bool(permit(self.perms))
 
 
 def project_menu(*, access: ProjectAccess, current: str | None) -> list[dict[str, Any]]:

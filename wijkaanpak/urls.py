@@ -43,6 +43,7 @@ urlpatterns = [
     path("gegevens/", include("datasharing.urls")),
     path("matching/", include("datasharing.matching.urls")),
     path("controle/", include("controls.urls")),
+    path("rapportage/", include("reports.urls")),
     path("beheer/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

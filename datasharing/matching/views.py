@@ -25,6 +25,7 @@ from . import selectors, services
 from .constants import NEVER_USED, ProposalStatus
 from .forms import DecideForm, IndicatorSettingsForm, ProposeForm, ReidentifyForm, RiskFilterForm
 from .indicators.registry import ALL_CODES, INDICATORS
+from .panels import METHOD_PANELS
 
 RISK_PAGE_SIZE = 50
 RUN_PAGE_SIZE = 20
@@ -384,6 +385,7 @@ class MethodView(ProjectView):
                 "never_used": NEVER_USED,
                 "current_run": selectors.current_run(project=self.project),
                 "can_manage": self.can(ProjectPerm.MANAGE),
+                "panels": METHOD_PANELS.entries(),
             },
         )
 

@@ -26,7 +26,7 @@ from ..forms import (
     ProjectUpdateForm,
     ProjectvoorstelForm,
 )
-from ..navigation import start_sections, with_phase_steps
+from ..navigation import plan_links, start_sections, with_phase_steps
 from ..selectors import (
     project_document_get_for_user,
     project_documents,
@@ -288,6 +288,9 @@ class ProjectplanDetailView(ProjectScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["plan"] = project_plan_get(project=self.project, version=self.kwargs["version"])
         context["can_manage"] = self.can(ProjectPerm.MANAGE)
+        context["plan_links"] = plan_links(
+            project=self.project, version=context["plan"].version, perms=self.project_perms
+        )
         return context
 
 

@@ -34,12 +34,17 @@ def test_apps_registered_in_installed_apps_order():
         "datasharing.demo.build",
         "datasharing.matching.demo.build",
         "controls.demo.build",
+        "reports.demo.build",
     ]
     assert [(gate.phase, gate.check) for gate in gates.GATES] == [
         (Phase.SELECTIE, bag_delivery_missing),
         (Phase.CONTROLEAVONDEN, approved_selection_missing),
     ]
-    assert {job.name for job in JOBS} == {"delivery_process", "matching_run_dispatch"}
+    assert {job.name for job in JOBS} == {
+        "delivery_process",
+        "matching_run_dispatch",
+        "report_generate",
+    }
     assert [hook.name for hook in RETENTION_HOOKS] == ["matching"]
     assert selection_facts() is not None
     assert [t.model._meta.label for t in PSEUDONYM_TABLES] == [

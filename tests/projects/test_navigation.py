@@ -15,7 +15,7 @@ import pytest
 
 from projects import navigation
 from projects.constants import ProjectPerm
-from projects.navigation import PROJECT_MENU, StartSection, Work, page_perm
+from projects.navigation import PROJECT_MENU, StartSection, Work, page_perm, project_menu
 from tests import access_matrix as matrix
 from tests.access_setup import matrix_world, revoke
 
@@ -72,6 +72,9 @@ def test_every_menu_item_names_a_project_page_whose_view_declares_its_permission
         "controls:categories": ProjectPerm.PLAN_CONTROLS,
         "projects:project_partners": ProjectPerm.MANAGE,
         "projects:project_roles": ProjectPerm.MANAGE,
+        # reports (menu_item_register); narrowed further by perms_permit (not the adviser)
+        "reports:dashboard": ProjectPerm.VIEW,
+        "reports:reports": ProjectPerm.VIEW,
     }
 
 
@@ -253,3 +256,18 @@ def test_start_page_query_count(client, world, role, queries, django_assert_num_
             ProjectFactory(created_by=world.people[role])
         with django_assert_num_queries(queries):
             assert client.get(reverse("projects:start")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_view_may_narrow_its_permission_for_the_menu(project_a, adviseur_a, inspecteur_a):
+    """The dashboard needs view_project, and work in the project: not the adviser's menu."""
+    from projects.constants import Phase
+    from projects.navigation import ProjectAccess
+
+    project_a.phase = Phase.DATA_UITVRAAG  # the menu's phase rule only; not saved
+    for person, expected in ((adviseur_a, False), (inspecteur_a, True)):
+        access = ProjectAccess(user=person, project=project_a)
+        assert access.may(ProjectPerm.VIEW)
+        assert access.may_open("reports:dashboard") is expected
+        labels = [entry["label"] for entry in project_menu(access=access, current=None)]
+        assert ("Dashboard" in labels) is expected
