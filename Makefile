@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 ASSETS := static/vendor/.installed-stamp
 DEV := DJANGO_SETTINGS_MODULE=wijkaanpak.settings.dev
 
-.PHONY: demo test install assets migrate-demo lint typecheck check audit bench bench-routes bench-tablet bench-reports e2e lock clean
+.PHONY: demo test install assets migrate-demo lint typecheck check audit bench bench-routes bench-tablet bench-api bench-reports e2e lock clean
 
 install: $(STAMP)
 
@@ -99,6 +99,11 @@ bench-routes: install
 # data on the throwaway PostgreSQL, runserver, the system Chromium (bench/tablet_speed.py).
 bench-tablet: install assets
 	scripts/with-test-services.sh $(PY) bench/tablet_speed.py $(BENCH_ARGS)
+
+# REST API and pages under load (issue 14.5): the city-scale project with its follow-up,
+# gunicorn on loopback, Locust headless with 10 users for 60 s; p95 <= 300 ms per endpoint.
+bench-api: install
+	scripts/with-test-services.sh $(PY) bench/api_load.py $(BENCH_ARGS)
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | sort -f > requirements.lock.new && mv requirements.lock.new requirements.lock

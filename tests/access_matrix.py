@@ -12,7 +12,10 @@ How to add your URLs
    there yet: `SETUP_HOOKS.append(fn)`, `fn(mp: MatrixProject) -> None` filling `mp.extra`.
    `object_kwargs("key")` registers "key" (the object's pk, plus the slug when the route has
    one) and "key@twin" (this project's slug with the *other* project's object: IDOR probe).
-3. tests/core/test_access_matrix.py walks `django.urls.get_resolver()`: a URL pattern without
+3. A REST API row (`auth="token"`) is requested with the token of the role's client account
+   (tests/api/world.py) instead of a session; its outsiders are project B's projectleider's
+   client (404), no token (401) and a password-only session without a token (401).
+4. tests/core/test_access_matrix.py walks `django.urls.get_resolver()`: a URL pattern without
    a row fails, except the names in the namespaces listed in `PENDING_NAMESPACES`
    (engineers are building them now; move them out of PENDING once rows exist).
 
@@ -81,6 +84,9 @@ class Row:
     url_name: str | None = None  # the concrete URL to request for a "namespace:*" row
     personal_data: bool = False  # needs a personal-data permission: R5 rows repeat it
     xfail: dict[str, str] = field(default_factory=dict)  # role -> known access bug (see above)
+    # "session": a person's verified session; "token": the REST API v1 (issue 14), where each
+    # role is a client account holding that role, sending its token (tests/api/world.py).
+    auth: str = "session"
 
 
 KWARGS: dict[str, Callable[[MatrixProject], dict]] = {}

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "axes",
     "django_otp",
@@ -202,7 +203,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation documents its JSON error answers (code + Dutch message).
+    "DEFAULT_SCHEMA_CLASS": "wijkaanpak.core.api.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -210,10 +212,34 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Wijkaanpak API",
-    "DESCRIPTION": "Exports and operations of Wijkaanpak; the same access rules as the pages.",
-    "VERSION": "0.1.0",
+    "DESCRIPTION": (
+        "REST API v1 voor de systemen van partners en de regio: projecten, voortgang, "
+        "bezoeken, bevindingen, doorverwijzingen en exports, met dezelfde toegangsregels als "
+        "de pagina's. Een API-client stuurt zijn token mee als `Authorization: Bearer <token>`. "
+        "Niet gevonden en niet toegestaan zijn allebei 404. Lijsten komen in pagina's met een "
+        "cursor (`next`); `updated_since` met de `sync_until` van de vorige ophaalronde haalt "
+        "alleen wat sindsdien veranderde. Fouten zijn JSON met een vaste `code` en een "
+        "Nederlandse `detail`."
+    ),
+    "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The documentation page is served from drf-spectacular-sidecar: no internet needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralKindEnum": "controls.constants.ReferralKind",
+        "OutcomeKindEnum": "controls.constants.OutcomeKind",
+        "ReferralStatusEnum": "controls.constants.ReferralStatus",
+    },
 }
+# Calls per REST client (DRF throttling on the cache below), e.g. "600/min".
+WIJKAANPAK_API_THROTTLE_RATE = env("WIJKAANPAK_API_THROTTLE_RATE", default="600/min")
+# The cache holds the throttle counters: shared between processes in production (Redis,
+# e.g. rediscache://127.0.0.1:6379/2), in-process otherwise.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Content security policy (security R16): no inline scripts or styles.
 CONTENT_SECURITY_POLICY = {

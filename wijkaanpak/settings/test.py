@@ -15,6 +15,8 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
 os.environ.setdefault("WIJKAANPAK_ORGANISATION_NAME", "Gemeente Voorbeeldstad")
 os.environ.setdefault("WIJKAANPAK_CONTACT_EMAIL", "wijkaanpak@voorbeeldstad.example")
 os.environ.setdefault("WIJKAANPAK_PRIVACY_EMAIL", "privacy@voorbeeldstad.example")
+# The suite calls the API far faster than a partner system; the throttle has its own test.
+os.environ.setdefault("WIJKAANPAK_API_THROTTLE_RATE", "100000/min")
 if "WIJKAANPAK_PRIVATE_MEDIA" not in os.environ:
     os.environ["WIJKAANPAK_PRIVATE_MEDIA"] = tempfile.mkdtemp(prefix="wijkaanpak-test-media-")
 
