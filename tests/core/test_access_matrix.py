@@ -278,8 +278,9 @@ def test_outsiders_on_real_objects(row, outsider, client, world):
 
 # --- R5: revocation takes effect on the very next request ---
 
-# The delivering partner's people (UWV): its analist and its inspecteur.
-PARTNER_ROLES = ("partner_analist", "inspecteur")
+# The delivering partners' people: UWV's analist, inspecteur and leverancier, the Belastingdienst's
+# leverancier.
+PARTNER_ROLES = ("partner_analist", "inspecteur", "leverancier", "leverancier_bd")
 
 
 def _revocation_cells():
