@@ -13,6 +13,7 @@ functional tables only, never a project's personal data (style rule 16).
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -182,3 +183,27 @@ class EnrolmentLinkIssueMixin(AuditedAdmin):
 for _device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_device_model):
         admin.site.unregister(_device_model)
+
+
+# Groups are no part of access here (a role's guardian object permissions are), and the person
+# form offers none: their table goes too (style rule 16).
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+def audit_registered_admins(site: admin.AdminSite = admin.site) -> None:
+    """Make the admins that other libraries registered (django-axes' lockouts and logs, whose
+    deletion unlocks an account) write their audit events too: each becomes a subclass of
+    AuditedAdmin and its own class. The apps before core in INSTALLED_APPS registered theirs
+    already when the admin imports this module (autodiscover follows INSTALLED_APPS)."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, AuditedAdmin):
+            continue
+        audited = type(
+            f"Audited{type(model_admin).__name__}", (AuditedAdmin, type(model_admin)), {}
+        )
+        site.unregister(model)
+        site.register(model, audited)
+
+
+audit_registered_admins()
