@@ -17,6 +17,10 @@ logger = structlog.get_logger(__name__)
     autoretry_for=(OperationalError,),
     retry_backoff=True,
     max_retries=3,
+    # Nobody waits for its result (the delivery's row holds the outcome): queuing it then
+    # needs the broker only, not the result backend's subscription, which after a Redis
+    # outage stays broken in the sending process (celery.backends.redis ResultConsumer).
+    ignore_result=True,
 )
 def delivery_process_task(self, delivery_id: int) -> str:
     """Validate and pseudonymise one delivery; idempotent (a processed delivery is left alone)."""

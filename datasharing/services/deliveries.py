@@ -589,6 +589,7 @@ def _store_failed(
             "processed_at": timezone.now(),
         },
     )
+    return True
 
 
 def _delete_raw_file(delivery_id: int) -> None:
