@@ -14,6 +14,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
+from tests.figures import FIGURES, figure_add, figures_lines, figures_write
 
 
 @pytest.fixture
@@ -106,3 +107,41 @@ def verified_client(client):
         return login_verified(client, user)
 
     return _login
+
+
+# --- the measured security figures (tests/figures.py) ---
+
+# Property tests of input handling: each generated input is one bad or arbitrary input tried.
+PROPERTY_INPUT_MODULES = (
+    "tests/datasharing/test_intake_",
+    "tests/security/",
+    "tests/core/test_exports",
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        function = getattr(item, "obj", None)
+        hypothesis = getattr(function, "hypothesis", None)
+        path = str(item.path.relative_to(item.config.rootpath))
+        if hypothesis is None or not path.startswith(PROPERTY_INPUT_MODULES):
+            continue
+        inner = hypothesis.inner_test
+        if getattr(inner, "counts_inputs", False):
+            continue
+
+        def counted(*args, _inner=inner, **kwargs):
+            figure_add("property_inputs")
+            return _inner(*args, **kwargs)
+
+        counted.counts_inputs = True
+        hypothesis.inner_test = counted
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not FIGURES:
+        return
+    terminalreporter.section("security figures, measured in this run (tests/figures.py)")
+    for line in figures_lines():
+        terminalreporter.write_line(line)
+    figures_write()
