@@ -20,6 +20,7 @@ import itertools
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.files.base import ContentFile, File
@@ -260,6 +261,34 @@ def delivery_upload(
             on_failure=lambda error: delivery_queue_failed(delivery_id=delivery_id, error=error),
         )
     return delivery
+
+
+# A delivery still `ontvangen` after this long lost its job (the process that received it
+# died between its commit and queuing the job, or the broker lost the message).
+DELIVERY_STUCK_AFTER = timedelta(minutes=30)
+
+
+def deliveries_stuck_requeue(*, older_than: timedelta = DELIVERY_STUCK_AFTER) -> list[int]:
+    """Queue the job again of every delivery still `ontvangen` after `older_than` (Celery beat,
+    settings.CELERY_BEAT_SCHEDULE): processing is idempotent, so a job that was only late does
+    no harm; a broker that refuses it fails the delivery as the upload does. Returns the ids."""
+    stuck = list(
+        Delivery.objects.filter(
+            status=DeliveryStatus.ONTVANGEN, uploaded_at__lt=timezone.now() - older_than
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for delivery_id in stuck:
+        logger.warning("delivery_requeued", delivery_id=delivery_id)
+        job_enqueue(
+            JOB_DELIVERY_PROCESS,
+            delivery_id,
+            on_failure=lambda error, pk=delivery_id: delivery_queue_failed(
+                delivery_id=pk, error=error
+            ),
+        )
+    return stuck
 
 
 def delivery_queue_failed(*, delivery_id: int, error: Exception) -> Delivery:

@@ -236,3 +236,35 @@ def test_upload_with_the_broker_down_fails_clearly_and_nothing_is_stuck(
     redis_service.delete()
     assert delivery_process(delivery_id=queued.pk).status == DeliveryStatus.GEACCEPTEERD
     assert _raw_files() == files_before
+
+
+@pytest.mark.django_db
+def test_a_delivery_left_ontvangen_is_queued_again_by_the_scheduled_task(
+    projectleider_a, intake_project, request_for, django_capture_on_commit_callbacks
+):
+    """The received delivery whose job never reached the broker (the receiving process died in
+    between) is picked up by Celery beat's `deliveries_stuck_requeue_task`; a recent one is not
+    touched (its job may still be on its way)."""
+    from datetime import timedelta
+
+    from datasharing.services import deliveries_stuck_requeue, delivery_upload
+    from datasharing.tasks import deliveries_stuck_requeue_task
+
+    assert "datasharing.tasks.deliveries_stuck_requeue_task" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    files_before = _raw_files()
+    stuck = delivery_upload(
+        actor=projectleider_a,
+        data_request=request_for("bag"),
+        file=csv_file(bag_csv(5), "bag.csv"),
+        queue=False,  # as if the job was lost
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliveries_stuck_requeue_task() == 0  # 30 minutes have not passed
+    assert Delivery.objects.get(pk=stuck.pk).status == DeliveryStatus.ONTVANGEN
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliveries_stuck_requeue(older_than=timedelta(0)) == [stuck.pk]
+    stuck.refresh_from_db()
+    assert stuck.status == DeliveryStatus.GEACCEPTEERD and not stuck.raw_file  # eager here
+    assert _raw_files() == files_before

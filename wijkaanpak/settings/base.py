@@ -214,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "datasharing.tasks.retention_enforce_task",
         "schedule": timedelta(hours=1),
     },
+    # A delivery is never stuck `ontvangen` (issue 8 item 5): its job queued again, or failed.
+    "deliveries-stuck-requeue": {
+        "task": "datasharing.tasks.deliveries_stuck_requeue_task",
+        "schedule": timedelta(minutes=10),
+    },
 }
 
 REST_FRAMEWORK = {
