@@ -99,6 +99,21 @@ def adviseur_a(project_a, vng):
 
 
 @pytest.fixture
+def leverancier_a(project_a, uwv):
+    """UWV's leverancier on project A: delivers UWV's files, sees UWV's requests only."""
+    return member(project_a, "leverancier_a", uwv, "leverancier")
+
+
+@pytest.fixture
+def superuser_a(gemeente_a):
+    """Superuser (and staff) status, of project A's municipality, and no role anywhere: sees
+    no project's data (style rule 16)."""
+    return UserFactory(
+        username="superuser_a", organisation=gemeente_a, is_superuser=True, is_staff=True
+    )
+
+
+@pytest.fixture
 def verified_client(client):
     """`verified_client(user)` logs the test client in with password and second factor."""
     from tests.factories import login_verified

@@ -254,13 +254,19 @@ def delivery_upload(
     if queue:
         # After the commit (at once here, or when the caller's transaction commits). A broker
         # that refuses the job fails the delivery instead of leaving it `ontvangen` for ever.
-        delivery_id = delivery.pk
         job_enqueue(
-            JOB_DELIVERY_PROCESS,
-            delivery_id,
-            on_failure=lambda error: delivery_queue_failed(delivery_id=delivery_id, error=error),
+            JOB_DELIVERY_PROCESS, delivery.pk, on_failure=_fail_when_not_queued(delivery.pk)
         )
     return delivery
+
+
+def _fail_when_not_queued(delivery_id: int) -> Callable[[Exception], None]:
+    """job_enqueue's `on_failure` for one delivery: `delivery_queue_failed`."""
+
+    def fail(error: Exception) -> None:
+        delivery_queue_failed(delivery_id=delivery_id, error=error)
+
+    return fail
 
 
 # A delivery still `ontvangen` after this long lost its job (the process that received it
@@ -282,11 +288,7 @@ def deliveries_stuck_requeue(*, older_than: timedelta = DELIVERY_STUCK_AFTER) ->
     for delivery_id in stuck:
         logger.warning("delivery_requeued", delivery_id=delivery_id)
         job_enqueue(
-            JOB_DELIVERY_PROCESS,
-            delivery_id,
-            on_failure=lambda error, pk=delivery_id: delivery_queue_failed(
-                delivery_id=pk, error=error
-            ),
+            JOB_DELIVERY_PROCESS, delivery_id, on_failure=_fail_when_not_queued(delivery_id)
         )
     return stuck
 
