@@ -225,20 +225,21 @@ def proposal_record_get(*, project: Project, pk: int) -> ProposalRecord:
 
 
 def reidentification_get(
-    *, project: Project, user_id: int, pk: int, allowed: Iterable[int]
+    *, project: Project, user_id: int, pk: int, since: datetime
 ) -> Reidentification:
-    """A re-identification of `project` made by the person (`user_id`) in this session (its id
-    among `allowed`), with its proposal; Http404 otherwise: showing the address again needs a
-    reason of one's own (R20)."""
-    if pk not in set(allowed):
-        raise Http404
+    """A re-identification of `project` made by the person (`user_id`) after `since` (the view
+    passes the start of the current shift), with its proposal; Http404 otherwise — for anyone
+    else, or later, showing the address again needs a reason of one's own (R20)."""
     reidentification = (
-        Reidentification.objects.filter(project=project, pk=pk, actor_id=user_id)
-        .select_related("proposal")
+        Reidentification.objects.filter(
+            project=project, pk=pk, actor_id=user_id, created_at__gte=since
+        )
+        .select_related("proposal", "actor")
         .first()
     )
     if reidentification is None or reidentification.proposal.status != ProposalStatus.APPROVED:
         raise Http404
+    reidentification.project = project  # the caller's, already loaded
     return reidentification
 
 

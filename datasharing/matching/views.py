@@ -7,6 +7,7 @@ read only within the project.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -61,9 +62,10 @@ REJECTED = (
     "Voorstel afgewezen: adres {pseudoniem}, voorgedragen door {voordrager}. Uw reden: {reden}"
 )
 SELECTION_CLOSED = "De selectie is gesloten: {aantal} goedgekeurde adressen."
-# The re-identifications of this session: who re-identified may see the address again in the
-# same session (each time logged), nobody else; `..._UNSHOWN`: confirmed, not yet shown.
-SESSION_REIDENTIFIED = "matching_reidentified"
+# Who re-identified an address may see it again on its page for one shift (the absolute session
+# lifetime, R11), each time logged; nobody else, and later only with a new reason.
+REIDENTIFICATION_SHOWN_FOR = timedelta(hours=12)
+# The session's re-identifications that are confirmed but not yet shown (see ReidentificationView).
 SESSION_REIDENTIFIED_UNSHOWN = "matching_reidentified_unshown"
 
 
@@ -387,10 +389,6 @@ class ReidentifyView(ProjectView):
                 form_add_service_error(form, error)
             else:
                 session = request.session
-                session[SESSION_REIDENTIFIED] = [
-                    *session.get(SESSION_REIDENTIFIED, []),
-                    reidentification.pk,
-                ]
                 session[SESSION_REIDENTIFIED_UNSHOWN] = [
                     *session.get(SESSION_REIDENTIFIED_UNSHOWN, []),
                     reidentification.pk,
@@ -402,7 +400,7 @@ class ReidentifyView(ProjectView):
 class ReidentificationView(ProjectView):
     """The address of one re-identification, whole and large, with the reason that was logged.
 
-    Only for who re-identified it, in the same session (404 otherwise: a new reason is needed).
+    Only for who re-identified it, for one shift (404 otherwise: a new reason is needed).
     The first showing after the POST is the one its processing-log record ("reidentify")
     covers; every later showing (a reload) writes one record of its own, action "read", and
     never a second Reidentification (R21)."""
@@ -416,7 +414,7 @@ class ReidentificationView(ProjectView):
             project=self.project,
             user_id=self.person.pk,
             pk=pk,
-            allowed=session.get(SESSION_REIDENTIFIED, []),
+            since=timezone.now() - REIDENTIFICATION_SHOWN_FOR,
         )
         unshown = session.get(SESSION_REIDENTIFIED_UNSHOWN, [])
         try:

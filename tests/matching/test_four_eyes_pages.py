@@ -4,7 +4,10 @@ record of an approved address (issue 11 item 7)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 import pytest
 
@@ -206,7 +209,7 @@ def test_reidentification_post_redirect_get_and_exact_log_counts(
         leader,
     )
 
-    # Only who re-identified, in that session: another person, or a new session, gets 404.
+    # Only who re-identified, for one shift: another person, or later, gets 404.
     inspecteur = UserFactory(username="insp_pg", organisation=leader.organisation)
     from projects.services import role_grant
 
@@ -216,8 +219,13 @@ def test_reidentification_post_redirect_get_and_exact_log_counts(
     assert client.get(page).status_code == 404
     client.logout()
     verified_client(leader)
+    assert client.get(page).status_code == 200  # a new session of the same shift
+    assert log.filter(action="read").count() == 3
+    Reidentification.objects.filter(pk=reidentification.pk).update(
+        created_at=timezone.now() - timedelta(hours=12, minutes=1)
+    )
     assert client.get(page).status_code == 404
-    assert log.filter(action="read").count() == 2
+    assert log.filter(action="read").count() == 3
 
 
 def test_closing_the_selection_asks_first_and_says_what_happens(
