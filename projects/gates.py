@@ -113,7 +113,7 @@ NON_DATA_PARTNER_KINDS = frozenset({OrganisationKind.GEMEENTE, OrganisationKind.
 
 
 def _initiatie_complete(project: Project) -> list[str]:
-    missing = []
+    missing: list[str] = []
     if not project.name.strip():
         missing.append(MISSING_NAME)
     if not project.buurtcodes and not project.postcodes:
@@ -129,7 +129,7 @@ def _collegebesluit_complete(project: Project) -> list[str]:
     besluit = project.collegebesluiten.order_by("-date", "-id").first()
     if besluit is None:
         return [MISSING_COLLEGEBESLUIT]
-    missing = []
+    missing: list[str] = []
     if not besluit.capacity_settled:
         missing.append(MISSING_CAPACITY)
     if not besluit.data_permission:
@@ -139,7 +139,7 @@ def _collegebesluit_complete(project: Project) -> list[str]:
 
 def _plan_adopted(project: Project) -> list[str]:
     voorstel = getattr(project, "projectvoorstel", None)
-    missing = []
+    missing: list[str] = []
     if voorstel is None:
         missing.append(MISSING_PROJECTVOORSTEL)
     elif not voorstel.has_instemming:
@@ -156,7 +156,7 @@ def _plan_adopted(project: Project) -> list[str]:
 
 def _ready_for_data(project: Project) -> list[str]:
     """Gate for the data-uitvraag: convenants, another partner, DPIA and data permission."""
-    missing = []
+    missing: list[str] = []
     valid = organisation_ids_with_valid_convenant(project=project, day=timezone.localdate())
     if project.municipality_id not in valid:
         missing.append(MISSING_MUNICIPALITY_CONVENANT)

@@ -224,6 +224,18 @@ def proposal_record_get(*, project: Project, pk: int) -> ProposalRecord:
     return ProposalRecord(proposal, results, rejected, reidentifications)
 
 
+def reidentifications_recent(
+    *, proposal: SelectionProposal, user_id: int, since: datetime
+) -> list[Reidentification]:
+    """The person's own re-identifications of `proposal` since `since`, newest first: what
+    the person may still see again (reidentification_get)."""
+    return list(
+        Reidentification.objects.filter(
+            proposal=proposal, actor_id=user_id, created_at__gte=since
+        ).order_by("-created_at", "-id")
+    )
+
+
 def reidentification_get(
     *, project: Project, user_id: int, pk: int, since: datetime
 ) -> Reidentification:

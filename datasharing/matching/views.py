@@ -375,7 +375,18 @@ class ReidentifyView(ProjectView):
 
     def get(self, request, slug, pk):
         proposal = selectors.approved_proposal_get(project=self.project, pk=pk)
-        return self.render_page({"proposal": proposal, "form": ReidentifyForm()})
+        return self.render_page(self._context(proposal, ReidentifyForm()))
+
+    def _context(self, proposal, form) -> dict[str, Any]:
+        return {
+            "proposal": proposal,
+            "form": form,
+            "recent": selectors.reidentifications_recent(
+                proposal=proposal,
+                user_id=self.person.pk,
+                since=timezone.now() - REIDENTIFICATION_SHOWN_FOR,
+            ),
+        }
 
     def post(self, request, slug, pk):
         proposal = selectors.approved_proposal_get(project=self.project, pk=pk)
@@ -394,7 +405,7 @@ class ReidentifyView(ProjectView):
                     reidentification.pk,
                 ]
                 return self.back("reidentification", pk=reidentification.pk)
-        return self.render_page({"proposal": proposal, "form": form}, status=400)
+        return self.render_page(self._context(proposal, form), status=400)
 
 
 class ReidentificationView(ProjectView):
@@ -487,9 +498,7 @@ class ProposalRecordView(ProjectView):
                 "fired": [
                     {
                         "code": result.indicator,
-                        "name": INDICATORS[result.indicator].name
-                        if result.indicator in INDICATORS
-                        else result.indicator,
+                        "name": _indicator_name(result.indicator),
                         "status": result.get_status_display(),
                         "figures": sorted(result.figures.items()),
                         "explanation": result.explanation,
@@ -497,25 +506,28 @@ class ProposalRecordView(ProjectView):
                     }
                     for result in record.results
                 ],
-                "not_evaluated": [
-                    INDICATORS[code].name if code in INDICATORS else code
-                    for code in run.not_evaluated
-                ],
+                "not_evaluated": [_indicator_name(code) for code in run.not_evaluated],
                 "thresholds": [
                     (label, run.settings_snapshot.get(name))
                     for name, label in RECORD_SETTINGS
                     if name in run.settings_snapshot
                 ],
                 "enabled": [
-                    INDICATORS[code].name if code in INDICATORS else code
-                    for code in run.settings_snapshot.get("enabled", [])
+                    _indicator_name(code) for code in run.settings_snapshot.get("enabled", [])
                 ],
                 "weights": [
-                    (INDICATORS[code].name if code in INDICATORS else code, weight)
+                    (_indicator_name(code), weight)
                     for code, weight in sorted(run.settings_snapshot.get("weights", {}).items())
                 ],
             }
         )
+
+
+def _indicator_name(code: str) -> str:
+    """An indicator's name; the code itself for one this version no longer knows (a record
+    of an old run must still show)."""
+    indicator = next((INDICATORS[c] for c in ALL_CODES if c.value == code), None)
+    return indicator.name if indicator else code
 
 
 # The thresholds of a run's settings snapshot, as the record page names them.
