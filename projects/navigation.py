@@ -177,6 +177,21 @@ def project_menu(*, access: ProjectAccess, current: str | None) -> list[dict[str
     ]
 
 
+def missing_with_links(*, access: ProjectAccess, items: list[str]) -> list[dict[str, Any]]:
+    """What a gate finds missing, each with the URL of the page where it is done when the
+    gate names one (`projects.gates.Missing`) and the person may open it; else no URL."""
+    shown = []
+    for item in items:
+        url_name = getattr(item, "url_name", "")
+        url = None
+        if url_name and access.may_open(url_name):
+            url = reverse(url_name, kwargs={"slug": access.project.slug})
+            fragment = getattr(item, "fragment", "")
+            url = f"{url}#{fragment}" if fragment else url
+        shown.append({"text": str(item), "url": url})
+    return shown
+
+
 def item_in_phase(url_name: str, phase: str) -> bool:
     """Whether the project's phase has reached the one its menu item is offered from."""
     item = next((item for item in PROJECT_MENU if item.url_name == url_name), None)

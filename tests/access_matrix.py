@@ -338,7 +338,8 @@ ROWS: list[Row] = [
     Row("datasharing:request-create", leader_only(200)),
     Row("datasharing:request-create", leader_only(302), method="post", data=_request_create_data),
     Row("datasharing:request-withdraw", leader_only(302), method="post", kwargs="open_request"),
-    Row("datasharing:request-withdraw", leader_only(405), method="get", kwargs="open_request"),
+    # GET: the confirmation page that says what withdrawing means (issue 9 item 6).
+    Row("datasharing:request-withdraw", leader_only(200), kwargs="open_request"),
     Row(
         "datasharing:request-withdraw",
         everyone(404),
@@ -445,11 +446,12 @@ ROWS: list[Row] = [
     # --- matching: the approved selection and re-identification (view_addresses, R20) ---
     Row("matching:selection", only(200, *ADDRESSES), personal_data=True),
     Row("matching:selection-close", leader_only(302), method="post"),
-    Row("matching:selection-close", leader_only(405), method="get"),
+    # GET: the confirmation page that says what closing means (issue 9 item 6).
+    Row("matching:selection-close", leader_only(200)),
     Row("matching:reidentify", only(200, *ADDRESSES), kwargs="approved", personal_data=True),
     Row(
         "matching:reidentify",
-        only(200, *ADDRESSES),
+        only(302, *ADDRESSES),  # post/redirect/get: to the re-identification's own page
         method="post",
         kwargs="approved",
         data={"reason": "Planning controleavond"},

@@ -364,3 +364,42 @@ def test_rejected_delivery_page_names_the_column_and_offers_a_new_file(
     assert "Kolom <code>toeslag</code>:" in page
     assert escape(validation.ONTBREKENDE_KOLOM.format(kolom="toeslag")) in page
     assert 'id="nieuw-bestand"' in page and "utrecht-button-link--primary-action" in page
+
+
+def test_withdrawing_a_request_asks_first_and_says_what_happens(
+    otp_client, projectleider_a, request_for, deliver
+):
+    """Issue 9 item 6: 'Intrekken' leads to a page that says what withdrawing means; only its
+    confirmed form withdraws, with the reason given there."""
+    from datasharing.models import DataRequest
+
+    from .conftest import bag_csv
+
+    data_request = request_for("bag")
+    deliver(projectleider_a, data_request, csv_file(bag_csv(5), "bag.csv"))
+    client = otp_client(projectleider_a)
+    slug = data_request.project.slug
+    listing = client.get(reverse("datasharing:request-list", args=[slug])).content.decode()
+    confirm = reverse("datasharing:request-withdraw", args=[slug, data_request.pk])
+    assert f'href="{confirm}"' in listing  # a link to the question, no one-click POST
+
+    page = client.get(confirm).content.decode()
+    assert "Wat er gebeurt als u de uitvraag intrekt" in page
+    assert f"{data_request.organisation.name} kan op deze uitvraag geen bestanden meer" in page
+    assert "De levering die al binnen is, blijft bewaard tot haar bewaartermijn verloopt" in page
+    assert "Ja, uitvraag intrekken" in page
+
+    response = client.post(confirm, {"reason": "Zonder bevestiging"})
+    assert response.status_code == 302 and response.url == confirm
+    assert DataRequest.objects.get(pk=data_request.pk).status != "ingetrokken"
+
+    response = client.post(confirm, {"confirm": "1", "reason": "Verkeerde bron gevraagd"})
+    assert response.status_code == 302
+    data_request.refresh_from_db()
+    assert (data_request.status, data_request.withdrawn_reason) == (
+        "ingetrokken",
+        "Verkeerde bron gevraagd",
+    )
+    listing = client.get(response.url).content.decode()
+    assert "is ingetrokken; er kan niet meer op worden geleverd." in listing
+    assert f'href="{confirm}"' not in listing
