@@ -7,9 +7,9 @@ class ControlsConfig(AppConfig):
 
     def ready(self) -> None:
         """Tell the lower layers what controls adds (style rule 33, docs/architecture.md):
-        the planner's and the follow-up's menu entries, the inspector's and the behandelaar's
-        start sections, the demo builders; and (FOLLOWUP) the close gate of open referrals
-        and the overdue job."""
+        the planner's and the follow-up's menu entries, the tablet's 'Vanavond' entry (tonight's
+        route), the inspector's and the behandelaar's start sections, the demo builders; and
+        (FOLLOWUP) the close gate of open referrals and the overdue job."""
         from projects.constants import Phase
         from projects.gates import closure_blocker_register
         from projects.navigation import (
@@ -28,13 +28,14 @@ class ControlsConfig(AppConfig):
         from .selectors.referrals import referral_closure_blockers
         from .views import followup, planning
 
-        # The planner's pages, before the project's partners and roles in the menu.
+        # The planner's pages, before the project's partners and roles in the menu; offered
+        # with matching's pages (an evening is planned from the approved selection).
         items = [
-            MenuItem("controls:evenings", "Controleavonden", Phase.SELECTIE),
-            MenuItem("controls:categories", "Bevindingcategorieën", Phase.SELECTIE),
+            MenuItem("controls:evenings", "Controleavonden", Phase.DATA_UITVRAAG),
+            MenuItem("controls:categories", "Bevindingcategorieën", Phase.DATA_UITVRAAG),
             # FOLLOWUP: the projectleider's referrals per partner, and the owner view.
-            MenuItem("controls:referrals", "Doorverwijzingen", Phase.SELECTIE),
-            MenuItem("controls:owners", "Eigenaren", Phase.SELECTIE),
+            MenuItem("controls:referrals", "Doorverwijzingen", Phase.DATA_UITVRAAG),
+            MenuItem("controls:owners", "Eigenaren", Phase.DATA_UITVRAAG),
         ]
         names = [item.url_name for item in PROJECT_MENU]
         if "controls:evenings" not in names:
@@ -56,14 +57,19 @@ class ControlsConfig(AppConfig):
                 "controls:finding-refer": "controls:referrals",
             }
         )
+        # The inspector's tablet (TABLET): tonight's evenings, right after the overview.
+        if "controls:tonight" not in [item.url_name for item in PROJECT_MENU]:
+            at = [item.url_name for item in PROJECT_MENU].index("projects:detail") + 1
+            PROJECT_MENU.insert(at, MenuItem("controls:tonight", "Vanavond"))
+        MENU_SECTIONS.update({"controls:route": "controls:tonight"})
         start_page_set(
             Work.INSPECTEUR,
             StartSection(
                 "Mijn controleavonden",
                 "controls/start/_evenings.html",
                 planning.inspector_start_section,
-                intro="De avonden waarop u in een team staat, vanaf vandaag. Open de route van "
-                "vanavond voordat u op pad gaat: dan werkt hij ook zonder verbinding.",
+                intro="De avonden waarop u in een team staat, vanaf vandaag, met de route van "
+                "uw team.",
             ),
         )
         demo_builder_register(DemoBuilder("controls.demo.build", demo.build))

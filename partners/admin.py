@@ -1,7 +1,13 @@
 """Organisations and people are maintained here by functional administrators.
 
 Convenants are read-only: they are registered through partners.services (or from a project's
-pages), which write audit events. Project roles are in projects.admin.
+pages), which write audit events. Project roles are in projects.admin. Every change made here
+writes an audit event (wijkaanpak.core.admin.AuditedAdmin, R7).
+
+The person form offers no superuser status, groups or permissions (style rule 16): superuser
+status would give every table of this admin and is made only at the command line
+(`manage.py createsuperuser`); groups and permissions are never project data access (guardian
+object permissions granted by a role are), and are not handed out here either.
 """
 
 from datetime import timedelta
@@ -15,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from wijkaanpak.core.admin import EnrolmentLinkIssueMixin, ReadOnlyAdmin
+from wijkaanpak.core.admin import AuditedAdmin, EnrolmentLinkIssueMixin, ReadOnlyAdmin
 from wijkaanpak.core.exceptions import ApplicationError
 
 from .constants import API_TOKEN_DAYS_DEFAULT, ApiScope
@@ -24,7 +30,7 @@ from .services import api_client_issue, api_client_revoke, can_manage_api_client
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ("name", "kind", "gemeentecode")
     list_filter = ("kind",)
     search_fields = ("name",)
@@ -50,7 +56,8 @@ class WijkaanpakUserAdmin(EnrolmentLinkIssueMixin, UserAdmin):
     fieldsets = (
         *(UserAdmin.fieldsets or ())[:1],
         ("Persoon", {"fields": ("first_name", "last_name", "email", "organisation")}),
-        ("Status", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        # Not is_superuser, groups or user_permissions: see the module docstring.
+        ("Status", {"fields": ("is_active", "is_staff")}),
         ("Data", {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("last_login", "date_joined")

@@ -349,7 +349,7 @@ def figures_for_projects(project_ids: Collection[int]) -> dict[int, ProjectFigur
     for bag in (
         BagRecord.objects.filter(delivery_id__in=current_bag_deliveries(ids).values("pk"))
         .values("project_id")
-        .annotate(n=Count("address_key", distinct=True))
+        .annotate(n=Count("pk"))
         .order_by()
     ):
         figures[bag["project_id"]].addresses = bag["n"]
@@ -535,7 +535,7 @@ def fairness_for_project(*, project: Project) -> Fairness:
     area = dict(
         BagRecord.objects.filter(delivery_id__in=current_bag_deliveries([project.pk]).values("pk"))
         .values("buurtcode")
-        .annotate(n=Count("address_key", distinct=True))
+        .annotate(n=Count("pk"))
         .order_by()
         .values_list("buurtcode", "n")
     )

@@ -30,7 +30,11 @@ urlpatterns = [
     path(f"{core_views.ENROLMENT_PATH}<str:token>/", enrolment_link, name="enrolment-link"),
     path(core_views.ENROLMENT_PATH, EnrolmentView.as_view(), name="enrolment"),
     # A password-only session may log out too (without a device it has nowhere else to go).
-    path("uitloggen/", otp_step(auth_views.LogoutView.as_view()), name="logout"),
+    path(
+        "uitloggen/",
+        otp_step(offline.clear_site_data(auth_views.LogoutView.as_view())),
+        name="logout",
+    ),
     path("gezondheid/", core_views.health, name="health"),
     path("sw.js", offline.service_worker, name="service-worker"),
     path("privacyverklaring/", core_views.privacy_statement, name="privacy"),

@@ -213,6 +213,17 @@ def referrals_by_finding_for_user(
     return dict(result)
 
 
+def findings_with_followup(*, user: Person, findings: Iterable[Finding]) -> list[Finding]:
+    """`findings`, each with `followup`: what `referrals_by_finding_for_user` gives it (empty
+    for anyone but the projectleider), for a visit or finding page to include
+    templates/controls/followup/_finding_followup.html per finding."""
+    findings = list(findings)
+    followup = referrals_by_finding_for_user(user=user, findings=findings)
+    for finding in findings:
+        finding.followup = followup.get(finding.pk, [])  # type: ignore[attr-defined]
+    return findings
+
+
 # --- sending ---------------------------------------------------------------------------------
 
 

@@ -296,3 +296,37 @@ def test_concurrent_replays_store_one_finding_and_one_result(
     assert Visit.objects.get(pk=visit.pk).version == 2
     assert Event.objects.filter(kind=recording.EVENT_FINDING).count() == 1
     assert Event.objects.filter(kind=recording.EVENT_RESULT).count() == 1
+
+
+def test_a_late_replay_after_closing_answers_the_stored_rows_to_team_members_only(
+    evening, inspectors, projectleider_a, selection_project
+):
+    lead = inspectors["gemeente"]
+    visit = first_visit_of(evening, lead)
+    result_id, finding_id = uuid.uuid4(), uuid.uuid4()
+    result_kwargs = {
+        "visit": visit,
+        "result": "aangetroffen",
+        "residents_found": 2,
+        "notes": "",
+        "client_id": result_id,
+        "expected_version": 1,
+    }
+    finding_kwargs = {
+        "visit": visit,
+        "category": category(selection_project),
+        "description": "Zes bewoners",
+        "client_id": finding_id,
+    }
+    visit_result_record(actor=lead, **result_kwargs)
+    stored = finding_record(actor=lead, **finding_kwargs).finding
+    for target in ("uitgevoerd", "afgerond"):
+        evening_services.evening_transition(actor=projectleider_a, evening=evening, target=target)
+
+    assert visit_result_record(actor=lead, **result_kwargs).replayed
+    replay = finding_record(actor=lead, **finding_kwargs)
+    assert replay.replayed and replay.finding.pk == stored.pk
+    with pytest.raises(NotPermitted):
+        finding_record(actor=inspectors["politie"], **finding_kwargs)
+    with pytest.raises(NotPermitted):
+        visit_result_record(actor=inspectors["politie"], **result_kwargs)

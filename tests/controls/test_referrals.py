@@ -400,3 +400,13 @@ def test_a_project_with_open_referrals_cannot_close_and_the_refusal_names_them(w
     services.referral_complete(actor=handler, referral=started, outcome=OutcomeKind.HULPVERLENING)
     services.referral_return(actor=extra["handler_second"], referral=elsewhere, reason="Onbekend")
     assert project_closure_blockers(project) == []
+
+
+def test_findings_with_followup_for_the_visit_page(world):
+    extra = world.own.extra
+    findings = [extra["finding"], extra["fresh_finding"]]
+    leader = selectors.findings_with_followup(user=world.people["projectleider"], findings=findings)
+    assert [r.pk for r in leader[0].followup] == [extra["referral_started"].pk]
+    assert leader[1].followup == []
+    inspector = selectors.findings_with_followup(user=world.people["inspecteur"], findings=findings)
+    assert [f.followup for f in inspector] == [[], []]

@@ -283,6 +283,7 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         *SIGNED_IN,
         *PROJECT,
         ('"matching_selectionproposal"', "the approved proposal"),
+        ('"matching_reidentification"', "the person's own re-identifications of this shift"),
         *HEADER,
         *SESSION_SAVED,
     ],

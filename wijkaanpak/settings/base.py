@@ -180,8 +180,32 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# With the broker down, queuing a job gives up within seconds (issue 8 item 5, security R30): a
+# short connection timeout and a bounded publish retry for the broker, and for the result
+# backend (which `delay()` contacts too, to subscribe to the result) a bounded retry policy in
+# place of Celery's 20 one-second retries. The upload then answers at once and marks its
+# delivery failed (datasharing.services.deliveries). Workers reconnect as before
+# (broker_connection_retry, broker_connection_max_retries: Celery's defaults).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+BROKER_CONNECT_TIMEOUT = {"socket_connect_timeout": 2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60, **BROKER_CONNECT_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "retry_policy": {
+        "max_retries": 3,
+        "interval_start": 0,
+        "interval_step": 0.5,
+        "interval_max": 1,
+    },
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -195,6 +219,11 @@ CELERY_BEAT_SCHEDULE = {
     "referrals-mark-overdue": {
         "task": "referrals_mark_overdue",
         "schedule": timedelta(hours=1),
+    },
+    # A delivery is never stuck `ontvangen` (issue 8 item 5): its job queued again, or failed.
+    "deliveries-stuck-requeue": {
+        "task": "datasharing.tasks.deliveries_stuck_requeue_task",
+        "schedule": timedelta(minutes=10),
     },
 }
 

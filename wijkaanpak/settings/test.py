@@ -34,5 +34,6 @@ if env("CELERY_TEST_VISIBILITY_TIMEOUT", default=""):
         "visibility_timeout": env.int("CELERY_TEST_VISIBILITY_TIMEOUT"),
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
+        **BROKER_CONNECT_TIMEOUT,
     }
 MATCHING_CHUNK_DELAY_SECONDS = env.float("MATCHING_CHUNK_DELAY_SECONDS", default=0)
