@@ -248,7 +248,11 @@ def finding_record(
     The actor must be allowed to record (module docstring); the category must be an active
     one of the visit's project. Writes one Event and one processing-log record.
     """
-    visit = Visit.objects.select_related("evening", "project", "team").get(pk=visit.pk)
+    # The visit's row lock first, as visit_result_record takes it: PostgreSQL checks Django's
+    # (deferred) foreign keys at COMMIT, after the processing log's advisory lock, so a finding
+    # that did not hold the row would wait for a result holding the row and waiting for the
+    # log's lock (deadlock; TABLET's concurrent sync test, tests/controls/test_tablet_sync.py).
+    visit = _locked_visit(visit)
     _may_record(actor=actor, visit=visit)
     # A replay answers what is stored, also once the evening has closed (a late sync).
     stored = _stored_finding(client_id)

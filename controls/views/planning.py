@@ -80,9 +80,11 @@ def proposal_record_url(*, slug: str, pk: int) -> str | None:
         return None
 
 
-# The page an inspector's start page links each evening to (kwargs slug, pk): the evening
-# page here until the tablet's route page takes over (TABLET may point this at theirs).
+# The page an inspector's start page links each evening to (kwargs slug, pk): tonight's
+# evening to the tablet's route (controls/views/field.py, kept offline), later evenings to
+# the evening page.
 INSPECTOR_EVENING_URL = "controls:evening"
+INSPECTOR_TONIGHT_URL = "controls:route"
 
 
 def inspector_start_section(*, user: User, project_ids: Collection[int]) -> dict[str, Any]:
@@ -90,19 +92,18 @@ def inspector_start_section(*, user: User, project_ids: Collection[int]) -> dict
     evenings from today on, tonight's first, each with its link."""
     today = timezone.localdate()
     evenings = evenings_upcoming_for_inspector(user=user, project_ids=project_ids, day=today)
-    return {
-        "evenings": [
+    rows = []
+    for evening in evenings:
+        is_tonight = timezone.localtime(evening.starts_at).date() == today
+        url_name = INSPECTOR_TONIGHT_URL if is_tonight else INSPECTOR_EVENING_URL
+        rows.append(
             {
                 "evening": evening,
-                "is_tonight": timezone.localtime(evening.starts_at).date() == today,
-                "url": reverse(
-                    INSPECTOR_EVENING_URL,
-                    kwargs={"slug": evening.project.slug, "pk": evening.pk},
-                ),
+                "is_tonight": is_tonight,
+                "url": reverse(url_name, kwargs={"slug": evening.project.slug, "pk": evening.pk}),
             }
-            for evening in evenings
-        ]
-    }
+        )
+    return {"evenings": rows}
 
 
 def log_shown(*, user: User, project: Any, name: str, address_keys: list[str]) -> None:

@@ -155,4 +155,5 @@ def test_inspector_start_page_lists_tonight(verified_client, evening, inspectors
     client = verified_client(inspectors["uwv"])
     page = client.get(reverse("projects:start")).content.decode()
     assert "Mijn controleavonden" in page and "Route van vanavond" in page
-    assert url("evening", evening.project, evening.pk) in page
+    # Tonight's evening leads to the tablet's route (TABLET), a later one to the evening page.
+    assert url("route", evening.project, evening.pk) in page

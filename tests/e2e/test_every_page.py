@@ -310,6 +310,10 @@ EXPECTED_VIEWS = {
         "matching:proposals",
         "matching:selection",
         "matching:reidentify",
+        "matching:reidentification",  # the demo's own re-identification, again (issue 9.2)
+        "matching:proposal-record",  # why this address? (issue 11 item 7)
+        "matching:selection-close",  # the confirmation steps (issue 9 item 6)
+        "datasharing:request-withdraw",
         "matching:settings",
         "projects:project_roles",
         "controls:evenings",
@@ -334,7 +338,9 @@ EXPECTED_VIEWS = {
         "projects:start",
         "matching:selection",
         "matching:reidentify",
-        "controls:evening",  # tonight's evening, from the start page
+        "controls:evening",  # a later evening, from the start page
+        "controls:route",  # tonight's route (the tablet), from the start page
+        "controls:tonight",  # 'Vanavond' in the project menu
     },
     "behandelaar": {"projects:start", "projects:detail"},
     "adviseur": {"projects:start", "projects:detail", "matching:method"},
