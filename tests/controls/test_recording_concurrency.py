@@ -1,6 +1,5 @@
 """Concurrent replays of one submission (R28): ten threads, one finding and one result, the
-same answer for each. Threads need committed rows, so this module builds its own world in a
-transactional database instead of the shared one of tests/controls/conftest.py."""
+same answer for each. Threads need committed rows: a transactional database."""
 
 from __future__ import annotations
 
@@ -14,13 +13,7 @@ import pytest
 from controls.models import Finding, FindingCategory, Visit
 from controls.services import recording
 from controls.services.recording import finding_record, visit_result_record
-from tests.controls.conftest import _world_build
 from wijkaanpak.core.models import Event
-
-
-@pytest.fixture
-def controls_world(transactional_db):
-    return _world_build()
 
 
 @pytest.mark.django_db(transaction=True)
