@@ -2,6 +2,7 @@
 
 import pytest
 
+from controls.selectors.referrals import referral_closure_blockers
 from datasharing.gates import bag_delivery_missing
 from datasharing.matching.gates import approved_selection_missing, key_rotation_blocked
 from datasharing.registries import (
@@ -34,12 +35,18 @@ def test_apps_registered_in_installed_apps_order():
         "datasharing.demo.build",
         "datasharing.matching.demo.build",
         "controls.demo.build",
+        "controls.demo_followup.build",
     ]
     assert [(gate.phase, gate.check) for gate in gates.GATES] == [
         (Phase.SELECTIE, bag_delivery_missing),
         (Phase.CONTROLEAVONDEN, approved_selection_missing),
     ]
-    assert {job.name for job in JOBS} == {"delivery_process", "matching_run_dispatch"}
+    assert {job.name for job in JOBS} == {
+        "delivery_process",
+        "matching_run_dispatch",
+        "referrals_mark_overdue",
+    }
+    assert list(gates.CLOSURE_BLOCKERS) == [referral_closure_blockers]
     assert [hook.name for hook in RETENTION_HOOKS] == ["matching"]
     assert selection_facts() is not None
     assert [t.model._meta.label for t in PSEUDONYM_TABLES] == [
