@@ -128,7 +128,7 @@ def matrix_followup_setup(mp) -> None:
         actor=leader, finding=findings[0], kind=ReferralKind.HANDHAVING, organisation=second
     )
     mp.extra.update(
-        visit=visit,
+        followup_visit=visit,
         finding=findings[1],
         fresh_finding=findings[2],
         referral=sent,

@@ -54,7 +54,7 @@ def _owner_setup(world) -> None:
     )
     categories = categories_ensure(project)
     finding_make(visit=visits[0], category=categories["overbewoning"], by=leader)
-    mp.extra["owner_visits"] = [mp.extra["visit"], visits[0]]
+    mp.extra["owner_visits"] = [mp.extra["followup_visit"], visits[0]]
     lines = ["postcode;huisnummer;huisletter;huisnummertoevoeging;eigenaar_id;eigenaar_soort"]
     for visit in mp.extra["owner_visits"]:
         parts = vault_lookup(project=project, address_key=visit.address_key)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from controls.selectors.referrals import referral_closure_blockers
 from datasharing.gates import bag_delivery_missing
 from datasharing.matching.gates import approved_selection_missing, key_rotation_blocked
 from datasharing.registries import (
@@ -48,6 +49,7 @@ def test_apps_registered_in_installed_apps_order():
         "referrals_mark_overdue",
         "report_generate",
     }
+    assert list(gates.CLOSURE_BLOCKERS) == [referral_closure_blockers]
     assert [hook.name for hook in RETENTION_HOOKS] == ["matching"]
     assert selection_facts() is not None
     assert [t.model._meta.label for t in PSEUDONYM_TABLES] == [

@@ -70,6 +70,8 @@ def test_every_menu_item_names_a_project_page_whose_view_declares_its_permission
         "matching:method": ProjectPerm.VIEW,
         "controls:evenings": ProjectPerm.PLAN_CONTROLS,
         "controls:categories": ProjectPerm.PLAN_CONTROLS,
+        "controls:referrals": ProjectPerm.PLAN_CONTROLS,
+        "controls:owners": ProjectPerm.VIEW_PSEUDONYMISED,
         "projects:project_partners": ProjectPerm.MANAGE,
         "projects:project_roles": ProjectPerm.MANAGE,
         # reports (menu_item_register); narrowed further by perms_permit (not the adviser)
@@ -185,7 +187,8 @@ START = {
     "superuser": ("Mijn projecten", set()),
     "staff": ("Mijn projecten", set()),
     "inspecteur": ("Mijn controleavonden", {"controls:evening"}),  # controls' start section
-    "behandelaar": ("Mijn projecten", {"projects:detail"}),
+    # controls' follow-up section: the open referrals to their organisation and the inbox.
+    "behandelaar": ("Doorverwijzingen aan uw organisatie", {"controls:referral", "controls:inbox"}),
     "adviseur": ("Projecten die u adviseert", {"projects:detail"}),
 }
 

@@ -101,7 +101,7 @@ def grow(world) -> None:
     leader = extra["cast"]["projectleider"]
     categories = categories_ensure(world.own.project)
     for code in ("hennep", "brandgevaar"):
-        finding = finding_make(visit=extra["visit"], category=categories[code], by=leader)
+        finding = finding_make(visit=extra["followup_visit"], category=categories[code], by=leader)
         for organisation in (extra["cast"]["partner"], extra["second_organisation"]):
             referral = referrals.referral_create(
                 actor=leader,
