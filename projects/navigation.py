@@ -9,7 +9,7 @@ the page's own `project_perms` (ProjectScopedMixin, or a page that resolved them
 cannot be in the menu (ImproperlyConfigured).
 
 The start page is a small table, `START_PAGES`: the kind of work a person does in a project
-(their role; an analist of a partner organisation delivers that partner's files) → the section
+(their role; a leverancier delivers their organisation's files) → the section
 that the start page shows for it. Higher apps fill it from `AppConfig.ready()` with
 `start_page_set` (datasharing gives the deliverer their data requests; controls will give the
 inspecteur their evenings, reports the adviser's overview), so projects never imports them.
@@ -177,6 +177,21 @@ def project_menu(*, access: ProjectAccess, current: str | None) -> list[dict[str
     ]
 
 
+def missing_with_links(*, access: ProjectAccess, items: list[str]) -> list[dict[str, Any]]:
+    """What a gate finds missing, each with the URL of the page where it is done when the
+    gate names one (`projects.gates.Missing`) and the person may open it; else no URL."""
+    shown = []
+    for item in items:
+        url_name = getattr(item, "url_name", "")
+        url = None
+        if url_name and access.may_open(url_name):
+            url = reverse(url_name, kwargs={"slug": access.project.slug})
+            fragment = getattr(item, "fragment", "")
+            url = f"{url}#{fragment}" if fragment else url
+        shown.append({"text": str(item), "url": url})
+    return shown
+
+
 def item_in_phase(url_name: str, phase: str) -> bool:
     """Whether the project's phase has reached the one its menu item is offered from."""
     item = next((item for item in PROJECT_MENU if item.url_name == url_name), None)
@@ -197,11 +212,11 @@ class Work(models.TextChoices):
     ADVISEUR = "adviseur", "Adviseur"
 
 
-def work_of(*, role: Role, municipal: bool) -> Work:
-    """An analist of a partner organisation delivers that partner's files (design.md)."""
-    if role == Role.ANALIST and not municipal:
-        return Work.LEVERANCIER
-    return Work(role)
+def work_of(*, role: Role, municipal: bool) -> Work | None:
+    """The work of a role: its own (a leverancier delivers their organisation's files, an
+    analist of any organisation analyses); None for a role without a start section of its own
+    (they get 'Mijn projecten'). `municipal` is kept for sections that differ per side."""
+    return Work(role.value) if role.value in Work.values else None
 
 
 # A start section's builder: `build(user=..., project_ids=...)` -> the template's context.
@@ -305,7 +320,8 @@ def start_sections(*, user: User) -> list[dict[str, Any]]:
     kinds of work with the same section share it); without any role, 'Mijn projecten'."""
     grouped: dict[int, tuple[StartSection | LinkSection, set[int]]] = {}
     for role, project_id, municipal in user_project_roles(user=user):
-        section = START_PAGES.get(work_of(role=role, municipal=municipal), MY_PROJECTS)
+        work = work_of(role=role, municipal=municipal)
+        section = START_PAGES.get(work, MY_PROJECTS) if work is not None else MY_PROJECTS
         grouped.setdefault(id(section), (section, set()))[1].add(project_id)
     rank: dict[int, int] = {}
     for index, work in enumerate(Work):

@@ -15,7 +15,9 @@
  *   and keeps every `[data-outbox-count]` element up to date.
  * - A form with `data-outbox` is not submitted by the browser: on submit its fields (without
  *   the CSRF token; a repeated name becomes a list) are handed to `enqueue()` as a JSON
- *   object, the form is reset, and `outbox:queued` is dispatched with {item, form}.
+ *   object, the form is reset, and `outbox:queued` is dispatched with {item, form}. It is
+ *   sent to `data-outbox-url` when the form has one (a JSON endpoint beside the form's own
+ *   `action`, which then serves the same form without JavaScript), else to its `action`.
  *   A page can also call `enqueue({url, method, body})` itself (body: a JSON-able object).
  * - `enqueue()` gives each submission a client UUID (crypto.randomUUID()), stores it in
  *   IndexedDB before anything is sent, and returns at once (it waits only for that write);
@@ -49,7 +51,7 @@
  * - A first POST with a new Idempotency-Key: store it (the key held by a unique constraint)
  *   and answer the stored resource as JSON (201).
  * - A replay (the same key again, e.g. when the first answer was lost): store nothing and
- *   answer the stored resource, with the same status as the first time.
+ *   answer the stored resource (2xx; controls/api/sync.py answers a replay with 200).
  * - A version conflict (the body's `version` is not the row's): 409 with
  *   {"detail": "<Dutch message>", "current": <the stored resource, with its version>}.
  *   The page shows both and lets the person choose: `resubmit(id, body)` with the chosen
@@ -305,7 +307,7 @@ function bindForms() {
     if (form.matches("form[data-outbox]")) {
       event.preventDefault();
       const item = await enqueue({
-        url: form.action,
+        url: form.dataset.outboxUrl || form.action,
         method: form.getAttribute("method") || "POST",
         body: formBody(form),
       });

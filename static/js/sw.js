@@ -12,6 +12,9 @@
  * - Messages from static/js/offline-queue.js:
  *   {type: "keep-page", url, fetch}: keep that page now if the server marks it (the first
  *     visit, which did not come through the worker); answers {cached: bool};
+ *   {type: "refresh-page", url}: fetch that page again now and keep it if the server marks
+ *     it (after the outbox sent what was entered on it, so that a reload offline shows it
+ *     as stored); answers {cached: bool};
  *   {type: "clear"}: delete every cache (at logout); answers {cleared: true}.
  *
  * Workbox comes from static/vendor/workbox/ (workbox-sw with a local modulePathPrefix and
@@ -77,10 +80,10 @@ routing.registerRoute(
   pages,
 );
 
-async function keepPage(event, url, fetchIt) {
+async function keepPage(event, url, fetchIt, refresh = false) {
   const cache = await caches.open(PAGES);
   const kept = await cache.match(url, { ignoreVary: true });
-  if (kept && !tooOld(kept)) return true;
+  if (kept && !tooOld(kept) && !refresh) return true;
   if (!fetchIt) return false;
   const request = new Request(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
   const response = await pages.handle({ event, request });
@@ -97,11 +100,12 @@ self.addEventListener("message", (event) => {
   const reply = (answer) => event.ports[0] && event.ports[0].postMessage(answer);
   if (data.type === "clear") {
     event.waitUntil(clearCaches().then(() => reply({ cleared: true })));
-  } else if (data.type === "keep-page") {
+  } else if (data.type === "keep-page" || data.type === "refresh-page") {
     const url = new URL(data.url, self.location.origin);
     if (url.origin !== self.location.origin) return reply({ cached: false });
+    const refresh = data.type === "refresh-page";
     event.waitUntil(
-      keepPage(event, url.href, Boolean(data.fetch))
+      keepPage(event, url.href, refresh || Boolean(data.fetch), refresh)
         .then((cached) => reply({ cached }))
         .catch(() => reply({ cached: false })),
     );

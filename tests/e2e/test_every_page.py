@@ -310,8 +310,20 @@ EXPECTED_VIEWS = {
         "matching:proposals",
         "matching:selection",
         "matching:reidentify",
+        "matching:reidentification",  # the demo's own re-identification, again (issue 9.2)
+        "matching:proposal-record",  # why this address? (issue 11 item 7)
+        "matching:selection-close",  # the confirmation steps (issue 9 item 6)
+        "datasharing:request-withdraw",
         "matching:settings",
         "projects:project_roles",
+        "controls:evenings",
+        "controls:evening",
+        "controls:evening-create",
+        "controls:evening-update",
+        "controls:evening-addresses",
+        "controls:visit",
+        "controls:categories",
+        "controls:category",
     },
     "analist": {
         "projects:start",
@@ -322,7 +334,14 @@ EXPECTED_VIEWS = {
         "matching:proposals",
     },
     "leverancier_uwv": {"projects:start", "datasharing:delivery-upload"},
-    "inspecteur": {"projects:start", "matching:selection", "matching:reidentify"},
+    "inspecteur": {
+        "projects:start",
+        "matching:selection",
+        "matching:reidentify",
+        "controls:evening",  # a later evening, from the start page
+        "controls:route",  # tonight's route (the tablet), from the start page
+        "controls:tonight",  # 'Vanavond' in the project menu
+    },
     "behandelaar": {"projects:start", "projects:detail"},
     "adviseur": {"projects:start", "projects:detail", "matching:method"},
 }

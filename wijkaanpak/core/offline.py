@@ -16,6 +16,8 @@ The caching rule (security R26)
   evening is over, the session has ended) is dropped from the device the next time it is
   fetched; a kept page older than one shift (``SESSION_ABSOLUTE_LIFETIME``) is never served.
   At logout the outbox's ``clearAll()`` removes every cache, the outbox and the worker.
+* Logout answers ``Clear-Site-Data: "cache", "storage"`` (``clear_site_data``), so that the
+  browser wipes the origin's storage even when the logout came from a page without the kit.
 * Static files (``STATIC_URL``) are the tablet's assets: the worker precaches them when it
   installs.
 
@@ -59,10 +61,18 @@ OFFLINE_ASSETS = (
     "css/wijkaanpak.css",
     "vendor/htmx/htmx.min.js",
     "js/offline-queue.js",
+    "js/tablet.js",
+    "tablet.webmanifest",
+    "img/wijkaanpak-icon.svg",
 )
 # What those scripts `import` by relative path: precached under the plain (unhashed) path,
 # which is what the browser asks for (the manifest storage does not rewrite imports).
-OFFLINE_MODULE_IMPORTS = ("vendor/idb-keyval/index.js",)
+OFFLINE_MODULE_IMPORTS = ("vendor/idb-keyval/index.js", "js/offline-queue.js")
+# What a logout answer tells the browser to wipe for this origin (security R26): the HTTP
+# cache and every kind of storage (IndexedDB, Cache Storage, localStorage, service workers).
+# The kit's clearAll() does the same from the page; this header also covers a logout from a
+# page that did not load the kit. Cookies are left to the logout itself.
+CLEAR_SITE_DATA = '"cache", "storage"'
 
 
 def offline_page(view):
@@ -73,6 +83,27 @@ def offline_page(view):
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
             response[OFFLINE_CACHE_HEADER] = OFFLINE_CACHE_ROUTE
+        return response
+
+    return wrapped
+
+
+def offline_mark(response):
+    """Mark one 200 answer as a page the tablet keeps offline (for a view that decides per
+    request, e.g. only tonight's route of an evening that is still open)."""
+    if response.status_code == 200:
+        response[OFFLINE_CACHE_HEADER] = OFFLINE_CACHE_ROUTE
+    return response
+
+
+def clear_site_data(view):
+    """Answer with `Clear-Site-Data` (see CLEAR_SITE_DATA): for the logout view."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if request.method == "POST":
+            response["Clear-Site-Data"] = CLEAR_SITE_DATA
         return response
 
     return wrapped
@@ -114,9 +145,12 @@ def _service_worker_cached() -> str:
 def _precache_manifest() -> list[dict[str, str]]:
     urls = [(static(asset), asset) for asset in OFFLINE_ASSETS]
     urls += [(settings.STATIC_URL + asset, asset) for asset in OFFLINE_MODULE_IMPORTS]
+    # Once per URL: without hashed names (DEBUG, tests) a page's script and a module import
+    # are the same URL, which Workbox refuses twice.
+    unique = dict(urls)
     return [
         {"url": url, "revision": hashlib.sha256(_static_path(asset).read_bytes()).hexdigest()[:16]}
-        for url, asset in urls
+        for url, asset in unique.items()
     ]
 
 
