@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
 import pygal
@@ -139,7 +140,7 @@ def course_chart(
 ) -> str:
     """A KPI's cumulative result per evening date, with its target as a second line."""
     chart = pygal.Line(**BASE, title=title or None, legend_at_bottom=True, x_label_rotation=0)
-    chart.x_labels = [day.strftime("%d-%m-%Y") for day, _value in points]
+    chart.x_labels = [date_format(day) for day, _value in points]
     chart.add("Resultaat (opgeteld)", [_number(value) for _day, value in points])
     chart.add("Doel", [_number(target)] * len(points))
     return _render(chart, for_pdf)
