@@ -92,7 +92,8 @@ def matrix_followup_setup(mp) -> None:
     cast = mp.extra["cast"]
     leader, partner = cast["projectleider"], cast["partner"]
     second = Organisation.objects.get(name="Belastingdienst" if partner.name == "UWV" else "UWV")
-    project_partner_add(actor=leader, project=project, organisation=second)
+    if not project.partners.active().filter(organisation=second).exists():  # access_setup adds it
+        project_partner_add(actor=leader, project=project, organisation=second)
     roles = ProjectRole.objects.active().filter(project=project)
     handler_role = roles.filter(role=Role.BEHANDELAAR, person__organisation=partner).first()
     if handler_role is not None:
