@@ -25,8 +25,8 @@ class ControlsConfig(AppConfig):
 
         # The planner's pages, before the project's partners and roles in the menu.
         items = [
-            MenuItem("controls:evenings", "Controleavonden", Phase.SELECTIE),
-            MenuItem("controls:categories", "Bevindingcategorieën", Phase.SELECTIE),
+            MenuItem("controls:evenings", "Controleavonden", Phase.DATA_UITVRAAG),
+            MenuItem("controls:categories", "Bevindingcategorieën", Phase.DATA_UITVRAAG),
         ]
         names = [item.url_name for item in PROJECT_MENU]
         if "controls:evenings" not in names:

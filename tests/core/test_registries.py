@@ -33,6 +33,7 @@ def test_apps_registered_in_installed_apps_order():
         "projects.demo.build",
         "datasharing.demo.build",
         "datasharing.matching.demo.build",
+        "controls.demo.build",
     ]
     assert [(gate.phase, gate.check) for gate in gates.GATES] == [
         (Phase.SELECTIE, bag_delivery_missing),

@@ -68,6 +68,9 @@ def test_every_menu_item_names_a_project_page_whose_view_declares_its_permission
         "matching:proposals": ProjectPerm.VIEW_PSEUDONYMISED,
         "matching:selection": ProjectPerm.VIEW_ADDRESSES,
         "matching:method": ProjectPerm.VIEW,
+        "controls:tonight": ProjectPerm.RECORD_VISITS,
+        "controls:evenings": ProjectPerm.PLAN_CONTROLS,
+        "controls:categories": ProjectPerm.PLAN_CONTROLS,
         "projects:project_partners": ProjectPerm.MANAGE,
         "projects:project_roles": ProjectPerm.MANAGE,
     }
@@ -168,7 +171,8 @@ START = {
         {"datasharing:request-list", "matching:risks", "matching:proposals"},
     ),
     "partner_analist": ("Mijn uitvragen", {"datasharing:delivery-upload"}),
-    "inspecteur": ("Goedgekeurde adressen", {"matching:selection"}),
+    # Tonight's evening of the matrix (tests/access_rows/controls_field.py) leads to its route.
+    "inspecteur": ("Mijn controleavonden", {"controls:route"}),
     "behandelaar": ("Mijn projecten", {"projects:detail"}),
     "adviseur": ("Projecten die u adviseert", {"projects:detail"}),
 }
@@ -227,7 +231,7 @@ def test_later_apps_extend_the_start_page_table(client, world, monkeypatch):
 
 @pytest.mark.parametrize(
     ("role", "queries"),
-    [("projectleider", 9), ("analist", 11), ("partner_analist", 10), ("inspecteur", 10)],
+    [("projectleider", 9), ("analist", 11), ("partner_analist", 10), ("inspecteur", 9)],
 )
 def test_start_page_query_count(client, world, role, queries, django_assert_num_queries):
     from tests.factories import ProjectFactory
@@ -240,7 +244,8 @@ def test_start_page_query_count(client, world, role, queries, django_assert_num_
     #   analist 5-6 the projects where they may open each page (deliver_data, view_pseudonymised:
     #     one query per permission, however many projects), 7 those projects;
     #   deliverer 5 the data requests to their organisation, 6 each one's latest delivery;
-    #   inspecteur 5 the projects where they may see addresses, 6 those projects;
+    #   inspecteur 5 their evenings from today on, with their projects (the projects where
+    #     they record visits joined);
     # then the user's organisation (may they create a project; the header reuses it), and the
     # session save (savepoint, update, release).
     with django_assert_num_queries(queries):
