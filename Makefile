@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 ASSETS := static/vendor/.installed-stamp
 DEV := DJANGO_SETTINGS_MODULE=wijkaanpak.settings.dev
 
-.PHONY: demo test install assets migrate-demo lint typecheck check audit bench bench-routes bench-tablet e2e lock clean
+.PHONY: demo test install assets migrate-demo lint typecheck check audit bench bench-routes bench-tablet bench-api bench-reports e2e lock clean
 
 install: $(STAMP)
 
@@ -87,6 +87,10 @@ audit: install
 bench: install
 	scripts/with-test-services.sh $(PY) bench/city_scale.py $(BENCH_ARGS)
 
+# Reports on the city-scale project: the dashboard's figures and one PDF (bench/README.md).
+bench-reports: install
+	scripts/with-test-services.sh $(PY) bench/reports.py $(BENCH_ARGS)
+
 # Walking routes, 4 teams x 30 addresses: production settings against a 60 s run (no database).
 bench-routes: install
 	$(PY) bench/routes.py $(BENCH_ARGS)
@@ -95,6 +99,11 @@ bench-routes: install
 # data on the throwaway PostgreSQL, runserver, the system Chromium (bench/tablet_speed.py).
 bench-tablet: install assets
 	scripts/with-test-services.sh $(PY) bench/tablet_speed.py $(BENCH_ARGS)
+
+# REST API and pages under load (issue 14.5): the city-scale project with its follow-up,
+# gunicorn on loopback, Locust headless with 10 users for 60 s; p95 <= 300 ms per endpoint.
+bench-api: install
+	scripts/with-test-services.sh $(PY) bench/api_load.py $(BENCH_ARGS)
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | sort -f > requirements.lock.new && mv requirements.lock.new requirements.lock

@@ -7,9 +7,11 @@ class ControlsConfig(AppConfig):
 
     def ready(self) -> None:
         """Tell the lower layers what controls adds (style rule 33, docs/architecture.md):
-        the planner's menu entries, the inspector's start section (tonight's evening leads to
-        the tablet's route) and 'Vanavond' in the menu, and the demo builders."""
+        the planner's and the follow-up's menu entries, the tablet's 'Vanavond' entry (tonight's
+        route), the inspector's and the behandelaar's start sections, the demo builders; and
+        (FOLLOWUP) the close gate of open referrals and the overdue job."""
         from projects.constants import Phase
+        from projects.gates import closure_blocker_register
         from projects.navigation import (
             MENU_SECTIONS,
             PROJECT_MENU,
@@ -19,14 +21,21 @@ class ControlsConfig(AppConfig):
             start_page_set,
         )
         from wijkaanpak.core.demo import DemoBuilder, demo_builder_register
+        from wijkaanpak.core.jobs import job_register
 
-        from . import demo
-        from .views import planning
+        from . import demo, demo_followup, tasks
+        from .constants import JOB_REFERRALS_MARK_OVERDUE
+        from .selectors.referrals import referral_closure_blockers
+        from .views import followup, planning
 
-        # The planner's pages, before the project's partners and roles in the menu.
+        # The planner's pages, before the project's partners and roles in the menu; offered
+        # with matching's pages (an evening is planned from the approved selection).
         items = [
             MenuItem("controls:evenings", "Controleavonden", Phase.DATA_UITVRAAG),
             MenuItem("controls:categories", "Bevindingcategorieën", Phase.DATA_UITVRAAG),
+            # FOLLOWUP: the projectleider's referrals per partner, and the owner view.
+            MenuItem("controls:referrals", "Doorverwijzingen", Phase.DATA_UITVRAAG),
+            MenuItem("controls:owners", "Eigenaren", Phase.DATA_UITVRAAG),
         ]
         names = [item.url_name for item in PROJECT_MENU]
         if "controls:evenings" not in names:
@@ -44,6 +53,8 @@ class ControlsConfig(AppConfig):
                 "controls:evening-addresses": "controls:evenings",
                 "controls:visit": "controls:evenings",
                 "controls:category": "controls:categories",
+                "controls:referral": "controls:referrals",
+                "controls:finding-refer": "controls:referrals",
             }
         )
         # The inspector's tablet (TABLET): tonight's evenings, right after the overview.
@@ -57,8 +68,26 @@ class ControlsConfig(AppConfig):
                 "Mijn controleavonden",
                 "controls/start/_evenings.html",
                 planning.inspector_start_section,
-                intro="De avonden waarop u in een team staat, vanaf vandaag. Open de route van "
-                "vanavond voordat u op pad gaat: dan werkt hij ook zonder verbinding.",
+                intro="De avonden waarop u in een team staat, vanaf vandaag, met de route van "
+                "uw team.",
             ),
         )
         demo_builder_register(DemoBuilder("controls.demo.build", demo.build))
+        # FOLLOWUP: open referrals keep a project from closing (issue 12.3); the overdue job;
+        # the behandelaar's inbox as their start section; referrals, outcomes and the owner in
+        # the demo, after the evenings with findings above.
+        closure_blocker_register(referral_closure_blockers)
+        job_register(JOB_REFERRALS_MARK_OVERDUE, tasks.referrals_mark_overdue_task)
+        start_page_set(
+            Work.BEHANDELAAR,
+            StartSection(
+                "Doorverwijzingen aan uw organisatie",
+                "controls/followup/_start_inbox.html",
+                followup.inbox_start_section,
+                intro="De open doorverwijzingen aan uw organisatie, in al uw projecten: de "
+                "oudste termijn eerst. Neem er een in behandeling en leg de uitkomst vast.",
+            ),
+        )
+        demo_builder_register(
+            DemoBuilder("controls.demo_followup.build", demo_followup.build, demo_followup.summary)
+        )

@@ -192,3 +192,23 @@ DEFAULT_FINDING_CATEGORIES: tuple[DefaultCategory, ...] = (
     ),
     DefaultCategory("overig", "Overig", ReferralKind.HANDHAVING, (OrganisationKind.GEMEENTE,)),
 )
+
+# The scheduled job that marks open referrals past their term overdue (controls.tasks; the
+# beat schedule in settings names it, wijkaanpak.core.jobs knows it by this name).
+JOB_REFERRALS_MARK_OVERDUE = "referrals_mark_overdue"
+
+
+class OwnerRevealStatus(models.TextChoices):
+    """A request to re-identify an owner of the owner view (issue 12.4), decided by another
+    person (four eyes, like the selection of addresses)."""
+
+    AANGEVRAAGD = "aangevraagd", "Aangevraagd"
+    GOEDGEKEURD = "goedgekeurd", "Goedgekeurd"
+    AFGEWEZEN = "afgewezen", "Afgewezen"
+
+
+OWNER_REVEAL_TRANSITIONS: dict[OwnerRevealStatus, set[OwnerRevealStatus]] = {
+    OwnerRevealStatus.AANGEVRAAGD: {OwnerRevealStatus.GOEDGEKEURD, OwnerRevealStatus.AFGEWEZEN},
+    OwnerRevealStatus.GOEDGEKEURD: set(),
+    OwnerRevealStatus.AFGEWEZEN: set(),
+}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from datasharing.models import KEY_LENGTH
 
@@ -17,6 +17,7 @@ from .constants import (
     BrpCorrection,
     EveningStatus,
     OutcomeKind,
+    OwnerRevealStatus,
     ReferralKind,
     ReferralStatus,
     VisitResult,
@@ -290,3 +291,51 @@ class ReferralOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} (doorverwijzing {self.referral_id})"
+
+
+class OwnerRevealRequest(models.Model):
+    """A request to re-identify one owner of the owner view (issue 12.4): asked by one person
+    with a reason, decided by another — the projectleider — (four eyes, also a CHECK). Only an
+    approved request opens the owner vault, and every showing is logged (R20/R21)."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="owner_reveal_requests"
+    )
+    # The owner's pseudonym (eigendom's person_key or kvk_key) and its kind, "bsn" or "kvk".
+    owner_key = models.CharField(max_length=KEY_LENGTH)
+    owner_kind = models.CharField(max_length=3)
+    status = models.CharField(
+        "status",
+        max_length=12,
+        choices=OwnerRevealStatus.choices,
+        default=OwnerRevealStatus.AANGEVRAAGD,
+    )
+    reason = models.TextField("reden van het verzoek")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField("reden van het besluit", blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = "verzoek om herleiding van een eigenaar"
+        verbose_name_plural = "verzoeken om herleiding van een eigenaar"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="owner_reveal_four_eyes",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "owner_key"],
+                condition=Q(status="aangevraagd"),
+                name="one_open_owner_reveal_request",
+            ),
+        ]
+
+    def __str__(self) -> str:  # never the owner
+        return f"Verzoek {self.pk} ({self.get_status_display()})"

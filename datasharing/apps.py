@@ -19,7 +19,7 @@ class DatasharingConfig(AppConfig):
         gate_register(Phase.SELECTIE, gates.bag_delivery_missing)
         job_register(JOB_DELIVERY_PROCESS, tasks.delivery_process_task)
         demo_builder_register(DemoBuilder("datasharing.demo.build", demo.build))
-        # A partner's analist delivers that partner's files: their start page is their requests.
+        # A leverancier delivers their organisation's files: their start page is their requests.
         start_page_set(
             Work.LEVERANCIER,
             StartSection(

@@ -73,6 +73,9 @@ class DeliveryStatus(models.TextChoices):
     VERWERKEN = "verwerken", "Wordt verwerkt"
     GEACCEPTEERD = "geaccepteerd", "Geaccepteerd"
     AFGEWEZEN = "afgewezen", "Afgewezen"
+    # Not processed because of a fault (the queue was down, the processing broke): nothing is
+    # stored, the raw file is gone, and the same file may be delivered again (issue 8 item 5).
+    MISLUKT = "mislukt", "Niet verwerkt door een storing"
     VERVANGEN = "vervangen", "Vervangen door nieuwere levering"
     VERNIETIGD = "vernietigd", "Vernietigd"
 
@@ -80,14 +83,21 @@ class DeliveryStatus(models.TextChoices):
 # An upload is received, processed, then accepted or rejected; a newer accepted delivery of
 # the same data request replaces it; retention destroys any delivery that is not yet destroyed.
 DELIVERY_TRANSITIONS: dict[DeliveryStatus, set[DeliveryStatus]] = {
-    DeliveryStatus.ONTVANGEN: {DeliveryStatus.VERWERKEN, DeliveryStatus.VERNIETIGD},
+    # ontvangen → mislukt: the job could not be queued (broker down); never stuck `ontvangen`.
+    DeliveryStatus.ONTVANGEN: {
+        DeliveryStatus.VERWERKEN,
+        DeliveryStatus.MISLUKT,
+        DeliveryStatus.VERNIETIGD,
+    },
     DeliveryStatus.VERWERKEN: {
         DeliveryStatus.GEACCEPTEERD,
         DeliveryStatus.AFGEWEZEN,
+        DeliveryStatus.MISLUKT,
         DeliveryStatus.VERNIETIGD,
     },
     DeliveryStatus.GEACCEPTEERD: {DeliveryStatus.VERVANGEN, DeliveryStatus.VERNIETIGD},
     DeliveryStatus.AFGEWEZEN: {DeliveryStatus.VERNIETIGD},
+    DeliveryStatus.MISLUKT: {DeliveryStatus.VERNIETIGD},
     DeliveryStatus.VERVANGEN: {DeliveryStatus.VERNIETIGD},
     DeliveryStatus.VERNIETIGD: set(),
 }

@@ -50,9 +50,10 @@ def _organisation(key: str, project: Project) -> Organisation:
 
 
 def _deliverer(organisation: Organisation, project: Project, leader: User) -> User:
-    """A person of the organisation who may deliver (projectleider or an analist)."""
+    """A person of the organisation who may deliver: the projectleider for the municipality,
+    `leverancier_<kind>` (role leverancier: its own requests and deliveries only) for a partner."""
     from projects.demo import DEMO_PASSWORD
-    from projects.services import role_grant
+    from projects.services import role_end, role_grant
 
     if organisation.pk == project.municipality_id:
         return leader
@@ -68,12 +69,12 @@ def _deliverer(organisation: Organisation, project: Project, leader: User) -> Us
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
-    if (
-        not ProjectRole.objects.active()
-        .filter(project=project, person=user, role=Role.ANALIST)
-        .exists()
-    ):
-        role_grant(actor=leader, project=project, person=user, role=Role.ANALIST)
+    roles = ProjectRole.objects.active().filter(project=project, person=user)
+    # An older demo database made them analists; they deliver, so they are leveranciers now.
+    for old in roles.filter(role=Role.ANALIST):
+        role_end(actor=leader, project_role=old, reason="Levert alleen: rol leverancier")
+    if not roles.filter(role=Role.LEVERANCIER).exists():
+        role_grant(actor=leader, project=project, person=user, role=Role.LEVERANCIER)
     return user
 
 

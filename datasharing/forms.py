@@ -51,5 +51,10 @@ class DeliveryUploadForm(forms.Form):
 
 class DataRequestWithdrawForm(forms.Form):
     reason = forms.CharField(
-        label="Reden", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="Reden van intrekken",
+        widget=forms.Textarea(attrs={"rows": 2, "class": "utrecht-textarea"}),
+        required=False,
+        help_text="De reden komt in de geschiedenis van het project.",
     )
+    # Set by the confirmation page's form (a hidden field); without it nothing is withdrawn.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -355,6 +355,40 @@ class AddressVaultEntry(models.Model):
         return f"Adreskluisregel {self.pk} (levering {self.delivery_id})"
 
 
+class OwnerVaultEntry(models.Model):
+    """An owner's real id (eigendom's eigenaar_id: a BSN or a kvk_nummer), sealed like the
+    address vault (AES-GCM, the vault key of the project key, the owner pseudonym as associated
+    data). Readable only through the four-eyes owner re-identification of controls (issue 12.4);
+    unreadable for ever once the project key is destroyed. One per owner and delivery."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    owner_key = models.CharField(max_length=KEY_LENGTH)
+    # "bsn" (natuurlijk persoon) or "kvk" (rechtspersoon): the pseudonym's kind.
+    owner_kind = models.CharField(max_length=3)
+    key_version = models.PositiveSmallIntegerField()
+    ciphertext = models.BinaryField()
+    delivery = bulk_rows_delivery(db_index=False)
+
+    class Meta:
+        verbose_name = "eigenaarkluisregel"
+        verbose_name_plural = "eigenaarkluis"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "owner_key"], name="one_owner_vault_entry_per_delivery"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "owner_key"])]
+
+    def __str__(self) -> str:  # never the id
+        return f"Eigenaarkluisregel {self.pk} (levering {self.delivery_id})"
+
+
 class DestructionRecord(models.Model):
     """Proof of a destruction. Holds counts and rules only, never personal data."""
 

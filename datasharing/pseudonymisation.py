@@ -55,7 +55,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from wijkaanpak.core.exceptions import ApplicationError
 
-from .models import AddressVaultEntry, ProjectKey
+from .models import AddressVaultEntry, OwnerVaultEntry, ProjectKey
 
 logger = structlog.get_logger(__name__)
 
@@ -341,6 +341,33 @@ class Pseudonymiser:
             append(nonce + encrypt(nonce, plaintext, key.encode()))
         return out
 
+    def seal_owners(self, *, owner_keys: Sequence[str], owner_ids: Sequence[str]) -> list[bytes]:
+        """Encrypt owner ids (eigendom); 'owner/' + the owner pseudonym is the associated data,
+        so an owner entry never opens as an address or under another owner's key."""
+        return self.seal_many(
+            address_keys=[OWNER_AAD + key for key in owner_keys],
+            plaintexts=[owner_id.encode() for owner_id in owner_ids],
+        )
+
+    def open_owner(self, *, owner_key: str, ciphertext: bytes) -> str:
+        return self._open(OWNER_AAD + owner_key, ciphertext).decode()
+
+    def reseal_owners(
+        self,
+        *,
+        previous: Pseudonymiser,
+        old_keys: Sequence[str],
+        new_keys: Sequence[str],
+        ciphertexts: Sequence[bytes],
+    ) -> list[bytes]:
+        """Owner entries re-encrypted for this version (rotation), like `reseal_many`."""
+        return self.reseal_many(
+            previous=previous,
+            old_keys=[OWNER_AAD + key for key in old_keys],
+            new_keys=[OWNER_AAD + key for key in new_keys],
+            ciphertexts=ciphertexts,
+        )
+
     def open_address(self, *, address_key: str, ciphertext: bytes) -> dict:
         return json.loads(self._open(address_key, ciphertext))
 
@@ -410,6 +437,7 @@ def pseudonymise(*, project, kind: Kind | str, values: Sequence) -> list[str]:
 # --- the vault ------------------------------------------------------------------------------------
 
 ADDRESS_PARTS = ("postcode", "huisnummer", "huisletter", "huisnummertoevoeging")
+OWNER_AAD = "owner/"
 
 
 @dataclass(frozen=True)
@@ -484,3 +512,24 @@ def vault_lookup(*, project, address_key: str) -> dict | None:
         return None
     pseudonymiser = pseudonymiser_for(project=project, version=entry.key_version)
     return pseudonymiser.open_address(address_key=address_key, ciphertext=bytes(entry.ciphertext))
+
+
+def owner_vault_lookup(*, project, owner_key: str) -> str | None:
+    """Decrypt ONE owner's id (a BSN or a kvk_nummer) from the owner vault, or None when it has
+    no entry. Only for an owner re-identification approved under four eyes (controls); the
+    caller writes the processing log first. Raises ApplicationError once the key is destroyed.
+    """
+    if (
+        project_key_current(project=project) is None
+        and ProjectKey.objects.filter(project=project, destroyed_at__isnull=False).exists()
+    ):
+        raise ApplicationError(PROJECT_KEY_DESTROYED)
+    entry = (
+        OwnerVaultEntry.objects.filter(project=project, owner_key=owner_key)
+        .order_by("-delivery_id")
+        .first()
+    )
+    if entry is None:
+        return None
+    pseudonymiser = pseudonymiser_for(project=project, version=entry.key_version)
+    return pseudonymiser.open_owner(owner_key=owner_key, ciphertext=bytes(entry.ciphertext))

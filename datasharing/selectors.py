@@ -1,9 +1,15 @@
-"""Reads of data requests, deliveries and their reports, scoped per user (security R2, item 5).
+"""Reads of data requests, deliveries and their reports, scoped per user (security R2, issue 8
+item 4).
 
-Who sees a delivery and its validation report: the project's analysts and projectleider
-(`view_pseudonymised`), and the members of the delivering organisation who may deliver data
-(`deliver_data`). Everyone else gets 404. Both perms reach personal data, so a partner without a
-valid convenant sees nothing (projects.selectors.user_has_project_perm checks it on every call).
+One rule, used by every page: a data request, its deliveries and their validation reports are
+seen by the project's projectleider (`manage_project`), the project's *municipal* analysts
+(`view_pseudonymised`, working for the project's municipality) — both see every organisation's —
+and by the people of the organisation the request is addressed to who deliver or analyse for
+the project (`deliver_data` or `view_pseudonymised`): their own organisation's only. Nobody else:
+a partner's analist or leverancier never sees another partner's requests, deliveries or
+reports, nor counts of them; everyone else gets 404 or an empty list. Both perms reach personal
+data, so a partner without a valid convenant sees nothing (projects.selectors checks it on
+every call). Superuser or staff status plays no part (style rule 16).
 """
 
 from collections.abc import Collection
@@ -56,30 +62,53 @@ def project_bag_area_postcodes(*, project: Project) -> set[str] | None:
     return {postcode for report in reports for postcode in (report or {}).get("area_postcodes", [])}
 
 
-def _scope(*, user: Person, project: Project) -> tuple[bool, int | None] | None:
-    """(sees everything, own organisation id) or None when the user sees nothing."""
-    return _scope_of(user=user, perms=project_perms_for_user(user=user, project=project))
+@dataclass(frozen=True)
+class DeliveryScope:
+    """What of a project's data requests and deliveries one person sees (the module's rule):
+    every organisation's (`everything`), or only those addressed to `organisation_id`."""
+
+    everything: bool
+    organisation_id: int | None
+
+    def sees(self, organisation_id: int) -> bool:
+        return self.everything or organisation_id == self.organisation_id
 
 
-def _scope_of(*, user: Person, perms: frozenset[ProjectPerm]) -> tuple[bool, int | None] | None:
-    """_scope from the permissions the user holds on the project, already resolved."""
-    if ProjectPerm.VIEW_PSEUDONYMISED in perms:
-        return True, None
-    if ProjectPerm.DELIVER in perms and isinstance(user, User):
-        return False, user.organisation_id
+def _scope(*, user: Person, project: Project) -> DeliveryScope | None:
+    """The user's scope on the project, or None when the user sees nothing."""
+    return delivery_scope_of(
+        user=user, project=project, perms=project_perms_for_user(user=user, project=project)
+    )
+
+
+def delivery_scope_of(
+    *, user: Person, project: Project, perms: frozenset[ProjectPerm]
+) -> DeliveryScope | None:
+    """The one rule of this module, from the permissions the user holds on `project` (already
+    resolved): projectleider and municipal analysts everything, a partner's deliverers and
+    analysts their own organisation's, anyone else nothing (None)."""
+    if not isinstance(user, User) or user.organisation_id is None:
+        return None
+    if ProjectPerm.MANAGE in perms:
+        return DeliveryScope(everything=True, organisation_id=user.organisation_id)
+    municipal = user.organisation_id == project.municipality_id
+    if ProjectPerm.VIEW_PSEUDONYMISED in perms and municipal:
+        return DeliveryScope(everything=True, organisation_id=user.organisation_id)
+    if perms & {ProjectPerm.DELIVER, ProjectPerm.VIEW_PSEUDONYMISED}:
+        return DeliveryScope(everything=False, organisation_id=user.organisation_id)
     return None
 
 
 def data_request_list_for_user(*, user: Person, project: Project) -> QuerySet[DataRequest]:
-    """The project's data requests the user may see: all for analysts and the projectleider,
-    those addressed to their own organisation for a delivering partner, none otherwise."""
+    """The project's data requests the user may see (the module's rule): all for the
+    projectleider and municipal analysts, those addressed to their own organisation for a
+    partner's deliverers and analysts, none otherwise. Counts only over what is seen."""
     scope = _scope(user=user, project=project)
     if scope is None:
         return DataRequest.objects.none()
-    everything, organisation_id = scope
     queryset = DataRequest.objects.filter(project=project)
-    if not everything:
-        queryset = queryset.filter(organisation=organisation_id)
+    if not scope.everything:
+        queryset = queryset.filter(organisation=scope.organisation_id)
     latest = Delivery.objects.only(
         "id", "data_request_id", "status", "progress", "uploaded_at", "valid_rows"
     )
@@ -159,11 +188,8 @@ def delivery_access_for_user(*, user: Person, pk: int) -> tuple[Delivery, frozen
     if delivery is None:
         raise Http404
     perms = project_perms_for_user(user=user, project=delivery.project)
-    scope = _scope_of(user=user, perms=perms)
-    if scope is None:
-        raise Http404
-    everything, organisation_id = scope
-    if not everything and delivery.organisation_id != organisation_id:
+    scope = delivery_scope_of(user=user, project=delivery.project, perms=perms)
+    if scope is None or not scope.sees(delivery.organisation_id):
         raise Http404
     return delivery, perms
 

@@ -6,7 +6,7 @@ from django.db import OperationalError
 import structlog
 from celery import shared_task
 
-from datasharing.services import delivery_process, retention_enforce
+from datasharing.services import deliveries_stuck_requeue, delivery_process, retention_enforce
 
 logger = structlog.get_logger(__name__)
 
@@ -17,6 +17,10 @@ logger = structlog.get_logger(__name__)
     autoretry_for=(OperationalError,),
     retry_backoff=True,
     max_retries=3,
+    # Nobody waits for its result (the delivery's row holds the outcome): queuing it then
+    # needs the broker only, not the result backend's subscription, which after a Redis
+    # outage stays broken in the sending process (celery.backends.redis ResultConsumer).
+    ignore_result=True,
 )
 def delivery_process_task(self, delivery_id: int) -> str:
     """Validate and pseudonymise one delivery; idempotent (a processed delivery is left alone)."""
@@ -30,3 +34,11 @@ def retention_enforce_task() -> int:
     records = retention_enforce()
     logger.info("retention_enforce_finished", destructions=len(records))
     return len(records)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliveries_stuck_requeue_task() -> int:
+    """Scheduled by Celery beat: queue again what is still `ontvangen` (issue 8 item 5)."""
+    requeued = deliveries_stuck_requeue()
+    logger.info("deliveries_stuck_requeued", deliveries=len(requeued))
+    return len(requeued)

@@ -88,25 +88,47 @@ class DataRequestCreateView(ProjectScopedMixin, ApplicationErrorFormMixin, FormV
         return redirect("datasharing:request-list", slug=self.project.slug)
 
 
-class DataRequestWithdrawView(ProjectScopedMixin, View):
+class DataRequestWithdrawView(ProjectScopedMixin, TemplateView):
+    """'Intrekken' asks first, on a page of its own that says what withdrawing means (with an
+    optional reason); only the form there (POST with `confirm`) withdraws."""
+
     project_perm = ProjectPerm.MANAGE
+    template_name = "datasharing/data_request_withdraw.html"
+
+    def project_loaded(self, **kwargs):
+        self.data_request = selectors.data_request_get_for_user(
+            user=self.request.user, project=self.project, pk=kwargs["pk"]
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["data_request"] = self.data_request
+        context["form"] = kwargs.get("form") or DataRequestWithdrawForm()
+        return context
 
     def post(self, request, slug, pk):
-        data_request = selectors.data_request_get_for_user(
-            user=request.user, project=self.project, pk=pk
-        )
         form = DataRequestWithdrawForm(request.POST)
-        form.is_valid()
+        if not form.is_valid() or not form.cleaned_data.get("confirm"):
+            return redirect("datasharing:request-withdraw", slug=slug, pk=pk)
         try:
             services.data_request_withdraw(
                 actor=self.person,
-                data_request=data_request,
+                data_request=self.data_request,
                 reason=form.cleaned_data.get("reason", ""),
             )
-            messages.success(request, "De uitvraag is ingetrokken.")
+            messages.success(
+                request,
+                WITHDRAWN.format(
+                    bron=self.data_request.get_source_display(),
+                    partner=self.data_request.organisation.name,
+                ),
+            )
         except ApplicationError as error:
             messages.error(request, error.message)
         return redirect("datasharing:request-list", slug=slug)
+
+
+WITHDRAWN = "De uitvraag {bron} aan {partner} is ingetrokken; er kan niet meer op worden geleverd."
 
 
 class DeliveryUploadView(ProjectScopedMixin, ApplicationErrorFormMixin, FormView):

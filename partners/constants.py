@@ -34,3 +34,15 @@ LSI_PARTIES = frozenset(
 class ConvenantKind(models.TextChoices):
     LSI = "lsi", "LSI-convenant"
     AANVULLEND = "aanvullend", "Aanvullend convenant"
+
+
+class ApiScope(models.TextChoices):
+    """What a REST client token may do (issue 14): read, or read and record referral outcomes."""
+
+    READ = "read", "Lezen"
+    READ_REFERRAL_OUTCOME = "read_referral_outcome", "Lezen en uitkomst van doorverwijzingen"
+
+
+# How long an API client token is valid when the administrator does not say (at most a year).
+API_TOKEN_DAYS_DEFAULT = 90
+API_TOKEN_DAYS_MAX = 366

@@ -108,6 +108,30 @@ ROLE_PERMISSIONS: dict[Role, frozenset[ProjectPerm]] = {
 }
 
 
+# What each role may do, in Dutch, for the roles page (the projectleider chooses from these).
+ROLE_DESCRIPTIONS: dict[Role, str] = {
+    Role.PROJECTLEIDER: (
+        "Leidt het project: fasen, besluiten, partners, rollen en uitvragen. Ziet alle "
+        "leveringen en keurt de selectie goed (vier ogen)."
+    ),
+    Role.ANALIST: (
+        "Start de matching, bekijkt de gepseudonimiseerde risicolijst en draagt adressen voor. "
+        "Een analist van de gemeente ziet alle leveringen; een analist van een partner alleen "
+        "die van de eigen organisatie."
+    ),
+    Role.INSPECTEUR: "Bezoekt de goedgekeurde adressen en legt bevindingen vast.",
+    Role.BEHANDELAAR: "Handelt de doorverwijzingen aan de eigen organisatie af.",
+    Role.ADVISEUR: "VNG Naleving: volgt de voortgang in totalen, nooit persoonsgegevens.",
+    Role.LEVERANCIER: (
+        "Levert de bestanden van de eigen organisatie op haar uitvragen en ziet de "
+        "validatierapporten daarvan. Geen risicolijst, geen voordrachten, geen leveringen van "
+        "anderen."
+    ),
+    Role.PRIVACY_OFFICER: (
+        "Handelt inzageverzoeken, bezwaren en correcties af en leest het verwerkingslog."
+    ),
+}
+
 # Retention periods a project may set (issue #8 item 6), the same bound in the model and the form:
 # data of addresses that were not selected at most half a year after the selection closes, the
 # selection at most 2 years, everything at most a year after the project closes (the key is

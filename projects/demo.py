@@ -143,6 +143,45 @@ def _people(organisations: dict[str, Organisation]) -> dict[str, User]:
     return people
 
 
+# The functional administrator (design.md "functioneel beheerder"): staff with the admin's
+# permissions for people, organisations and enrolment links, and no role in any project, so
+# they see no project's data (style rule 16). Made here, not through the admin, once.
+ADMINISTRATOR = ("beheerder", "Bram", "Kok", MUNICIPALITY)
+ADMINISTRATOR_PERMISSIONS = (
+    "view_user",
+    "change_user",
+    "add_user",
+    "view_organisation",
+    "change_organisation",
+    "add_enrolmentlink",
+    "view_enrolmentlink",
+    "view_event",
+    "view_convenant",
+)
+
+
+def _administrator(organisations: dict[str, Organisation]) -> User:
+    from django.contrib.auth.models import Permission
+
+    username, first, last, organisation = ADMINISTRATOR
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@voorbeeldstad.example",
+            organisation=organisations[organisation],
+            is_staff=True,
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.user_permissions.add(
+            *Permission.objects.filter(codename__in=ADMINISTRATOR_PERMISSIONS)
+        )
+    return user
+
+
 def _advance(project: Project, target: Phase, actor: User) -> Project:
     """Register what each gate asks for, then advance, up to `target` (through the services)."""
     while Phase(project.phase) != target:
@@ -235,6 +274,7 @@ def build(*, stdout=None) -> None:
     """Create (only what is missing of) the demo municipality, partners, people and projects."""
     organisations = _organisations()
     people = _people(organisations)
+    _administrator(organisations)
     _convenants(organisations, registrar=people["projectleider"])
     for phase in PROJECT_PHASES:
         project = _project(phase, organisations, people)
@@ -246,4 +286,6 @@ def summary(stdout) -> None:
     """The demo logins, printed by load_demo after every builder ran."""
     for username, (_first, _last, organisation, role) in DEMO_USERNAMES.items():
         stdout.write(f"  {username:<14} ({role.label}, {organisation})")
+    username, _first, _last, organisation = ADMINISTRATOR
+    stdout.write(f"  {username:<14} (functioneel beheerder, /beheer/, {organisation})")
     stdout.write(f"  wachtwoord voor alle demo-accounts: {DEMO_PASSWORD}")

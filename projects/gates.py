@@ -26,6 +26,25 @@ from wijkaanpak.core.registry import Registry
 from .constants import Phase
 from .models import Project, ProjectPartner
 
+
+class Missing(str):
+    """What a gate finds missing: its Dutch text (it *is* that str, so every caller that joins
+    or compares texts keeps working) and the project page where it is done (`url_name`, a URL
+    that takes the project's slug, plus an optional `fragment`), so the project page can link
+    it. A check may return plain strings too: those are shown without a link."""
+
+    url_name: str
+    fragment: str
+
+    def __new__(cls, text: str, url_name: str = "", fragment: str = "") -> "Missing":
+        item = super().__new__(cls, text)
+        item.url_name, item.fragment = url_name, fragment
+        return item
+
+    def __reduce__(self):  # copies and pickles keep the page
+        return (Missing, (str(self), self.url_name, self.fragment))
+
+
 GateCheck = Callable[[Project], list[str]]
 
 
@@ -54,32 +73,47 @@ def project_closure_blockers(project: Project) -> list[str]:
     return [reason for check in CLOSURE_BLOCKERS for reason in check(project)]
 
 
-MISSING_NAME = "De projectnaam ontbreekt."
-MISSING_AREA = "Het projectgebied ontbreekt: geef buurtcodes en/of postcodes op."
-MISSING_PROBLEM_ANALYSIS = "De probleemanalyse ontbreekt."
-MISSING_PERIOD = "De beoogde looptijd (begin- en einddatum) ontbreekt."
-MISSING_COLLEGEBESLUIT = "Er is nog geen collegebesluit geregistreerd."
-MISSING_CAPACITY = "Het collegebesluit regelt de capaciteit en middelen niet."
-MISSING_DATA_PERMISSION = (
-    "Het collegebesluit geeft geen toestemming om gemeentelijke gegevens te verstrekken."
+MISSING_NAME = Missing("De projectnaam ontbreekt.", "projects:update")
+MISSING_AREA = Missing(
+    "Het projectgebied ontbreekt: geef buurtcodes en/of postcodes op.", "projects:update"
 )
-MISSING_PROJECTVOORSTEL = "Het projectvoorstel is nog niet bij de LSI ingediend."
-MISSING_LSI_INSTEMMING = (
-    "De instemming van de LSI met het projectvoorstel (datum en kenmerk) ontbreekt."
+MISSING_PROBLEM_ANALYSIS = Missing("De probleemanalyse ontbreekt.", "projects:update")
+MISSING_PERIOD = Missing("De beoogde looptijd (begin- en einddatum) ontbreekt.", "projects:update")
+MISSING_COLLEGEBESLUIT = Missing(
+    "Er is nog geen collegebesluit geregistreerd.", "projects:collegebesluit"
 )
-MISSING_ADOPTED_PLAN = "Er is nog geen vastgestelde versie van het projectplan."
-MISSING_MUNICIPALITY_CONVENANT = "De gemeente heeft geen geldig LSI-convenant."
-MISSING_OTHER_PARTNER = (
-    "Er neemt nog geen andere partner dan de gemeente deel met een geldig convenant."
+MISSING_CAPACITY = Missing(
+    "Het collegebesluit regelt de capaciteit en middelen niet.", "projects:collegebesluit"
 )
-MISSING_DPIA = "De DPIA is nog niet vastgesteld."
+MISSING_DATA_PERMISSION = Missing(
+    "Het collegebesluit geeft geen toestemming om gemeentelijke gegevens te verstrekken.",
+    "projects:collegebesluit",
+)
+MISSING_PROJECTVOORSTEL = Missing(
+    "Het projectvoorstel is nog niet bij de LSI ingediend.", "projects:voorstel"
+)
+MISSING_LSI_INSTEMMING = Missing(
+    "De instemming van de LSI met het projectvoorstel (datum en kenmerk) ontbreekt.",
+    "projects:voorstel",
+)
+MISSING_ADOPTED_PLAN = Missing(
+    "Er is nog geen vastgestelde versie van het projectplan.", "projects:plan_create"
+)
+MISSING_MUNICIPALITY_CONVENANT = Missing(
+    "De gemeente heeft geen geldig LSI-convenant.", "projects:convenant_create"
+)
+MISSING_OTHER_PARTNER = Missing(
+    "Er neemt nog geen andere partner dan de gemeente deel met een geldig convenant.",
+    "projects:project_partners",
+)
+MISSING_DPIA = Missing("De DPIA is nog niet vastgesteld.", "projects:dpia")
 
 # Organisations that advise or receive signals but do not count as the "other partner".
 NON_DATA_PARTNER_KINDS = frozenset({OrganisationKind.GEMEENTE, OrganisationKind.VNG_NALEVING})
 
 
 def _initiatie_complete(project: Project) -> list[str]:
-    missing = []
+    missing: list[str] = []
     if not project.name.strip():
         missing.append(MISSING_NAME)
     if not project.buurtcodes and not project.postcodes:
@@ -95,7 +129,7 @@ def _collegebesluit_complete(project: Project) -> list[str]:
     besluit = project.collegebesluiten.order_by("-date", "-id").first()
     if besluit is None:
         return [MISSING_COLLEGEBESLUIT]
-    missing = []
+    missing: list[str] = []
     if not besluit.capacity_settled:
         missing.append(MISSING_CAPACITY)
     if not besluit.data_permission:
@@ -105,19 +139,24 @@ def _collegebesluit_complete(project: Project) -> list[str]:
 
 def _plan_adopted(project: Project) -> list[str]:
     voorstel = getattr(project, "projectvoorstel", None)
-    missing = []
+    missing: list[str] = []
     if voorstel is None:
         missing.append(MISSING_PROJECTVOORSTEL)
     elif not voorstel.has_instemming:
         missing.append(MISSING_LSI_INSTEMMING)
     if not project.plan_versions.filter(adopted_at__isnull=False).exists():
-        missing.append(MISSING_ADOPTED_PLAN)
+        # A concept version is adopted on the project page itself; without one, write one.
+        missing.append(
+            Missing(MISSING_ADOPTED_PLAN, "projects:detail", "projectplan")
+            if project.plan_versions.exists()
+            else MISSING_ADOPTED_PLAN
+        )
     return missing
 
 
 def _ready_for_data(project: Project) -> list[str]:
     """Gate for the data-uitvraag: convenants, another partner, DPIA and data permission."""
-    missing = []
+    missing: list[str] = []
     valid = organisation_ids_with_valid_convenant(project=project, day=timezone.localdate())
     if project.municipality_id not in valid:
         missing.append(MISSING_MUNICIPALITY_CONVENANT)

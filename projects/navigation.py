@@ -9,7 +9,7 @@ the page's own `project_perms` (ProjectScopedMixin, or a page that resolved them
 cannot be in the menu (ImproperlyConfigured).
 
 The start page is a small table, `START_PAGES`: the kind of work a person does in a project
-(their role; an analist of a partner organisation delivers that partner's files) → the section
+(their role; a leverancier delivers their organisation's files) → the section
 that the start page shows for it. Higher apps fill it from `AppConfig.ready()` with
 `start_page_set` (datasharing gives the deliverer their data requests; controls will give the
 inspecteur their evenings, reports the adviser's overview), so projects never imports them.
@@ -68,6 +68,48 @@ MENU_SECTIONS: dict[str, str] = {
 }
 
 
+def menu_item_register(item: MenuItem, *, sections: Collection[str] = ()) -> None:
+    """Add a higher app's page to the project menu (from its `AppConfig.ready()`), with the URL
+    names of its other pages that show it as the current entry."""
+    if all(existing.url_name != item.url_name for existing in PROJECT_MENU):
+        PROJECT_MENU.append(item)
+    for name in sections:
+        MENU_SECTIONS[name] = item.url_name
+
+
+@dataclass(frozen=True)
+class PlanLink:
+    """A link a higher app adds to the projectplan page: its URL takes the slug and the plan
+    version; shown to who holds `perm`."""
+
+    url_name: str
+    label: str
+    perm: ProjectPerm
+
+
+PLAN_LINKS: list[PlanLink] = []
+
+
+def plan_link_register(link: PlanLink) -> None:
+    """Add a link to the projectplan page (from an app's `AppConfig.ready()`)."""
+    if link not in PLAN_LINKS:
+        PLAN_LINKS.append(link)
+
+
+def plan_links(
+    *, project: Project, version: int, perms: frozenset[ProjectPerm]
+) -> list[dict[str, str]]:
+    """The registered plan-page links `perms` may follow, with their URLs."""
+    return [
+        {
+            "label": link.label,
+            "url": reverse(link.url_name, kwargs={"slug": project.slug, "version": version}),
+        }
+        for link in PLAN_LINKS
+        if link.perm in perms
+    ]
+
+
 def view_perm(view_class: Any) -> ProjectPerm | None:
     """The project permission a project-scoped view requires, as the view declares it."""
     perm = getattr(view_class, "project_perm", None)
@@ -75,10 +117,16 @@ def view_perm(view_class: Any) -> ProjectPerm | None:
 
 
 @cache
+def page_view(url_name: str) -> Any:
+    """The view (class) behind a project page (`url_name`, slug only)."""
+    match = resolve(reverse(url_name, kwargs={"slug": "project"}))
+    return getattr(match.func, "view_class", match.func)
+
+
+@cache
 def page_perm(url_name: str) -> ProjectPerm:
     """The permission the view behind a project page (`url_name`, slug only) requires."""
-    match = resolve(reverse(url_name, kwargs={"slug": "project"}))
-    perm = view_perm(getattr(match.func, "view_class", match.func))
+    perm = view_perm(page_view(url_name))
     if perm is None:
         raise ImproperlyConfigured(f"{url_name}: its view declares no project permission")
     return perm
@@ -106,7 +154,12 @@ class ProjectAccess:
         return perm in self.perms
 
     def may_open(self, url_name: str) -> bool:
-        return self.may(page_perm(url_name))
+        if not self.may(page_perm(url_name)):
+            return False
+        # A view may narrow its permission further (`perms_permit(perms) -> bool`, e.g. the
+        # dashboard, which the adviser does not see although they hold its permission).
+        permit = getattr(page_view(url_name), "perms_permit", None)
+        return permit is None or bool(permit(self.perms))
 
 
 def project_menu(*, access: ProjectAccess, current: str | None) -> list[dict[str, Any]]:
@@ -122,6 +175,21 @@ def project_menu(*, access: ProjectAccess, current: str | None) -> list[dict[str
         for item in PROJECT_MENU
         if item_in_phase(item.url_name, phase) and access.may_open(item.url_name)
     ]
+
+
+def missing_with_links(*, access: ProjectAccess, items: list[str]) -> list[dict[str, Any]]:
+    """What a gate finds missing, each with the URL of the page where it is done when the
+    gate names one (`projects.gates.Missing`) and the person may open it; else no URL."""
+    shown = []
+    for item in items:
+        url_name = getattr(item, "url_name", "")
+        url = None
+        if url_name and access.may_open(url_name):
+            url = reverse(url_name, kwargs={"slug": access.project.slug})
+            fragment = getattr(item, "fragment", "")
+            url = f"{url}#{fragment}" if fragment else url
+        shown.append({"text": str(item), "url": url})
+    return shown
 
 
 def item_in_phase(url_name: str, phase: str) -> bool:
@@ -144,11 +212,11 @@ class Work(models.TextChoices):
     ADVISEUR = "adviseur", "Adviseur"
 
 
-def work_of(*, role: Role, municipal: bool) -> Work:
-    """An analist of a partner organisation delivers that partner's files (design.md)."""
-    if role == Role.ANALIST and not municipal:
-        return Work.LEVERANCIER
-    return Work(role)
+def work_of(*, role: Role, municipal: bool) -> Work | None:
+    """The work of a role: its own (a leverancier delivers their organisation's files, an
+    analist of any organisation analyses); None for a role without a start section of its own
+    (they get 'Mijn projecten'). `municipal` is kept for sections that differ per side."""
+    return Work(role.value) if role.value in Work.values else None
 
 
 # A start section's builder: `build(user=..., project_ids=...)` -> the template's context.
@@ -252,7 +320,8 @@ def start_sections(*, user: User) -> list[dict[str, Any]]:
     kinds of work with the same section share it); without any role, 'Mijn projecten'."""
     grouped: dict[int, tuple[StartSection | LinkSection, set[int]]] = {}
     for role, project_id, municipal in user_project_roles(user=user):
-        section = START_PAGES.get(work_of(role=role, municipal=municipal), MY_PROJECTS)
+        work = work_of(role=role, municipal=municipal)
+        section = START_PAGES.get(work, MY_PROJECTS) if work is not None else MY_PROJECTS
         grouped.setdefault(id(section), (section, set()))[1].add(project_id)
     rank: dict[int, int] = {}
     for index, work in enumerate(Work):

@@ -1,1 +1,99 @@
+"""KPI targets of a plan version and the generated PDF reports (issue 13).
 
+Neither holds personal data: a target is a number per measure; a report version keeps the
+figures it printed (aggregates) and the PDF, which is made from aggregates only.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from .constants import KpiMeasure, ReportKind, ReportStatus
+
+
+def report_upload_to(instance: ReportVersion, filename: str) -> str:
+    # Server-generated names only (security R14); served only through the download view.
+    return f"rapportages/{uuid.uuid4().hex}.pdf"
+
+
+class KpiTarget(models.Model):
+    """One prestatieafspraak of a plan version: a measure of the fixed list and its target."""
+
+    plan_version = models.ForeignKey(
+        "projects.ProjectplanVersion", on_delete=models.CASCADE, related_name="kpi_targets"
+    )
+    measure = models.CharField("maatstaf", max_length=40, choices=KpiMeasure.choices)
+    target = models.DecimalField(
+        "doel", max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["plan_version", "measure"]
+        verbose_name = "prestatieafspraak"
+        verbose_name_plural = "prestatieafspraken"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan_version", "measure"], name="one_target_per_measure"
+            ),
+            models.CheckConstraint(condition=models.Q(target__gte=0), name="target_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_measure_display()}: {self.target}"
+
+
+class ReportVersion(models.Model):
+    """One generated tussen- or eindrapportage; earlier versions are kept."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="report_versions"
+    )
+    kind = models.CharField("soort", max_length=20, choices=ReportKind.choices)
+    number = models.PositiveIntegerField("versie")
+    status = models.CharField(
+        "status", max_length=10, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField("voortgang (%)", default=0)
+    file = models.FileField(upload_to=report_upload_to, blank=True)
+    size_bytes = models.PositiveIntegerField(default=0)
+    figures = models.JSONField("kerncijfers bij het maken", default=dict, blank=True)
+    error = models.TextField("foutmelding", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = "rapportageversie"
+        verbose_name_plural = "rapportageversies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kind", "number"], name="one_number_per_report_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_report_in_progress",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} versie {self.number}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.kind}-{self.project.slug}-v{self.number}.pdf"

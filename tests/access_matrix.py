@@ -12,13 +12,22 @@ How to add your URLs
    there yet: `SETUP_HOOKS.append(fn)`, `fn(mp: MatrixProject) -> None` filling `mp.extra`.
    `object_kwargs("key")` registers "key" (the object's pk, plus the slug when the route has
    one) and "key@twin" (this project's slug with the *other* project's object: IDOR probe).
-3. tests/core/test_access_matrix.py walks `django.urls.get_resolver()`: a URL pattern without
+3. A REST API row (`auth="token"`) is requested with the token of the role's client account
+   (tests/api/world.py) instead of a session; its outsiders are project B's projectleider's
+   client (404), no token (401) and a password-only session without a token (401).
+4. tests/core/test_access_matrix.py walks `django.urls.get_resolver()`: a URL pattern without
    a row fails, except the names in the namespaces listed in `PENDING_NAMESPACES`
    (engineers are building them now; move them out of PENDING once rows exist).
 
 The people (tests/access_setup.py, the cast of tests/conftest.py) each hold one role in project
-A; project B is someone else's. `partner_analist` is an analist of the delivering partner
-organisation (UWV), who uploads its deliveries. The hooks run once per test module
+A; project B is someone else's. Project A has two delivering partners: `partner_analist` is an
+analist of UWV, who uploads UWV's signals; `leverancier` is UWV's leverancier and
+`leverancier_bd` the Belastingdienst's, who uploads its toeslagen — so every object-level case
+is tried across partners, both ways (issue 8 item 4). `superuser` (superuser status) and `staff`
+(a functional administrator: staff with the admin's permissions) work for project A's
+municipality and hold no role anywhere: on every project-scoped row they get 404 — derived in
+`Row`, not written per row (style rule 16: superuser or staff status is never project data
+access) — and the admin is theirs alone. The hooks run once per test module
 (tests/access_setup.world_build); each cell runs in a savepoint that is rolled back, so POST rows
 may change state.
 
@@ -46,7 +55,14 @@ ROLES = (
     "behandelaar",
     "adviseur",
     "partner_analist",
+    "leverancier",
+    "leverancier_bd",
+    "superuser",
+    "staff",
 )
+# Superuser and staff status without a role (see the module docstring): 404 on every
+# project-scoped row, whatever the row's dict says.
+ADMIN_ROLES = ("superuser", "staff")
 # Checked on every project-scoped row, with the status derived from the rule, not per row.
 OUTSIDERS = ("other_project_member", "anonymous", "password_only")
 
@@ -81,6 +97,13 @@ class Row:
     url_name: str | None = None  # the concrete URL to request for a "namespace:*" row
     personal_data: bool = False  # needs a personal-data permission: R5 rows repeat it
     xfail: dict[str, str] = field(default_factory=dict)  # role -> known access bug (see above)
+    # "session": a person's verified session; "token": the REST API v1 (issue 14), where each
+    # role is a client account holding that role, sending its token (tests/api/world.py).
+    auth: str = "session"
+
+    def __post_init__(self) -> None:
+        if self.other is not None:  # project-scoped: no role, so never in (rule 16)
+            object.__setattr__(self, "own", {**self.own, **dict.fromkeys(ADMIN_ROLES, 404)})
 
 
 KWARGS: dict[str, Callable[[MatrixProject], dict]] = {}
@@ -176,9 +199,18 @@ def _datasharing_setup(mp: MatrixProject) -> None:
 SETUP_HOOKS.append(_projects_setup)
 SETUP_HOOKS.append(_datasharing_setup)
 
-for _key in ("request", "partner_request", "open_request", "run", "risk", "approved", "proposed"):
+for _key in (
+    "request",
+    "partner_request",
+    "partner_b_request",
+    "open_request",
+    "run",
+    "risk",
+    "approved",
+    "proposed",
+):
     object_kwargs(_key)
-for _key in ("delivery", "partner_delivery"):
+for _key in ("delivery", "partner_delivery", "partner_b_delivery"):
     object_kwargs(_key, slug=False)
 
 
@@ -197,9 +229,19 @@ def leader_only(status: int) -> dict[str, int]:
     return only(status, "projectleider")
 
 
-# view_pseudonymised / deliver_data (and run_matching): the projectleider and the analists,
-# among whom the delivering partner's analist (design.md "Access").
+# view_pseudonymised (and run_matching): the projectleider and the analists, among whom the
+# delivering partner's analist (design.md "Access"); not the leveranciers.
 PSEUDONYMISED = ("projectleider", "analist", "partner_analist")
+# deliver_data: the data requests page, each person its own organisation's requests.
+DELIVERERS = (*PSEUDONYMISED, "leverancier", "leverancier_bd")
+# Who sees a delivery and its report (datasharing.selectors, issue 8 item 4): the projectleider,
+# the municipal analists and the delivering organisation's deliverers and analists.
+MUNICIPAL = ("projectleider", "analist")
+DELIVERY_SEEN_BY = {
+    "delivery": MUNICIPAL,  # the municipality's own BAG delivery
+    "partner_delivery": (*MUNICIPAL, "partner_analist", "leverancier"),  # UWV's signals
+    "partner_b_delivery": (*MUNICIPAL, "leverancier_bd"),  # the Belastingdienst's toeslagen
+}
 # view_addresses: re-identified addresses for who plans or visits them.
 ADDRESSES = ("projectleider", "inspecteur")
 
@@ -227,6 +269,13 @@ def _bag_upload_data(mp: MatrixProject) -> dict:
     from tests.datasharing.conftest import bag_csv, csv_file
 
     return {"file": csv_file(bag_csv(5), "bag.csv")}
+
+
+def _toeslag_upload_data(mp: MatrixProject) -> dict:
+    from tests.datasharing.conftest import csv_file
+
+    text = "bsn;toeslag;toeslagpartner_bsn\r\n111222333;huurtoeslag;\r\n"
+    return {"file": csv_file(text, "toeslag.csv")}
 
 
 def _signal_upload_data(mp: MatrixProject) -> dict:
@@ -257,7 +306,9 @@ ROWS: list[Row] = [
     Row(
         "projects:create",
         # Municipality staff only (projects.views.project._can_create_project); not UWV's analist.
-        only(200, "projectleider", "analist"),
+        # Superuser and staff work for the municipality: they may start a project of their own
+        # (and become its projectleider), which shows them nothing of any other project.
+        only(200, "projectleider", "analist", "superuser", "staff"),
         other=None,
         kwargs="none",
     ),
@@ -281,11 +332,14 @@ ROWS: list[Row] = [
     Row("projects:project_roles", leader_only(200)),
     Row("projects:role_end", leader_only(302), method="post", kwargs="role"),
     # --- datasharing: data requests (deliver_data; creating and withdrawing: the projectleider) ---
-    Row("datasharing:request-list", pseudonymised(200), personal_data=True),
+    # Each deliverer sees the requests to their own organisation only (tests/datasharing/
+    # test_partner_scoping.py checks the list's content); the municipality's people see all.
+    Row("datasharing:request-list", only(200, *DELIVERERS), personal_data=True),
     Row("datasharing:request-create", leader_only(200)),
     Row("datasharing:request-create", leader_only(302), method="post", data=_request_create_data),
     Row("datasharing:request-withdraw", leader_only(302), method="post", kwargs="open_request"),
-    Row("datasharing:request-withdraw", leader_only(405), method="get", kwargs="open_request"),
+    # GET: the confirmation page that says what withdrawing means (issue 9 item 6).
+    Row("datasharing:request-withdraw", leader_only(200), kwargs="open_request"),
     Row(
         "datasharing:request-withdraw",
         everyone(404),
@@ -308,57 +362,48 @@ ROWS: list[Row] = [
     ),
     Row(
         "datasharing:delivery-upload",
-        only(200, "partner_analist"),  # UWV's analist; not the municipality, not UWV's others
+        # UWV's analist and leverancier; not the municipality, not UWV's others, not the
+        # Belastingdienst's leverancier.
+        only(200, "partner_analist", "leverancier"),
         kwargs="partner_request",
         personal_data=True,
     ),
     Row(
         "datasharing:delivery-upload",
-        only(302, "partner_analist"),
+        only(302, "partner_analist", "leverancier"),
         method="post",
         kwargs="partner_request",
         data=_signal_upload_data,
     ),
+    Row(
+        "datasharing:delivery-upload",
+        only(200, "leverancier_bd"),  # the Belastingdienst's request: its leverancier only
+        kwargs="partner_b_request",
+        personal_data=True,
+    ),
+    Row(
+        "datasharing:delivery-upload",
+        only(302, "leverancier_bd"),
+        method="post",
+        kwargs="partner_b_request",
+        data=_toeslag_upload_data,
+    ),
     Row("datasharing:delivery-upload", everyone(404), kwargs="request@twin"),
     Row("datasharing:delivery-upload", everyone(404), kwargs="partner_request@twin"),
+    Row("datasharing:delivery-upload", everyone(404), kwargs="partner_b_request@twin"),
     # --- datasharing: the project panel (destruction records, no personal data) ---
     Row("datasharing:project-panel", everyone(200)),
-    # --- datasharing: deliveries and their validation reports (issue 3 item 5) ---
-    Row(
-        "datasharing:delivery-detail",
-        pseudonymised(200),
-        kwargs="delivery",
-        personal_data=True,
-    ),
-    Row(
-        "datasharing:delivery-detail",
-        pseudonymised(200),  # UWV's own delivery: its inspecteur and behandelaar still 404
-        kwargs="partner_delivery",
-        personal_data=True,
-    ),
-    Row(
-        "datasharing:delivery-progress",
-        pseudonymised(200),
-        kwargs="delivery",
-        personal_data=True,
-    ),
-    Row(
-        "datasharing:delivery-progress",
-        pseudonymised(200),
-        kwargs="partner_delivery",
-        personal_data=True,
-    ),
-    Row(
-        "datasharing:delivery-report-csv",
-        pseudonymised(200),
-        kwargs="delivery",
-        personal_data=True,
-    ),
-    Row(
-        "datasharing:delivery-report-csv",
-        pseudonymised(200),
-        kwargs="partner_delivery",
-        personal_data=True,
+    # --- datasharing: deliveries and their validation reports (issue 3 item 5, issue 8 item 4):
+    # the projectleider, the municipal analists and the delivering organisation's own people;
+    # each delivery is tried by both partners (IDOR across partners, both ways).
+    *(
+        Row(name, only(200, *seen_by), kwargs=key, personal_data=True)
+        for name in (
+            "datasharing:delivery-detail",
+            "datasharing:delivery-progress",
+            "datasharing:delivery-report-csv",
+        )
+        for key, seen_by in DELIVERY_SEEN_BY.items()
     ),
     # --- matching: runs (view_pseudonymised; starting and cancelling: run_matching) ---
     Row("matching:runs", pseudonymised(200), personal_data=True),
@@ -401,11 +446,12 @@ ROWS: list[Row] = [
     # --- matching: the approved selection and re-identification (view_addresses, R20) ---
     Row("matching:selection", only(200, *ADDRESSES), personal_data=True),
     Row("matching:selection-close", leader_only(302), method="post"),
-    Row("matching:selection-close", leader_only(405), method="get"),
+    # GET: the confirmation page that says what closing means (issue 9 item 6).
+    Row("matching:selection-close", leader_only(200)),
     Row("matching:reidentify", only(200, *ADDRESSES), kwargs="approved", personal_data=True),
     Row(
         "matching:reidentify",
-        only(200, *ADDRESSES),
+        only(302, *ADDRESSES),  # post/redirect/get: to the re-identification's own page
         method="post",
         kwargs="approved",
         data={"reason": "Planning controleavond"},
@@ -450,7 +496,13 @@ ROWS: list[Row] = [
     Row("contact", everyone(200), other=None, kwargs="none"),
     Row("api-schema", everyone(200), other=None, kwargs="none"),
     # --- admin: functional administrators only (is_staff); no project role is staff ---
-    Row("admin:*", everyone(302), other=None, kwargs="none", url_name="admin:index"),
+    Row(
+        "admin:*",
+        {**everyone(302), "superuser": 200, "staff": 200},
+        other=None,
+        kwargs="none",
+        url_name="admin:index",
+    ),
 ]
 
 # --- security R21 spot check: requests that return k data subjects write exactly k records ---

@@ -37,6 +37,9 @@ MATRIX_FILES = [
     ("bag.csv", "bag", "gemeente"),
     ("signaal_corporatie.csv", "signaal", "gemeente"),
     ("signaal_uwv.csv", "signaal", "partner"),
+    # The second partner's own delivery (the Belastingdienst's toeslagen in project A), made by
+    # its leverancier: the other partner's people must never see it (issue 8 item 4).
+    ("toeslag.csv", "toeslag", "partner_b"),
 ]
 
 
@@ -45,7 +48,8 @@ class MatrixProject:
     """A project in the matrix and the objects its URL kwargs point at.
 
     `extra["cast"]` holds its people: projectleider, analist, partner_analist (a member of the
-    delivering partner organisation) and the organisations (municipality, partner).
+    delivering partner organisation), partner_b_leverancier (the second partner's leverancier)
+    and the organisations (municipality, partner, partner_b).
     """
 
     project: object
@@ -85,8 +89,12 @@ def _session_key(person, *, verified: bool) -> str:
 
 
 def world_build(hooks) -> World:
-    """The cast of tests/conftest.py plus the delivering partner's analist, and project B's
-    analists; then every setup hook on both projects (project A first)."""
+    """The cast of tests/conftest.py plus the delivering partners' people (project A: UWV's
+    analist and leverancier, the Belastingdienst's leverancier; project B likewise the other
+    way round), project B's analists, and a superuser and a functional administrator (staff)
+    of gemeente A without any role; then every setup hook on both projects (project A first)."""
+    from django.contrib.auth.models import Permission
+
     from projects.services import project_partner_add
 
     gemeente_a = OrganisationFactory(name="Gemeente Aadorp", kind="gemeente", gemeentecode="0001")
@@ -99,9 +107,32 @@ def world_build(hooks) -> World:
 
     projectleider_a = UserFactory(username="pl_a", organisation=gemeente_a)
     projectleider_b = UserFactory(username="pl_b", organisation=gemeente_b)
-    project_a = ProjectFactory(created_by=projectleider_a, partners=[uwv])
-    project_b = ProjectFactory(created_by=projectleider_b, partners=[belastingdienst])
+    # Two delivering partners in each project, so that every object-level case is tried
+    # across partners too (IDOR both ways, issue 8 item 4).
+    project_a = ProjectFactory(created_by=projectleider_a, partners=[uwv, belastingdienst])
+    project_b = ProjectFactory(created_by=projectleider_b, partners=[belastingdienst, uwv])
     project_partner_add(actor=projectleider_a, project=project_a, organisation=vng)
+
+    # Superuser and staff status, and no role in any project (style rule 16): the municipality's
+    # own people, whose organisation takes part in project A, so that only the missing role
+    # keeps them out. The functional administrator holds the admin's permissions for people,
+    # organisations and enrolment links.
+    superuser = UserFactory(
+        username="supergebruiker", organisation=gemeente_a, is_superuser=True, is_staff=True
+    )
+    staff = UserFactory(username="beheerder", organisation=gemeente_a, is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=[
+                "view_user",
+                "change_user",
+                "view_organisation",
+                "change_organisation",
+                "add_enrolmentlink",
+                "view_enrolmentlink",
+            ]
+        )
+    )
 
     people = {
         "projectleider": projectleider_a,
@@ -110,10 +141,15 @@ def world_build(hooks) -> World:
         "behandelaar": member(project_a, "behandelaar_a", uwv, Role.BEHANDELAAR),
         "adviseur": member(project_a, "adviseur_a", vng, Role.ADVISEUR),
         "partner_analist": member(project_a, "analist_uwv", uwv, Role.ANALIST),
+        "leverancier": member(project_a, "leverancier_uwv", uwv, Role.LEVERANCIER),
+        "leverancier_bd": member(project_a, "leverancier_bd", belastingdienst, Role.LEVERANCIER),
+        "superuser": superuser,
+        "staff": staff,
     }
     analist_b = member(project_b, "analist_b", gemeente_b, Role.ANALIST)
     analist_bd = member(project_b, "analist_bd", belastingdienst, Role.ANALIST)
-    for person in (*people.values(), projectleider_b, analist_b, analist_bd):
+    leverancier_uwv_b = member(project_b, "leverancier_uwv_b", uwv, Role.LEVERANCIER)
+    for person in (*people.values(), projectleider_b, analist_b, analist_bd, leverancier_uwv_b):
         otp_device_for(person)
 
     own = MatrixProject(project_a)
@@ -121,16 +157,20 @@ def world_build(hooks) -> World:
         "projectleider": projectleider_a,
         "analist": people["analist"],
         "partner_analist": people["partner_analist"],
+        "partner_b_leverancier": people["leverancier_bd"],
         "municipality": gemeente_a,
         "partner": uwv,
+        "partner_b": belastingdienst,
     }
     other = MatrixProject(project_b)
     other.extra["cast"] = {
         "projectleider": projectleider_b,
         "analist": analist_b,
         "partner_analist": analist_bd,
+        "partner_b_leverancier": leverancier_uwv_b,
         "municipality": gemeente_b,
         "partner": belastingdienst,
+        "partner_b": uwv,
     }
     for mp in (own, other):
         for hook in hooks:
@@ -148,7 +188,12 @@ def world_build(hooks) -> World:
         people=people,
         own=own,
         other=other,
-        organisations={"gemeente_a": gemeente_a, "uwv": uwv, "vng": vng},
+        organisations={
+            "gemeente_a": gemeente_a,
+            "uwv": uwv,
+            "belastingdienst": belastingdienst,
+            "vng": vng,
+        },
         sessions=sessions,
     )
 
@@ -207,11 +252,19 @@ def intake_and_matching(mp: MatrixProject) -> None:
     leader, analist = cast["projectleider"], cast["analist"]
     project = to_data_uitvraag(mp.project, leader)
     mp.project = project
-    bag, _gemeente_signals, partner_signals = deliver(
+    bag, _gemeente_signals, partner_signals, partner_b_delivery = deliver(
         project=project,
         projectleider=leader,
-        organisations={"gemeente": cast["municipality"], "partner": cast["partner"]},
-        deliverers={"gemeente": leader, "partner": cast["partner_analist"]},
+        organisations={
+            "gemeente": cast["municipality"],
+            "partner": cast["partner"],
+            "partner_b": cast["partner_b"],
+        },
+        deliverers={
+            "gemeente": leader,
+            "partner": cast["partner_analist"],
+            "partner_b": cast["partner_b_leverancier"],
+        },
         files=MATRIX_FILES,
     )
     open_request = data_request_create(
@@ -238,9 +291,11 @@ def intake_and_matching(mp: MatrixProject) -> None:
     mp.extra.update(
         request=bag.data_request,  # addressed to the municipality
         partner_request=partner_signals.data_request,  # addressed to the partner organisation
+        partner_b_request=partner_b_delivery.data_request,  # to the second partner
         open_request=open_request,  # no delivery yet: can be withdrawn
         delivery=bag,
         partner_delivery=partner_signals,  # uploaded by the partner's analist
+        partner_b_delivery=partner_b_delivery,  # uploaded by the second partner's leverancier
         run=run,
         risk=risks[2],  # not proposed: can be proposed
         risk_keys=[r.address_key for r in risks],

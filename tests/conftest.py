@@ -14,6 +14,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
+from tests.figures import FIGURES, figure_add, figures_lines, figures_write
 
 
 @pytest.fixture
@@ -98,6 +99,21 @@ def adviseur_a(project_a, vng):
 
 
 @pytest.fixture
+def leverancier_a(project_a, uwv):
+    """UWV's leverancier on project A: delivers UWV's files, sees UWV's requests only."""
+    return member(project_a, "leverancier_a", uwv, "leverancier")
+
+
+@pytest.fixture
+def superuser_a(gemeente_a):
+    """Superuser (and staff) status, of project A's municipality, and no role anywhere: sees
+    no project's data (style rule 16)."""
+    return UserFactory(
+        username="superuser_a", organisation=gemeente_a, is_superuser=True, is_staff=True
+    )
+
+
+@pytest.fixture
 def verified_client(client):
     """`verified_client(user)` logs the test client in with password and second factor."""
     from tests.factories import login_verified
@@ -106,3 +122,41 @@ def verified_client(client):
         return login_verified(client, user)
 
     return _login
+
+
+# --- the measured security figures (tests/figures.py) ---
+
+# Property tests of input handling: each generated input is one bad or arbitrary input tried.
+PROPERTY_INPUT_MODULES = (
+    "tests/datasharing/test_intake_",
+    "tests/security/",
+    "tests/core/test_exports",
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        function = getattr(item, "obj", None)
+        hypothesis = getattr(function, "hypothesis", None)
+        path = str(item.path.relative_to(item.config.rootpath))
+        if hypothesis is None or not path.startswith(PROPERTY_INPUT_MODULES):
+            continue
+        inner = hypothesis.inner_test
+        if getattr(inner, "counts_inputs", False):
+            continue
+
+        def counted(*args, _inner=inner, **kwargs):
+            figure_add("property_inputs")
+            return _inner(*args, **kwargs)
+
+        counted.counts_inputs = True
+        hypothesis.inner_test = counted
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not FIGURES:
+        return
+    terminalreporter.section("security figures, measured in this run (tests/figures.py)")
+    for line in figures_lines():
+        terminalreporter.write_line(line)
+    figures_write()

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from wijkaanpak.core import offline
 from wijkaanpak.core import views as core_views
@@ -43,6 +43,16 @@ urlpatterns = [
     path("gegevens/", include("datasharing.urls")),
     path("matching/", include("datasharing.matching.urls")),
     path("controle/", include("controls.urls")),
+    path("rapportage/", include("reports.urls")),
     path("beheer/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
+    # REST API v1 for partner systems (issue 14): client tokens, each app's `api` module.
+    # The endpoints are each app's own (its `api` module); reports, the top layer, lists them
+    # (nothing imports reports: a dotted path, like the pages' urls).
+    path("api/v1/", include(("reports.api_v1", "api"))),
 ]

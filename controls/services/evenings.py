@@ -36,6 +36,7 @@ from .. import routing
 from ..constants import EVENING_PLAN_EDITABLE, EVENING_TRANSITIONS, EveningStatus
 from ..models import Controleavond, Team, TeamMember, Visit
 from ..selectors.evenings import approved_centroid, bag_points
+from .categories import finding_categories_ensure_defaults
 
 logger = structlog.get_logger(__name__)
 
@@ -181,7 +182,8 @@ def evening_create(
     name: str = "",
 ) -> Controleavond:
     """Plan a new evening (status gepland). Without meeting-point coordinates it takes the
-    centroid of the approved addresses. Caller: the projectleider (PLAN_CONTROLS)."""
+    centroid of the approved addresses; the project's default finding categories are made if
+    missing. Caller: the projectleider (PLAN_CONTROLS)."""
     _plan_perm_require(actor=actor, project=project)
     meeting_point = _evening_fields(
         starts_at=starts_at, ends_at=ends_at, meeting_point=meeting_point
@@ -191,6 +193,8 @@ def evening_create(
         centroid = approved_centroid(project=project)
         if centroid is not None:
             meeting_x, meeting_y = centroid
+    # The inspectors will record findings: the project's categories exist from now on.
+    finding_categories_ensure_defaults(project=project)
     evening = Controleavond.objects.create(
         project=project,
         name=_clean_text(name),

@@ -83,8 +83,8 @@ class RecordOutcome:
     finding: Finding | None = None
 
 
-def _recording_require(*, actor: User, visit: Visit) -> None:
-    """Raise unless `actor` may record on `visit` now (permission, team, evening state)."""
+def _may_record(*, actor: User, visit: Visit) -> None:
+    """Raise NotPermitted unless `actor` is the projectleider or an inspector of its team."""
     perms = project_perms_for_user(user=actor, project=visit.project)
     if ProjectPerm.PLAN_CONTROLS not in perms:
         if ProjectPerm.RECORD_VISITS not in perms or not (
@@ -92,6 +92,10 @@ def _recording_require(*, actor: User, visit: Visit) -> None:
             and TeamMember.objects.filter(team_id=visit.team_id, person=actor).exists()
         ):
             raise NotPermitted(NOT_ALLOWED_RECORD)
+
+
+def _recording_open(*, visit: Visit) -> None:
+    """Raise InvalidTransition unless the visit's evening is open for recording."""
     status = visit.evening.status
     if status not in EVENING_RECORDING_OPEN:
         raise InvalidTransition(
@@ -161,9 +165,11 @@ def visit_result_record(
     processing-log record.
     """
     visit = _locked_visit(visit)
+    _may_record(actor=actor, visit=visit)
+    # A replay answers what is stored, also once the evening has closed (a late sync).
     if _result_replayed(visit=visit, client_id=client_id):
         return RecordOutcome(visit=visit, replayed=True)
-    _recording_require(actor=actor, visit=visit)
+    _recording_open(visit=visit)
     if Visit.objects.filter(result_client_id=client_id).exclude(pk=visit.pk).exists():
         raise ApplicationError(CLIENT_ID_OTHER_VISIT)
     if expected_version != visit.version:
@@ -238,6 +244,7 @@ def finding_record(
     """Record a finding at a visit, exactly once per `client_id` (also when replays race: the
     losing insert is caught in a savepoint and the stored finding answered, `replayed=True`).
 
+    A replay is answered also after the evening closed, but only to who may record there.
     The actor must be allowed to record (module docstring); the category must be an active
     one of the visit's project. Writes one Event and one processing-log record.
     """
@@ -246,10 +253,12 @@ def finding_record(
     # that did not hold the row would wait for a result holding the row and waiting for the
     # log's lock (deadlock; TABLET's concurrent sync test, tests/controls/test_tablet_sync.py).
     visit = _locked_visit(visit)
+    _may_record(actor=actor, visit=visit)
+    # A replay answers what is stored, also once the evening has closed (a late sync).
     stored = _stored_finding(client_id)
     if stored is not None:
         return _finding_replay(visit=visit, finding=stored)
-    _recording_require(actor=actor, visit=visit)
+    _recording_open(visit=visit)
     _category_require(visit=visit, category=category)
     description = _description_clean(description)
     try:
@@ -299,7 +308,8 @@ def finding_update(
         .get(pk=finding.pk)
     )
     visit = finding.visit
-    _recording_require(actor=actor, visit=visit)
+    _may_record(actor=actor, visit=visit)
+    _recording_open(visit=visit)
     if expected_version != finding.version:
         raise VersionConflict(VERSION_CONFLICT_FINDING, current=finding)
     _category_require(visit=visit, category=category)

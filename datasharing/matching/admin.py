@@ -1,19 +1,15 @@
-"""Read-only admin: runs and selections change only through the services (style rule 4)."""
+"""Read-only admin of the matching runs: they change only through the services (rule 4).
+
+Selection proposals and re-identifications are not in the admin: they are a project's
+(pseudonymised) personal data, seen through the project's pages by its roles only; superuser or
+staff status is never access to them (style rule 16).
+"""
 
 from django.contrib import admin
 
-from .models import MatchingRun, Reidentification, SelectionProposal
+from wijkaanpak.core.admin import ReadOnlyAdmin
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from .models import MatchingRun
 
 
 @admin.register(MatchingRun)
@@ -28,14 +24,20 @@ class MatchingRunAdmin(ReadOnlyAdmin):
         "finished_at",
     )
     list_filter = ("status",)
-
-
-@admin.register(SelectionProposal)
-class SelectionProposalAdmin(ReadOnlyAdmin):
-    list_display = ("id", "project", "pseudonym", "status", "proposed_by", "decided_by")
-    list_filter = ("status",)
-
-
-@admin.register(Reidentification)
-class ReidentificationAdmin(ReadOnlyAdmin):
-    list_display = ("id", "project", "actor", "created_at")
+    # Counts and what the run used; never an address key or a pseudonym.
+    fields = (
+        "project",
+        "status",
+        "progress",
+        "chunk_count",
+        "peildatum",
+        "software_version",
+        "address_count",
+        "risk_address_count",
+        "is_current",
+        "error",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )

@@ -3,7 +3,8 @@
 Through the services, like real users: the demo analist runs a matching run (executed in this
 process with the same chunk functions as the Celery tasks, so the run is finished when the
 builder returns), proposes the four highest-scoring risk addresses with a reason each; the demo
-projectleider (another person: four eyes) approves two and rejects one, and one stays open.
+projectleider (another person: four eyes) approves two and rejects one, and one stays open;
+the projectleider re-identifies the first approved address (the selection record shows it).
 Then the project is advanced to the phase `selectie` if its gate allows.
 
 Idempotent: a project that already has a current run keeps it, proposals are made only when
@@ -22,7 +23,7 @@ from wijkaanpak.core.exceptions import InvalidTransition
 
 from . import selectors, services
 from .constants import ProposalStatus
-from .models import MatchingRun, SelectionProposal
+from .models import MatchingRun, Reidentification, SelectionProposal
 
 SAMPLE_DELIVERIES = 12
 
@@ -42,6 +43,8 @@ DECISIONS = [
         "schuldhulpverlening.",
     ),
 ]
+
+REIDENTIFICATION_REASON = "Voorbereiding controleavond: looproute en teamindeling plannen."
 
 
 def _say(stdout, text: str) -> None:
@@ -99,6 +102,22 @@ def build(*, stdout=None) -> None:
             stdout,
             "  voordrachten: " + ", ".join(f"{n} {label.lower()}" for label, n in counts.items()),
         )
+
+    # The projectleider looks up the first approved address to plan the evening: its selection
+    # record then lists a re-identification (who, when, why), and its page opens for one shift.
+    first_approved = (
+        SelectionProposal.objects.filter(project=project, status=ProposalStatus.APPROVED)
+        .order_by("pk")
+        .first()
+    )
+    if (
+        first_approved is not None
+        and not Reidentification.objects.filter(proposal=first_approved).exists()
+    ):
+        services.reidentification_create(
+            actor=leader, proposal=first_approved, reason=REIDENTIFICATION_REASON
+        )
+        _say(stdout, f"  adres {first_approved.pseudonym} herleid door de projectleider")
 
     project.refresh_from_db()
     if not phase_reached(project.phase, Phase.SELECTIE):

@@ -58,7 +58,23 @@ class RiskFilterForm(forms.Form):
 
 
 class ProposeForm(forms.Form):
+    """The reason; for an address rejected before also what changed since (then required)."""
+
     reason = forms.CharField(label="Reden van voordracht", max_length=2000, widget=REASON_WIDGET)
+    what_changed = forms.CharField(
+        label="Wat is er veranderd sinds de afwijzing?",
+        max_length=2000,
+        widget=REASON_WIDGET,
+        help_text=(
+            "Bijvoorbeeld: een nieuwe levering, een nieuw signaal van een partner. "
+            "Uw antwoord komt bij de reden van de voordracht."
+        ),
+    )
+
+    def __init__(self, *args, rejected_before: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not rejected_before:
+            del self.fields["what_changed"]
 
 
 class DecideForm(forms.Form):
@@ -66,6 +82,12 @@ class DecideForm(forms.Form):
     decision_reason = forms.CharField(
         label="Reden van uw besluit", max_length=2000, widget=REASON_WIDGET
     )
+
+
+class ConfirmForm(forms.Form):
+    """The confirmation step of an action with consequences: its form posts `confirm`."""
+
+    confirm = forms.BooleanField(required=True, widget=forms.HiddenInput)
 
 
 class ReidentifyForm(forms.Form):

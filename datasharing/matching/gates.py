@@ -1,13 +1,16 @@
 """The gates matching adds to a project's lifecycle and to key rotation (registered in apps.py,
 rule 33)."""
 
+from projects.gates import Missing
 from projects.models import Project
 
 from .constants import ACTIVE_RUN_STATUSES
 from .models import MatchingRun
 from .selectors import approved_selection_count
 
-MISSING_APPROVED_SELECTION = "Er is nog geen adres met vier ogen geselecteerd."
+MISSING_APPROVED_SELECTION = Missing(
+    "Er is nog geen adres met vier ogen geselecteerd.", "matching:proposals"
+)
 
 
 def approved_selection_missing(project: Project) -> list[str]:

@@ -7,10 +7,11 @@ every object to that project, so an id of another project is simply not found.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from datasharing.constants import MATCHED_SOURCES
@@ -19,7 +20,23 @@ from datasharing.selectors import accepted_deliveries
 from projects.models import Project
 
 from .constants import ProposalStatus
-from .models import MatchingRun, RiskAddress, SelectionClosure, SelectionProposal
+from .models import (
+    IndicatorResult,
+    MatchingRun,
+    Reidentification,
+    RiskAddress,
+    SelectionClosure,
+    SelectionProposal,
+)
+
+# Who proposed and who decided, with their organisations: every page that shows a proposal
+# names both people (the four-eyes record), in the one query that reads the proposals.
+FOUR_EYES_RELATED = (
+    "proposed_by",
+    "proposed_by__organisation",
+    "decided_by",
+    "decided_by__organisation",
+)
 
 
 def run_list(*, project: Project) -> QuerySet[MatchingRun]:
@@ -104,9 +121,7 @@ def risk_address_get(*, run: MatchingRun, pk: int) -> RiskAddress:
 
 
 def proposal_list(*, project: Project, status: str | None = None) -> QuerySet[SelectionProposal]:
-    qs = SelectionProposal.objects.filter(project=project).select_related(
-        "proposed_by", "decided_by"
-    )
+    qs = SelectionProposal.objects.filter(project=project).select_related(*FOUR_EYES_RELATED)
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-proposed_at", "-id")
@@ -133,16 +148,111 @@ def approved_proposal_get(*, project: Project, pk: int) -> SelectionProposal:
     return proposal
 
 
+@dataclass
+class AddressProposals:
+    """The proposals of one address: the open or approved one (at most one, a database
+    constraint), and the rejected ones before it, newest first."""
+
+    current: SelectionProposal | None = None
+    rejected: list[SelectionProposal] = field(default_factory=list)
+
+    @property
+    def last_rejection(self) -> SelectionProposal | None:
+        return self.rejected[0] if self.rejected else None
+
+
 def proposals_by_address(
     *, project: Project, address_keys: Iterable[str]
-) -> dict[str, SelectionProposal]:
-    """Open or approved proposal per address key (for marking rows in the risk list)."""
-    qs = SelectionProposal.objects.filter(
-        project=project,
-        address_key__in=list(address_keys),
-        status__in=[ProposalStatus.PROPOSED, ProposalStatus.APPROVED],
+) -> dict[str, AddressProposals]:
+    """Per address key, its open or approved proposal and its earlier rejections, with the
+    people who proposed and decided (one query, for marking the rows of the risk list and the
+    proposal form)."""
+    qs = (
+        SelectionProposal.objects.filter(project=project, address_key__in=list(address_keys))
+        .select_related(*FOUR_EYES_RELATED)
+        .order_by("-proposed_at", "-id")
     )
-    return {p.address_key: p for p in qs}
+    found: dict[str, AddressProposals] = {}
+    for proposal in qs:
+        entry = found.setdefault(proposal.address_key, AddressProposals())
+        if proposal.status == ProposalStatus.REJECTED:
+            entry.rejected.append(proposal)
+        else:
+            entry.current = proposal
+    return found
+
+
+@dataclass
+class ProposalRecord:
+    """Why an approved address is visited (issue 11 item 7): the proposal with its run, the
+    indicators that fired with their figures, the earlier rejections of the address and every
+    re-identification."""
+
+    proposal: SelectionProposal
+    results: list[IndicatorResult]
+    rejected: list[SelectionProposal]
+    reidentifications: list[Reidentification]
+
+
+def proposal_record_get(*, project: Project, pk: int) -> ProposalRecord:
+    """The selection record of an approved proposal of `project`, or Http404 (also for a
+    proposal that is not approved: only what was selected is explained here)."""
+    proposal = (
+        SelectionProposal.objects.filter(project=project, pk=pk, status=ProposalStatus.APPROVED)
+        .select_related(*FOUR_EYES_RELATED, "run", "run__created_by")
+        .first()
+    )
+    if proposal is None:
+        raise Http404
+    results = list(
+        IndicatorResult.objects.filter(
+            run_id=proposal.run_id, address_key=proposal.address_key
+        ).order_by("indicator")
+    )
+    rejected = list(
+        SelectionProposal.objects.filter(
+            project=project, address_key=proposal.address_key, status=ProposalStatus.REJECTED
+        )
+        .select_related(*FOUR_EYES_RELATED)
+        .order_by("-proposed_at", "-id")
+    )
+    reidentifications = list(
+        Reidentification.objects.filter(proposal=proposal)
+        .select_related("actor", "actor__organisation")
+        .order_by("created_at", "id")
+    )
+    return ProposalRecord(proposal, results, rejected, reidentifications)
+
+
+def reidentifications_recent(
+    *, proposal: SelectionProposal, user_id: int, since: datetime
+) -> list[Reidentification]:
+    """The person's own re-identifications of `proposal` since `since`, newest first: what
+    the person may still see again (reidentification_get)."""
+    return list(
+        Reidentification.objects.filter(
+            proposal=proposal, actor_id=user_id, created_at__gte=since
+        ).order_by("-created_at", "-id")
+    )
+
+
+def reidentification_get(
+    *, project: Project, user_id: int, pk: int, since: datetime
+) -> Reidentification:
+    """A re-identification of `project` made by the person (`user_id`) after `since` (the view
+    passes the start of the current shift), with its proposal; Http404 otherwise — for anyone
+    else, or later, showing the address again needs a reason of one's own (R20)."""
+    reidentification = (
+        Reidentification.objects.filter(
+            project=project, pk=pk, actor_id=user_id, created_at__gte=since
+        )
+        .select_related("proposal", "actor")
+        .first()
+    )
+    if reidentification is None or reidentification.proposal.status != ProposalStatus.APPROVED:
+        raise Http404
+    reidentification.project = project  # the caller's, already loaded
+    return reidentification
 
 
 def selected_address_keys(project: Project) -> set[str]:
@@ -152,6 +262,20 @@ def selected_address_keys(project: Project) -> set[str]:
             project=project, status=ProposalStatus.APPROVED
         ).values_list("address_key", flat=True)
     )
+
+
+def proposal_counts(*, project: Project) -> dict[str, int]:
+    """The number of the project's proposals per status (every status present), one query."""
+    counts = dict.fromkeys(ProposalStatus.values, 0)
+    rows = (
+        SelectionProposal.objects.filter(project=project)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    for status, n in rows:
+        counts[status] = n
+    return counts
 
 
 def approved_selection_count(*, project: Project) -> int:

@@ -32,6 +32,7 @@ CHUNK_TIME_LIMIT = 25 * 60
     max_retries=3,
     soft_time_limit=60,
     time_limit=120,
+    ignore_result=True,  # sent by the web process: broker only (see delivery_process_task)
 )
 def matching_run_dispatch_task(self, run_id: int) -> None:
     """queued → running, then fan the chunks out as a chord."""

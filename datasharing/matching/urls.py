@@ -21,6 +21,16 @@ urlpatterns = [
         "<slug:slug>/selectie/sluiten/", views.SelectionCloseView.as_view(), name="selection-close"
     ),
     path("<slug:slug>/selectie/<int:pk>/adres/", views.ReidentifyView.as_view(), name="reidentify"),
+    path(
+        "<slug:slug>/herleidingen/<int:pk>/",
+        views.ReidentificationView.as_view(),
+        name="reidentification",
+    ),
+    path(
+        "<slug:slug>/selectie/<int:pk>/verantwoording/",
+        views.ProposalRecordView.as_view(),
+        name="proposal-record",
+    ),
     path("<slug:slug>/selectiemethode/", views.MethodView.as_view(), name="method"),
     path("<slug:slug>/instellingen/", views.SettingsView.as_view(), name="settings"),
 ]

@@ -7,6 +7,7 @@ read only within the project.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from projects.constants import ProjectPerm
 from projects.views import ProjectScopedMixin
@@ -23,8 +25,16 @@ from wijkaanpak.core.views import SERVICE_ERRORS, form_add_service_error
 
 from . import selectors, services
 from .constants import NEVER_USED, ProposalStatus
-from .forms import DecideForm, IndicatorSettingsForm, ProposeForm, ReidentifyForm, RiskFilterForm
+from .forms import (
+    ConfirmForm,
+    DecideForm,
+    IndicatorSettingsForm,
+    ProposeForm,
+    ReidentifyForm,
+    RiskFilterForm,
+)
 from .indicators.registry import ALL_CODES, INDICATORS
+from .panels import METHOD_PANELS
 
 RISK_PAGE_SIZE = 50
 RUN_PAGE_SIZE = 20
@@ -40,6 +50,28 @@ SOURCE_LABELS = {
     "energie": "jaarlijks elektriciteitsverbruik (netbeheerder, via de gemeente)",
     "signaal": "eigen signalen van partners (verwonderadressen)",
 }
+
+
+PROPOSED = (
+    "Adres {pseudoniem} is voorgedragen door u op {tijd}. Een tweede persoon, de "
+    "projectleider, beslist erover."
+)
+APPROVED = (
+    "Voorstel goedgekeurd: adres {pseudoniem}, voorgedragen door {voordrager}. Uw reden: {reden}"
+)
+REJECTED = (
+    "Voorstel afgewezen: adres {pseudoniem}, voorgedragen door {voordrager}. Uw reden: {reden}"
+)
+SELECTION_CLOSED = "De selectie is gesloten: {aantal} goedgekeurde adressen."
+# Who re-identified an address may see it again on its page for one shift (the absolute session
+# lifetime, R11), each time logged; nobody else, and later only with a new reason.
+REIDENTIFICATION_SHOWN_FOR = timedelta(hours=12)
+# The session's re-identifications that are confirmed but not yet shown (see ReidentificationView).
+SESSION_REIDENTIFIED_UNSHOWN = "matching_reidentified_unshown"
+
+
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def _log_shown(request, project, name: str, address_keys) -> None:
@@ -185,7 +217,7 @@ class RiskListView(ProjectView):
                         {
                             "address": a,
                             "indicators": _indicator_rows(a, run),
-                            "proposal": proposals.get(a.address_key),
+                            "proposals": proposals.get(a.address_key),
                         }
                         for a in addresses
                     ],
@@ -202,25 +234,28 @@ class RiskListView(ProjectView):
 
 
 class RiskAddressView(ProjectView):
-    """One address of the current run, and the proposal form (analists)."""
+    """One address of the current run, its proposals (the four-eyes record: who proposed, who
+    decided, and why) and the proposal form (analists); an address rejected before asks what
+    changed since."""
 
     template_name = "matching/risk_address.html"
 
-    def _context(self, pk, form=None):
+    def _context(self, pk, data=None):
         run = selectors.current_run(project=self.project)
         if run is None:
             raise Http404
         address = selectors.risk_address_get(run=run, pk=pk)
         proposals = selectors.proposals_by_address(
             project=self.project, address_keys=[address.address_key]
-        )
+        ).get(address.address_key, selectors.AddressProposals())
         return {
             "project": self.project,
             "run": run,
             "address": address,
             "indicators": _indicator_rows(address, run),
-            "proposal": proposals.get(address.address_key),
-            "form": form or ProposeForm(),
+            "proposal": proposals.current,
+            "rejected": proposals.rejected,
+            "form": ProposeForm(data, rejected_before=bool(proposals.rejected)),
             "can_propose": self.can(ProjectPerm.PROPOSE_SELECTION),
         }
 
@@ -230,19 +265,25 @@ class RiskAddressView(ProjectView):
         return self.render_page(context)
 
     def post(self, request, slug, pk):
-        context = self._context(pk, ProposeForm(request.POST))
+        context = self._context(pk, request.POST)
         form = context["form"]
         if form.is_valid():
             try:
-                services.selection_propose(
+                proposal = services.selection_propose(
                     actor=self.person,
                     risk_address=context["address"],
                     reason=form.cleaned_data["reason"],
+                    what_changed=form.cleaned_data.get("what_changed", ""),
                 )
             except SERVICE_ERRORS as error:
                 form_add_service_error(form, error)
             else:
-                messages.success(request, f"Adres {context['address'].pseudonym} is voorgedragen.")
+                messages.success(
+                    request,
+                    PROPOSED.format(
+                        pseudoniem=proposal.pseudonym, tijd=_when(proposal.proposed_at)
+                    ),
+                )
                 return self.back("risks")
         return self.render_page(context, status=400)
 
@@ -277,7 +318,7 @@ class ProposalDecideView(ProjectView):
         form = DecideForm(request.POST)
         if form.is_valid():
             try:
-                services.selection_decide(
+                decided = services.selection_decide(
                     actor=self.person,
                     proposal=proposal,
                     approve=form.cleaned_data["decision"] == "approve",
@@ -286,7 +327,15 @@ class ProposalDecideView(ProjectView):
             except SERVICE_ERRORS as error:
                 form_add_service_error(form, error)
             else:
-                messages.success(request, f"Uw besluit over {proposal.pseudonym} is vastgelegd.")
+                message = APPROVED if decided.status == ProposalStatus.APPROVED else REJECTED
+                messages.success(
+                    request,
+                    message.format(
+                        pseudoniem=decided.pseudonym,
+                        voordrager=decided.proposed_by,
+                        reden=decided.decision_reason,
+                    ),
+                )
                 return self.back("proposals")
         view = ProposalListView()
         view.request, view.project, view.project_perms = request, self.project, self.project_perms
@@ -312,47 +361,188 @@ class SelectionView(ProjectView):
                 "approved": approved,
                 "closed_at": selectors.selection_closed_at(self.project),
                 "can_close": self.can(ProjectPerm.APPROVE_SELECTION),
-                "form": ReidentifyForm(),
+                "can_see_record": self.can(ProposalRecordView.project_perm),
             },
         )
 
 
 class ReidentifyView(ProjectView):
+    """The reason for showing an approved address. POST/redirect/GET: a confirmed
+    re-identification (one Reidentification, one processing-log record) redirects to its
+    own page (`ReidentificationView`), so a reload never posts it again."""
+
     project_perm = ProjectPerm.VIEW_ADDRESSES
     template_name = "matching/reidentify.html"
 
     def get(self, request, slug, pk):
         proposal = selectors.approved_proposal_get(project=self.project, pk=pk)
-        return self.render_page({"proposal": proposal, "form": ReidentifyForm()})
+        return self.render_page(self._context(proposal, ReidentifyForm()))
+
+    def _context(self, proposal, form) -> dict[str, Any]:
+        return {
+            "proposal": proposal,
+            "form": form,
+            "recent": selectors.reidentifications_recent(
+                proposal=proposal,
+                user_id=self.person.pk,
+                since=timezone.now() - REIDENTIFICATION_SHOWN_FOR,
+            ),
+        }
 
     def post(self, request, slug, pk):
         proposal = selectors.approved_proposal_get(project=self.project, pk=pk)
         form = ReidentifyForm(request.POST)
-        address = None
         if form.is_valid():
             try:
-                address = services.address_reidentify(
+                reidentification, _address = services.reidentification_create(
                     actor=self.person, proposal=proposal, reason=form.cleaned_data["reason"]
                 )
             except SERVICE_ERRORS as error:
                 form_add_service_error(form, error)
+            else:
+                session = request.session
+                session[SESSION_REIDENTIFIED_UNSHOWN] = [
+                    *session.get(SESSION_REIDENTIFIED_UNSHOWN, []),
+                    reidentification.pk,
+                ]
+                return self.back("reidentification", pk=reidentification.pk)
+        return self.render_page(self._context(proposal, form), status=400)
+
+
+class ReidentificationView(ProjectView):
+    """The address of one re-identification, whole and large, with the reason that was logged.
+
+    Only for who re-identified it, for one shift (404 otherwise: a new reason is needed).
+    The first showing after the POST is the one its processing-log record ("reidentify")
+    covers; every later showing (a reload) writes one record of its own, action "read", and
+    never a second Reidentification (R21)."""
+
+    project_perm = ProjectPerm.VIEW_ADDRESSES
+    template_name = "matching/reidentification.html"
+
+    def get(self, request, slug, pk):
+        session = request.session
+        reidentification = selectors.reidentification_get(
+            project=self.project,
+            user_id=self.person.pk,
+            pk=pk,
+            since=timezone.now() - REIDENTIFICATION_SHOWN_FOR,
+        )
+        unshown = session.get(SESSION_REIDENTIFIED_UNSHOWN, [])
+        try:
+            if pk in unshown:
+                session[SESSION_REIDENTIFIED_UNSHOWN] = [i for i in unshown if i != pk]
+                address = services.address_from_vault(reidentification)
+            else:
+                address = services.reidentified_address(
+                    actor=self.person, reidentification=reidentification
+                )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return self.back("selection")
         return self.render_page(
-            {"proposal": proposal, "form": form, "address": address},
-            status=200 if address else 400,
+            {
+                "proposal": reidentification.proposal,
+                "reidentification": reidentification,
+                "address": address,
+            }
         )
 
 
 class SelectionCloseView(ProjectView):
+    """'Selectie sluiten' asks first, on a page of its own, what closing means; only the
+    confirmation there (POST with `confirm`) closes."""
+
     project_perm = ProjectPerm.APPROVE_SELECTION
+    template_name = "matching/selection_close.html"
+
+    def get(self, request, slug):
+        return self.render_page(
+            {
+                "closed_at": selectors.selection_closed_at(self.project),
+                "counts": selectors.proposal_counts(project=self.project),
+            }
+        )
 
     def post(self, request, slug):
+        if not ConfirmForm(request.POST).is_valid():
+            return self.back("selection-close")
         try:
-            services.selection_close(actor=self.person, project=self.project)
+            closure = services.selection_close(actor=self.person, project=self.project)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "De selectie is gesloten.")
+            messages.success(request, SELECTION_CLOSED.format(aantal=closure.approved_count))
         return self.back("selection")
+
+
+class ProposalRecordView(ProjectView):
+    """'Waarom dit adres?': the selection record of one approved address (issue 11 item 7),
+    for the projectleider, fit to print — the run with its settings, deliveries (hashes) and
+    software version, the indicators that fired with their figures, who proposed and who
+    decided and why, and every re-identification. Controls links a visit here
+    (`matching:proposal-record`, slug and the SelectionProposal's pk)."""
+
+    project_perm = ProjectPerm.APPROVE_SELECTION
+    template_name = "matching/proposal_record.html"
+
+    def get(self, request, slug, pk):
+        record = selectors.proposal_record_get(project=self.project, pk=pk)
+        proposal = record.proposal
+        _log_shown(request, self.project, "selectieverantwoording inzien", [proposal.address_key])
+        run = proposal.run
+        return self.render_page(
+            {
+                "record": record,
+                "proposal": proposal,
+                "run": run,
+                "fired": [
+                    {
+                        "code": result.indicator,
+                        "name": _indicator_name(result.indicator),
+                        "status": result.get_status_display(),
+                        "figures": sorted(result.figures.items()),
+                        "explanation": result.explanation,
+                        "weight": run.settings_snapshot.get("weights", {}).get(result.indicator),
+                    }
+                    for result in record.results
+                ],
+                "not_evaluated": [_indicator_name(code) for code in run.not_evaluated],
+                "thresholds": [
+                    (label, run.settings_snapshot.get(name))
+                    for name, label in RECORD_SETTINGS
+                    if name in run.settings_snapshot
+                ],
+                "enabled": [
+                    _indicator_name(code) for code in run.settings_snapshot.get("enabled", [])
+                ],
+                "weights": [
+                    (_indicator_name(code), weight)
+                    for code, weight in sorted(run.settings_snapshot.get("weights", {}).items())
+                ],
+            }
+        )
+
+
+def _indicator_name(code: str) -> str:
+    """An indicator's name; the code itself for one this version no longer knows (a record
+    of an old run must still show)."""
+    indicator = next((INDICATORS[c] for c in ALL_CODES if c.value == code), None)
+    return indicator.name if indicator else code
+
+
+# The thresholds of a run's settings snapshot, as the record page names them.
+RECORD_SETTINGS = (
+    ("peildatum", "Peildatum"),
+    ("risk_threshold", "Risicoadres vanaf score"),
+    ("overbewoning_m2_per_person", "Overbewoning: minder dan … m² per persoon"),
+    ("leeg_min_kwh", "Onbewoond met verbruik: minstens … kWh per jaar"),
+    ("alleenstaand_min_other_adults", "Alleenstaand met medebewoner: minstens … volwassenen"),
+    ("bedrijven_min_kvk", "Bedrijven op woonadres: minstens … KvK-nummers"),
+    ("verhuis_min_inschrijvingen", "Verhuisdynamiek: minstens … inschrijvingen"),
+    ("verhuis_window_days", "Verhuisdynamiek: in de laatste … dagen"),
+    ("samenloop_min_partners", "Samenloop: signalen van minstens … partners"),
+)
 
 
 # --- the public method page and the settings ------------------------------------------------------
@@ -384,6 +574,7 @@ class MethodView(ProjectView):
                 "never_used": NEVER_USED,
                 "current_run": selectors.current_run(project=self.project),
                 "can_manage": self.can(ProjectPerm.MANAGE),
+                "panels": METHOD_PANELS.entries(),
             },
         )
 

@@ -7,7 +7,7 @@
 - keys.py — key rotation (project_key_rotate)
 """
 
-from .deliveries import delivery_process, delivery_upload
+from .deliveries import deliveries_stuck_requeue, delivery_process, delivery_upload
 from .keys import project_key_rotate
 from .requests import data_request_blockers, data_request_create, data_request_withdraw
 from .retention import retention_enforce
@@ -16,6 +16,7 @@ __all__ = [
     "data_request_blockers",
     "data_request_create",
     "data_request_withdraw",
+    "deliveries_stuck_requeue",
     "delivery_process",
     "delivery_upload",
     "project_key_rotate",

@@ -1,8 +1,15 @@
 """Deliveries: upload, validation, pseudonymisation and storage (formats.md §1–2, R14, R17).
 
 The raw file lives only between upload and processing, in private storage under a server
-generated name; `delivery_process` deletes it whatever the outcome. A delivery stores all its
-valid rows or nothing. Log lines carry ids and counts only, never values.
+generated name; it is deleted when processing has ended, whatever the outcome (accepted,
+rejected, failed) — and only then. A delivery stores all its valid rows or nothing. Log lines
+carry ids and counts only, never values.
+
+A delivery is never stuck `ontvangen` (issue 8 item 5): when its job cannot be queued (the
+broker is down; Celery gives up within seconds, settings.CELERY_*), the upload marks it
+`mislukt` with a Dutch message and deletes its file; a technical fault while processing does
+the same. A `mislukt` delivery holds no rows, does not count as a duplicate (the same file may
+be delivered again) and does not block a key rotation.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import itertools
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.files.base import ContentFile, File
@@ -45,6 +53,7 @@ from datasharing.models import (
     DataRequest,
     Delivery,
     DeliveryIssue,
+    OwnerVaultEntry,
 )
 from datasharing.pseudonymisation import Pseudonymiser, project_key_hold, pseudonymiser_for
 from datasharing.selectors import project_bag_area_postcodes, project_has_accepted_bag_delivery
@@ -94,6 +103,11 @@ DELIVERY_PROCESSING_FAILED = (
     "Het bestand kon door een technische fout niet worden verwerkt. Er is niets opgeslagen; "
     "lever het bestand opnieuw aan of neem contact op met de projectleider."
 )
+DELIVERY_QUEUE_FAILED = (
+    "Het bestand is ontvangen, maar kon door een storing niet in behandeling worden genomen. "
+    "Er is niets opgeslagen en het bestand is verwijderd. Lever het bestand later opnieuw aan; "
+    "blijft de storing, neem dan contact op met de projectleider."
+)
 DELIVERY_KEY_GONE = "De sleutel van dit project is vernietigd; er kan niets meer worden verwerkt."
 DELIVERY_TRANSITION_REFUSED = "Een levering kan niet van '{van}' naar '{naar}'."
 
@@ -103,6 +117,7 @@ DELIVERY_EVENTS = {
     DeliveryStatus.VERWERKEN: "delivery_processing",
     DeliveryStatus.GEACCEPTEERD: "delivery_accepted",
     DeliveryStatus.AFGEWEZEN: "delivery_rejected",
+    DeliveryStatus.MISLUKT: "delivery_failed",
     DeliveryStatus.VERVANGEN: "delivery_superseded",
     DeliveryStatus.VERNIETIGD: "delivery_destroyed",
 }
@@ -233,13 +248,62 @@ def delivery_upload(
                 actor=actor, data_request=data_request, name=name, content=content
             )
             stored_name = delivery.raw_file.name
-            if queue:
-                job_enqueue(JOB_DELIVERY_PROCESS, delivery.pk)
     except Exception:
         if stored_name:  # rolled back: leave no orphan raw file behind (R17)
             Delivery._meta.get_field("raw_file").storage.delete(stored_name)
         raise
+    if queue:
+        # After the commit (at once here, or when the caller's transaction commits). A broker
+        # that refuses the job fails the delivery instead of leaving it `ontvangen` for ever.
+        job_enqueue(
+            JOB_DELIVERY_PROCESS, delivery.pk, on_failure=_fail_when_not_queued(delivery.pk)
+        )
     return delivery
+
+
+def _fail_when_not_queued(delivery_id: int) -> Callable[[Exception], None]:
+    """job_enqueue's `on_failure` for one delivery: `delivery_queue_failed`."""
+
+    def fail(error: Exception) -> None:
+        delivery_queue_failed(delivery_id=delivery_id, error=error)
+
+    return fail
+
+
+# A delivery still `ontvangen` after this long lost its job (the process that received it
+# died between its commit and queuing the job, or the broker lost the message).
+DELIVERY_STUCK_AFTER = timedelta(minutes=30)
+
+
+def deliveries_stuck_requeue(*, older_than: timedelta = DELIVERY_STUCK_AFTER) -> list[int]:
+    """Queue the job again of every delivery still `ontvangen` after `older_than` (Celery beat,
+    settings.CELERY_BEAT_SCHEDULE): processing is idempotent, so a job that was only late does
+    no harm; a broker that refuses it fails the delivery as the upload does. Returns the ids."""
+    stuck = list(
+        Delivery.objects.filter(
+            status=DeliveryStatus.ONTVANGEN, uploaded_at__lt=timezone.now() - older_than
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for delivery_id in stuck:
+        logger.warning("delivery_requeued", delivery_id=delivery_id)
+        job_enqueue(
+            JOB_DELIVERY_PROCESS, delivery_id, on_failure=_fail_when_not_queued(delivery_id)
+        )
+    return stuck
+
+
+def delivery_queue_failed(*, delivery_id: int, error: Exception) -> Delivery:
+    """The job of a received delivery could not be queued: `ontvangen → mislukt` with
+    DELIVERY_QUEUE_FAILED (shown on its page), and its raw file deleted, since its processing
+    has ended before it began. A delivery that moved on meanwhile is left alone."""
+    logger.error("delivery_queue_failed", delivery_id=delivery_id, error_type=type(error).__name__)
+    if _store_failed(
+        delivery=Delivery(pk=delivery_id), message=DELIVERY_QUEUE_FAILED, only_from=ONTVANGEN_ONLY
+    ):
+        _delete_raw_file(delivery_id)  # after the commit of `mislukt`, never before
+    return Delivery.objects.get(pk=delivery_id)
 
 
 def _delivery_create(
@@ -524,15 +588,23 @@ def _store_rejected(*, delivery: Delivery, outcome: IntakeOutcome) -> None:
     logger.info("delivery_rejected", delivery_id=delivery.pk, issues=len(outcome.issues))
 
 
+ONTVANGEN_ONLY = frozenset({DeliveryStatus.ONTVANGEN})
+PROCESSING_ONLY = frozenset({DeliveryStatus.VERWERKEN})
+
+
 @transaction.atomic
-def _store_failed(*, delivery: Delivery, message: str) -> None:
+def _store_failed(
+    *, delivery: Delivery, message: str, only_from: frozenset[DeliveryStatus] = PROCESSING_ONLY
+) -> bool:
+    """`→ mislukt` with `message`, nothing stored, from a status in `only_from` only; whether
+    it moved."""
     delivery = (
         Delivery.objects.select_for_update(of=("self",))
         .select_related("project")
         .get(pk=delivery.pk)
     )
-    if not transition_allowed(DELIVERY_TRANSITIONS, delivery.status, DeliveryStatus.AFGEWEZEN):
-        return  # accepted (or rejected) already: a late failure must not undo it
+    if delivery.status not in only_from:
+        return False  # accepted (or rejected) already: a late failure must not undo it
     for model in RECORD_MODELS.values():  # defensive: the storing transaction rolled back already
         model._default_manager.filter(delivery=delivery).delete()
     AddressVaultEntry.objects.filter(delivery=delivery).delete()
@@ -540,7 +612,7 @@ def _store_failed(*, delivery: Delivery, message: str) -> None:
     DeliveryIssue.objects.create(delivery=delivery, reason=message)
     delivery_transition(
         delivery=delivery,
-        target=DeliveryStatus.AFGEWEZEN,
+        target=DeliveryStatus.MISLUKT,
         values={
             "progress": 100,
             "valid_rows": 0,
@@ -549,6 +621,7 @@ def _store_failed(*, delivery: Delivery, message: str) -> None:
             "processed_at": timezone.now(),
         },
     )
+    return True
 
 
 def _delete_raw_file(delivery_id: int) -> None:
@@ -572,7 +645,7 @@ def _store_accepted(
     pseudonymiser: Pseudonymiser,
     report: Callable[[int], None],
 ) -> None:
-    from .records import PseudonymisedRows
+    from .records import PseudonymisedRows, owner_vault_entries
 
     model = RECORD_MODELS[delivery.source]
     rows = PseudonymisedRows(
@@ -599,6 +672,11 @@ def _store_accepted(
         vault_count = 0 if vault is None else vault.num_rows
         if vault is not None:
             _bulk_insert(AddressVaultEntry, [vault])
+        # eigendom: the owners' ids, sealed for the owner view's four-eyes re-identification.
+        OwnerVaultEntry.objects.bulk_create(
+            owner_vault_entries(frame=rows.frame, pseudonymiser=pseudonymiser, delivery=delivery),
+            batch_size=2000,
+        )
         DeliveryIssue.objects.bulk_create(_issue_rows(delivery, outcome), batch_size=2000)
         previous = (
             Delivery.objects.filter(

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from datasharing.constants import ADDRESSED_SOURCES, Source
 from datasharing.intake import formats
-from datasharing.models import Delivery
+from datasharing.models import Delivery, OwnerVaultEntry
 from datasharing.pseudonymisation import Kind, Pseudonymiser
 
 COMMON = ["delivery_id", "project_id", "row_number", "key_version"]
@@ -422,3 +422,41 @@ def vault_entries(
             "ciphertext": pa.array(sealed, type=pa.binary()),
         }
     )
+
+
+def owner_vault_entries(
+    *, frame: pd.DataFrame, pseudonymiser: Pseudonymiser, delivery: Delivery
+) -> list[OwnerVaultEntry]:
+    """Sealed owner ids of an eigendom delivery, one per distinct owner (formats.md §3): the
+    normalised BSN (padded) of a natuurlijk persoon or the kvk_nummer of a rechtspersoon,
+    keyed by the same pseudonym as the record's person_key or kvk_key. The owner view's
+    four-eyes re-identification opens them (controls); nothing else does."""
+    if delivery.source != Source.EIGENDOM or not len(frame):
+        return []
+    soort = _text(frame, "eigenaar_soort")
+    owner = _text(frame, "eigenaar_id")
+    person = soort == formats.NATUURLIJK_PERSOON
+    company = soort == formats.RECHTSPERSOON
+    entries: dict[str, tuple[str, str]] = {}
+    for kind, mask, values in (
+        (Kind.BSN, person, _bsn(owner.where(person, ""))),
+        (Kind.KVK, company, owner.where(company, "")),
+    ):
+        ids = values[mask.to_numpy(dtype=bool)].reset_index(drop=True)
+        keys = pseudonymiser.series(kind, ids)
+        for key, value in zip(keys.tolist(), ids.tolist(), strict=True):
+            if key and key not in entries:
+                entries[key] = (kind.value, str(value))
+    keys = list(entries)
+    sealed = pseudonymiser.seal_owners(owner_keys=keys, owner_ids=[entries[key][1] for key in keys])
+    return [
+        OwnerVaultEntry(
+            project_id=delivery.project_id,
+            delivery_id=delivery.pk,
+            owner_key=key,
+            owner_kind=entries[key][0],
+            key_version=pseudonymiser.key_version,
+            ciphertext=ciphertext,
+        )
+        for key, ciphertext in zip(keys, sealed, strict=True)
+    ]

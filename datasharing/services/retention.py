@@ -41,7 +41,9 @@ from datasharing.models import (
     Delivery,
     DeliveryIssue,
     DestructionRecord,
+    EigendomRecord,
     HuurRecord,
+    OwnerVaultEntry,
     ProjectKey,
 )
 from datasharing.pseudonymisation import project_key_destroy
@@ -177,6 +179,13 @@ def _destroy_unselected(project: Project, selected: set[str]) -> dict[str, int]:
     counts[AddressVaultEntry._meta.db_table] = _delete_counted(
         AddressVaultEntry.objects.filter(project=project).exclude(address_key__in=selected)
     )
+    # Owners of no selected address (their eigendom rows went above) leave the owner vault.
+    owners = EigendomRecord.objects.filter(project=project)
+    counts[OwnerVaultEntry._meta.db_table] = _delete_counted(
+        OwnerVaultEntry.objects.filter(project=project)
+        .exclude(owner_key__in=owners.exclude(person_key="").values("person_key"))
+        .exclude(owner_key__in=owners.exclude(kvk_key="").values("kvk_key"))
+    )
     return counts
 
 
@@ -187,6 +196,9 @@ def _destroy_all_records(project: Project) -> dict[str, int]:
     }
     counts[AddressVaultEntry._meta.db_table] = _delete_counted(
         AddressVaultEntry.objects.filter(project=project)
+    )
+    counts[OwnerVaultEntry._meta.db_table] = _delete_counted(
+        OwnerVaultEntry.objects.filter(project=project)
     )
     return counts
 

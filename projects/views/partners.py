@@ -13,7 +13,7 @@ from django.views.generic import FormView
 from wijkaanpak.core.exceptions import ApplicationError
 from wijkaanpak.core.views import SERVICE_ERRORS, ApplicationErrorFormMixin, form_add_service_error
 
-from ..constants import ProjectPerm, Role
+from ..constants import ROLE_DESCRIPTIONS, ProjectPerm, Role
 from ..forms import ConvenantForm, PartnerAddForm, PartnerRemoveForm, RoleEndForm, RoleGrantForm
 from ..selectors import (
     organisations_not_in_project,
@@ -185,6 +185,9 @@ class ProjectRolesView(ManagedSectionView):
             **super().section_context(form, notice),
             "roles": project_roles(project=self.project),
             "end_form": RoleEndForm(),
+            "role_descriptions": [
+                (role.label, ROLE_DESCRIPTIONS[role]) for role in Role if role in ROLE_DESCRIPTIONS
+            ],
         }
 
     def perform(self, form) -> str:

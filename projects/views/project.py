@@ -26,7 +26,13 @@ from ..forms import (
     ProjectUpdateForm,
     ProjectvoorstelForm,
 )
-from ..navigation import start_sections, with_phase_steps
+from ..navigation import (
+    ProjectAccess,
+    missing_with_links,
+    plan_links,
+    start_sections,
+    with_phase_steps,
+)
 from ..selectors import (
     project_document_get_for_user,
     project_documents,
@@ -120,7 +126,10 @@ class ProjectDetailView(ProjectScopedMixin, TemplateView):
             for i, phase in enumerate(PHASE_ORDER)
         ]
         context["next_phase"] = services.project_next_phase(project)
-        context["missing"] = services.project_missing_for_next_phase(project)
+        context["missing"] = missing_with_links(
+            access=ProjectAccess(user=user, project=project, perms=self.project_perms),
+            items=services.project_missing_for_next_phase(project),
+        )
         context["can_manage"] = self.can(ProjectPerm.MANAGE)
         context["transitions"] = project_transitions(project=project)
         context["partners"] = project_partners_overview(project=project)
@@ -288,6 +297,9 @@ class ProjectplanDetailView(ProjectScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["plan"] = project_plan_get(project=self.project, version=self.kwargs["version"])
         context["can_manage"] = self.can(ProjectPerm.MANAGE)
+        context["plan_links"] = plan_links(
+            project=self.project, version=context["plan"].version, perms=self.project_perms
+        )
         return context
 
 

@@ -308,3 +308,17 @@ def test_the_page_plans_with_the_benchmarked_solver_settings(
     assert len(calls) == 1
     assert set(calls[0]) == {"meeting_point", "stops", "teams"}
     assert calls[0]["teams"] == 2 and len(calls[0]["stops"]) == len(approved)
+
+
+def test_a_new_evening_brings_the_default_categories(selection_project, projectleider_a):
+    from controls.constants import DEFAULT_FINDING_CATEGORIES
+    from controls.models import FindingCategory
+
+    FindingCategory.objects.filter(project=selection_project).delete()
+    new_evening(selection_project, projectleider_a)
+    codes = list(
+        FindingCategory.objects.filter(project=selection_project).values_list("code", flat=True)
+    )
+    assert codes == [default.code for default in DEFAULT_FINDING_CATEGORIES]
+    new_evening(selection_project, projectleider_a)  # idempotent
+    assert FindingCategory.objects.filter(project=selection_project).count() == len(codes)

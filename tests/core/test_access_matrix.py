@@ -23,6 +23,7 @@ import pytest
 
 from tests import access_matrix as matrix
 from tests.access_setup import REVOCATIONS, matrix_world, revoke
+from tests.figures import figure_add
 from wijkaanpak.core.models import ProcessingLogEntry
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,27 @@ def _walk(resolver=None, prefix: str = "", namespace: str = ""):
 PATTERNS = list(_walk())
 
 
+def _refused(response) -> bool:
+    """Refused as the house refuses: 404, 405, or off to the login or second-factor step."""
+    if response.status_code in (401, 403, 404, 405):
+        return True
+    url = getattr(response, "url", "") or ""
+    return response.status_code == 302 and url.startswith(
+        (reverse("login"), reverse("otp-verify"), reverse("otp-enrolment-needed"))
+    )
+
+
+def _tally(response, expected: int, *, cell: bool = True) -> None:
+    """Count one matrix request for the figures (before its assert): a wrong allow is a request
+    the matrix expects refused (404) that was answered."""
+    figure_add("matrix_requests")
+    if cell:
+        figure_add("matrix_cells")
+    # Added as 0 too, so that the summary prints the zero it measured.
+    figure_add("matrix_wrong_allows", int(expected == 404 and not _refused(response)))
+    figure_add("matrix_403", int(expected == 404 and response.status_code == 403))
+
+
 def _short_name(label: str) -> str:
     return label.split(":", 1)[1] if ":" in label else label
 
@@ -129,6 +151,8 @@ def test_anonymous_is_sent_to_login_everywhere_outside_the_allowlist(client, met
             )
         if not ok:
             reachable.append((label, path, response.status_code))
+    figure_add("url_patterns", len(PATTERNS) if method == "get" else 0)
+    figure_add("unprotected_patterns", len(reachable))
     assert reachable == []
 
 
@@ -142,12 +166,15 @@ def test_password_only_session_is_sent_to_the_otp_step(client, world):
             continue
         path = _sample_path(route)
         response = client.get(path)
-        if path.startswith("/api/"):
+        if path.startswith("/api/v1/"):
+            ok = response.status_code == 401  # the REST API takes client tokens only
+        elif path.startswith("/api/"):
             ok = response.status_code == 403
         else:
             ok = response.status_code == 302 and response.url == reverse("otp-verify")
         if not ok:
             reachable.append((label, path, response.status_code))
+    figure_add("unprotected_patterns", len(reachable))
     assert reachable == []
     # And with the real project's slug, not only a sample one.
     response = client.get(reverse("projects:detail", kwargs={"slug": world.own.project.slug}))
@@ -183,7 +210,7 @@ def test_password_only_session_without_device_is_shown_no_secret_anywhere(client
         (label, method, path, response.status_code)
         for label, method, path, response in responses
         if not (
-            response.status_code == 403
+            response.status_code in (401, 403)
             if path.startswith("/api/")
             else response.status_code == 302 and response.url == needed
         )
@@ -201,6 +228,7 @@ def test_every_url_pattern_has_a_matrix_row():
             continue
         if label not in covered:
             missing.append(label)
+    figure_add("url_patterns_with_rows", len(PATTERNS) - len(missing))
     assert missing == [], f"URL patterns without a row in tests/access_matrix.py: {missing}"
 
 
@@ -232,16 +260,32 @@ def _cells():
             yield pytest.param(row, role, id=_cell_id(row, role), marks=marks)
 
 
+def _as(client, world, row, role: str, mp=None):
+    """Log `role` in for `row`: their session, or for a REST API row the token of the client
+    account holding that role (of project A, or of `mp`); returns who acts."""
+    if row.auth == "token":
+        from tests.api.world import bearer
+
+        account, token = (mp or world.own).extra["api"][role]
+        client.defaults.update(bearer(token))
+        return account
+    person = world.people[role]
+    world.log_in(client, person)
+    return person
+
+
 @pytest.mark.parametrize(("row", "role"), list(_cells()))
 def test_access_matrix(row, role, client, world):
-    world.log_in(client, world.people[role])
+    _as(client, world, row, role)
     send = getattr(client, row.method)
 
     if row.other is not None:
         response = send(_url(row, world.other), matrix.row_data(row, world.other))
+        _tally(response, row.other, cell=False)
         assert response.status_code != 403
         assert response.status_code == row.other, f"{row.name} on another project"
     response = send(_url(row, world.own), matrix.row_data(row, world.own))
+    _tally(response, row.own[role])
     assert response.status_code != 403
     assert response.status_code == row.own[role], (
         f"{row.name} {row.method.upper()} as {role}: {response.status_code}, "
@@ -263,23 +307,36 @@ def test_outsiders_on_real_objects(row, outsider, client, world):
     url = _url(row, world.own)
     send = getattr(client, row.method)
     if outsider == "other_project_member":  # project B's projectleider: every perm, on B
-        world.log_in(client, world.other.extra["cast"]["projectleider"])
+        if row.auth == "token":
+            _as(client, world, row, "projectleider", mp=world.other)
+        else:
+            world.log_in(client, world.other.extra["cast"]["projectleider"])
         response = send(url, matrix.row_data(row, world.own))
+        _tally(response, 404)
         assert response.status_code == 404
+    elif row.auth == "token":  # no token, or a password-only session: no credential here
+        if outsider == "password_only":
+            world.log_in(client, world.people["projectleider"], verified=False)
+        response = send(url, matrix.row_data(row, world.own))
+        assert response.status_code == 401
+        assert response.json()["code"] == "niet_geauthenticeerd"
     elif outsider == "anonymous":
         response = send(url, matrix.row_data(row, world.own))
+        _tally(response, 404)
         assert response.status_code == 302
         assert response.url.startswith(reverse("login") + "?next=")
     else:  # password only: the projectleider of A, second factor not given
         world.log_in(client, world.people["projectleider"], verified=False)
         response = send(url, matrix.row_data(row, world.own))
+        _tally(response, 404)
         assert response.status_code == 302 and response.url == reverse("otp-verify")
 
 
 # --- R5: revocation takes effect on the very next request ---
 
-# The delivering partner's people (UWV): its analist and its inspecteur.
-PARTNER_ROLES = ("partner_analist", "inspecteur")
+# The delivering partners' people: UWV's analist, inspecteur and leverancier, the Belastingdienst's
+# leverancier.
+PARTNER_ROLES = ("partner_analist", "inspecteur", "leverancier", "leverancier_bd")
 
 
 def _revocation_cells():
@@ -301,12 +358,12 @@ def test_revocation_rows_exist():
 
 @pytest.mark.parametrize(("row", "role", "kind"), list(_revocation_cells()))
 def test_revocation_gives_404_at_once(row, role, kind, client, world):
-    person = world.people[role]
-    world.log_in(client, person)
+    person = _as(client, world, row, role)
     url = _url(row, world.own)
     assert client.get(url).status_code == 200
     revoke(kind, project=world.own.project, person=person, actor=world.people["projectleider"])
     response = client.get(url)
+    _tally(response, 404, cell=False)
     assert response.status_code == 404, f"{row.name} as {role} after {kind}"
 
 
@@ -329,8 +386,7 @@ def _subject_cells():
 
 @pytest.mark.parametrize(("row", "role"), list(_subject_cells()))
 def test_rows_returning_data_subjects_log_one_record_per_subject(row, role, client, world):
-    person = world.people[role]
-    world.log_in(client, person)
+    person = _as(client, world, row, role)
     subjects = matrix.SUBJECT_ROWS[row.name](world.own)
     assert subjects
     last = ProcessingLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0

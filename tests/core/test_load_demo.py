@@ -37,3 +37,23 @@ def test_load_demo_twice_changes_nothing():
         Project.objects.count(),
     ) == counts
     assert Project.objects.get(slug=DEMO_PROJECT_SLUGS[Phase.DATA_UITVRAAG]).phase == Phase.SELECTIE
+
+
+def test_demo_deliverers_are_leveranciers_and_the_administrator_has_no_role():
+    """Issue 8 items 1 and 4: `leverancier_*` deliver in the role leverancier (no analist
+    role, so no risk list); `beheerder` is staff without superuser status and without a role."""
+    from projects.constants import Role
+    from projects.models import ProjectRole
+
+    call_command("load_demo", stdout=StringIO())
+    deliverers = User.objects.filter(username__startswith="leverancier_")
+    assert deliverers.count() == 5
+    for person in deliverers:
+        roles = set(
+            ProjectRole.objects.active().filter(person=person).values_list("role", flat=True)
+        )
+        assert roles == {Role.LEVERANCIER}, person.username
+    beheerder = User.objects.get(username="beheerder")
+    assert beheerder.is_staff and not beheerder.is_superuser
+    assert beheerder.check_password(DEMO_PASSWORD)
+    assert not ProjectRole.objects.filter(person=beheerder).exists()

@@ -283,6 +283,7 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         *SIGNED_IN,
         *PROJECT,
         ('"matching_selectionproposal"', "the approved proposal"),
+        ('"matching_reidentification"', "the person's own re-identifications of this shift"),
         *HEADER,
         *SESSION_SAVED,
     ],
@@ -399,7 +400,14 @@ FEATURE_GROW_HOOKS = _collect_feature_pages()
 def _measure(world, client, page):
     name, role, key = page
     url = reverse(name, kwargs=matrix.KWARGS[key](world.own))
-    world.log_in(client, world.people[role])
+    if name.startswith("api:"):  # the REST API: the token of the role's client account
+        from tests.api.world import bearer
+
+        client.cookies.clear()  # a partner system sends its token, no session cookie
+        client.defaults.update(bearer(world.own.extra["api"][role][1]))
+    else:
+        client.defaults.pop("HTTP_AUTHORIZATION", None)
+        world.log_in(client, world.people[role])
     client.get(url)  # warm-up: content types and the session's first save
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)

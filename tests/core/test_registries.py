@@ -31,15 +31,23 @@ def test_registry_keeps_order_without_duplicates_and_can_be_replaced():
 def test_apps_registered_in_installed_apps_order():
     assert [builder.name for builder in DEMO_BUILDERS] == [
         "projects.demo.build",
+        "projects.api_demo.build",  # the REST API's demo client, right after the projects
         "datasharing.demo.build",
         "datasharing.matching.demo.build",
         "controls.demo.build",
+        "controls.demo_followup.build",
+        "reports.demo.build",
     ]
     assert [(gate.phase, gate.check) for gate in gates.GATES] == [
         (Phase.SELECTIE, bag_delivery_missing),
         (Phase.CONTROLEAVONDEN, approved_selection_missing),
     ]
-    assert {job.name for job in JOBS} == {"delivery_process", "matching_run_dispatch"}
+    assert {job.name for job in JOBS} == {
+        "delivery_process",
+        "matching_run_dispatch",
+        "referrals_mark_overdue",
+        "report_generate",
+    }
     assert [hook.name for hook in RETENTION_HOOKS] == ["matching"]
     assert selection_facts() is not None
     assert [t.model._meta.label for t in PSEUDONYM_TABLES] == [

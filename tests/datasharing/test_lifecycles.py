@@ -22,6 +22,7 @@ from datasharing.services.deliveries import (
     DELIVERY_EVENTS,
     DELIVERY_TRANSITION_REFUSED,
     delivery_process_begin,
+    delivery_queue_failed,
     delivery_transition,
 )
 from datasharing.services.requests import DATA_REQUEST_ALREADY_WITHDRAWN, data_request_delivered
@@ -69,6 +70,11 @@ def delivery_in(projectleider_a, request_for, deliver):
             return delivery_process_begin(delivery_id=upload.pk)
         if state == DeliveryStatus.GEACCEPTEERD:
             return deliver(projectleider_a, data_request, good)
+        if state == DeliveryStatus.MISLUKT:  # the broker refused its job (issue 8 item 5)
+            upload = delivery_upload(
+                actor=projectleider_a, data_request=data_request, file=good, queue=False
+            )
+            return delivery_queue_failed(delivery_id=upload.pk, error=ConnectionError("down"))
         if state == DeliveryStatus.AFGEWEZEN:
             return deliver(projectleider_a, data_request, csv_file(f"onzin;kolommen\n{n};x\n"))
         if state == DeliveryStatus.VERVANGEN:

@@ -20,6 +20,7 @@ from datasharing import tasks
 from datasharing.constants import DeliveryStatus
 from datasharing.models import BrpRecord, ToeslagRecord
 from datasharing.pseudonymisation import Kind, pseudonymise
+from tests.figures import figure_add
 
 from .conftest import bag_csv, brp_csv, bsn_valid, csv_file, make_bsns
 
@@ -162,6 +163,10 @@ def test_no_raw_bsn_anywhere_after_intake(
     logs = caplog.text + "\n".join(str(r.args) for r in caplog.records)
     media = media_text()
     for where, text in (("database", dump), ("logs", logs), ("media", media)):
+        hits = [b for b in known if b in text or b.lstrip("0") in text.split()]
+        hits += elfproef_hits(text)
+        figure_add("raw_bsn_bytes_scanned", len(text.encode()))
+        figure_add("raw_bsn_hits", len(hits))
         assert not [b for b in known if b in text or b.lstrip("0") in text.split()], where
         assert elfproef_hits(text) == [], where
     # Media holds no raw upload any more.
@@ -250,6 +255,9 @@ def test_no_bsn_in_any_text_column_of_any_record_table(
             for value in values:
                 scanned += 1
                 digits = re.sub(r"[^0-9]", "", value)
+                figure_add("raw_bsn_bytes_scanned", len(value.encode()))
+                figure_add("raw_bsn_hits", len([b for b in bsns if b in digits]))
+                figure_add("raw_bsn_hits", len(elfproef_hits(value)))
                 assert not [b for b in bsns if b in digits], (model.__name__, value)
                 assert elfproef_hits(value) == [], (model.__name__, value)
     assert scanned > 12 * 4
@@ -265,5 +273,7 @@ def test_no_bsn_in_any_text_column_of_any_record_table(
         )
         assert not [b for b in bsns if b in re.sub(r"[^0-9]", "", "".join(parts.values()))]
     dump = database_text()
+    figure_add("raw_bsn_bytes_scanned", len(dump.encode()))
+    figure_add("raw_bsn_hits", len(elfproef_hits(dump)) + len([b for b in bsns if b in dump]))
     assert elfproef_hits(dump) == [], elfproef_hits(dump)[:5]
     assert not [b for b in bsns if b in dump]

@@ -18,6 +18,7 @@ from datasharing.models import (
     DeliveryIssue,
     DestructionRecord,
     EigendomRecord,
+    OwnerVaultEntry,
     ProjectKey,
 )
 from datasharing.pseudonymisation import Kind, pseudonymise, vault_lookup
@@ -80,8 +81,17 @@ def test_unselected_records_go_at_selection_closed_plus_weeks(delivered, monkeyp
     assert list(
         EigendomRecord.objects.filter(project=project).values_list("address_key", flat=True)
     ) == [selected_key]
-    assert record.rows_destroyed == 5 + 32 + 5 + 5
+    # bag, brp, vault, eigendom, and the owner vault: the owners of unselected addresses go.
+    assert record.rows_destroyed == 5 + 32 + 5 + 5 + 5
     assert record.details["tables"]["datasharing_eigendomrecord"] == 5
+    owner_keys = set(
+        EigendomRecord.objects.filter(project=project).values_list("person_key", flat=True)
+    )
+    assert record.details["tables"]["datasharing_ownervaultentry"] == 5
+    assert (
+        set(OwnerVaultEntry.objects.filter(project=project).values_list("owner_key", flat=True))
+        == owner_keys
+    )
     assert retention_enforce(now=deadline + timedelta(days=1)) == []  # idempotent
 
 
@@ -126,6 +136,7 @@ def test_project_closure_destroys_everything_personal(
     for model in RECORD_MODELS.values():
         assert not model.objects.filter(project=project).exists()
     assert not AddressVaultEntry.objects.filter(project=project).exists()
+    assert not OwnerVaultEntry.objects.filter(project=project).exists()
     assert not DeliveryIssue.objects.filter(delivery__project=project).exists()
     assert set(Delivery.objects.filter(project=project).values_list("status", flat=True)) == {
         DeliveryStatus.VERNIETIGD

@@ -44,6 +44,7 @@ def test_access_matrix(
     rejected_with_formula,
     otp_client,
     projectleider_a,
+    analist_a,
     analyst_uwv,
     inspecteur_a,
     projectleider_b,
@@ -55,62 +56,63 @@ def test_access_matrix(
 
     delivery = rejected_with_formula
     outsider_uwv = UserFactory(username="uwv_zonder_rol", organisation=uwv)
+    # user -> (the municipality's delivery and its report, the data request list)
     expected = {
-        projectleider_a: 200,
-        analyst_uwv: 200,  # the project's projectleider and analysts
-        inspecteur_a: 404,
-        projectleider_b: 404,
-        analyst_bd: 404,
-        outsider_uwv: 404,
+        projectleider_a: (200, 200),
+        analist_a: (200, 200),  # the project's projectleider and municipal analysts
+        # UWV's analist sees UWV's own requests only: not the municipality's delivery (issue 8
+        # item 4, the municipal BRP report it once opened).
+        analyst_uwv: (404, 200),
+        inspecteur_a: (404, 404),
+        projectleider_b: (404, 404),
+        analyst_bd: (404, 404),
+        outsider_uwv: (404, 404),
     }
-    for user, status in expected.items():
+    for user, (status, list_status) in expected.items():
         client = otp_client(user)
         for url in urls_for(delivery):
             assert client.get(url).status_code == status, (user.username, url)
         list_url = reverse("datasharing:request-list", args=[delivery.project.slug])
-        assert client.get(list_url).status_code == (200 if status == 200 else 404), user.username
+        assert client.get(list_url).status_code == list_status, user.username
         upload_url = reverse(
             "datasharing:delivery-upload", args=[delivery.project.slug, delivery.data_request_id]
         )
         # Only the addressed organisation (the municipality) may open the upload page.
-        assert client.get(upload_url).status_code == (200 if user == projectleider_a else 404), (
-            user.username
-        )
+        delivers = user in (projectleider_a, analist_a)
+        assert client.get(upload_url).status_code == (200 if delivers else 404), user.username
         client.logout()
 
 
 def test_expired_convenant_hides_the_delivery_at_once(
-    rejected_with_formula, otp_client, analyst_uwv, projectleider_a
+    rejected_with_formula, otp_client, analist_a, projectleider_a
 ):
     from datetime import date, timedelta
 
     from partners.services import convenant_end
 
-    client = otp_client(analyst_uwv)
+    client = otp_client(analist_a)
     url = reverse("datasharing:delivery-detail", args=[rejected_with_formula.pk])
     assert client.get(url).status_code == 200
-    convenant = analyst_uwv.organisation.convenanten.get()
+    convenant = analist_a.organisation.convenanten.get()
     convenant_end(
         actor=projectleider_a, convenant=convenant, valid_until=date.today() - timedelta(days=1)
     )
     assert client.get(url).status_code == 404
 
 
-def test_every_view_of_a_delivery_or_report_is_logged(
-    rejected_with_formula, otp_client, analyst_uwv
-):
+def test_every_view_of_a_delivery_or_report_is_logged(rejected_with_formula, otp_client, analist_a):
     delivery = rejected_with_formula
-    client = otp_client(analyst_uwv)
+    client = otp_client(analist_a)
     before = ProcessingLogEntry.objects.filter(action="read").count()
     client.get(reverse("datasharing:delivery-detail", args=[delivery.pk]))
     client.get(reverse("datasharing:delivery-report-csv", args=[delivery.pk]))
     entries = ProcessingLogEntry.objects.filter(action="read").order_by("id")[before:]
     assert [(e.name, e.ground, e.actor_id, e.object_id, e.project_id) for e in entries] == [
-        ("delivery_view", "data_intake", analyst_uwv.pk, str(delivery.pk), delivery.project_id),
+        ("delivery_view", "data_intake", analist_a.pk, str(delivery.pk), delivery.project_id),
         (
             "delivery_report_download",
             "data_intake",
-            analyst_uwv.pk,
+            analist_a.pk,
             str(delivery.pk),
             delivery.project_id,
         ),
@@ -306,9 +308,38 @@ def test_delivery_page_has_one_outcome_grouped_errors_and_warnings_apart(
     assert len(csv_response.content.decode("utf-8-sig").strip().splitlines()) == 1 + 1 + 5
     client.logout()
 
-    # Someone who sees the delivery but does not deliver it gets no 'Nieuw bestand leveren'.
+    # Another organisation's analist does not see it at all (issue 8 item 4); who sees a
+    # partner's delivery without delivering it gets no button: test_partner_delivery_page_….
     other = otp_client(analyst_uwv).get(reverse("datasharing:delivery-detail", args=[delivery.pk]))
-    assert other.status_code == 200 and 'id="nieuw-bestand"' not in other.content.decode()
+    assert other.status_code == 404
+
+
+def test_partner_delivery_page_offers_a_new_file_only_to_the_partner(
+    otp_client, projectleider_a, analist_a, analyst_uwv, uwv, intake_project, deliver
+):
+    """The municipal analist sees UWV's delivery but does not deliver for UWV: no button."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from datasharing.services import data_request_create
+
+    data_request = data_request_create(
+        actor=projectleider_a,
+        project=intake_project,
+        organisation=uwv,
+        source="signaal",
+        legal_ground="Art. 64 Wet SUWI",
+        deadline=timezone.localdate() + timedelta(days=30),
+    )
+    text = "postcode;huisnummer;huisletter;huisnummertoevoeging;signaal;datum\r\n"
+    text += "5912DP;137;;;vermoeden onderverhuur;2026-03-01\r\n"
+    delivery = deliver(analyst_uwv, data_request, csv_file(text, "signalen.csv"))
+    url = reverse("datasharing:delivery-detail", args=[delivery.pk])
+    own = otp_client(analyst_uwv).get(url)
+    assert own.status_code == 200 and 'id="nieuw-bestand"' in own.content.decode()
+    seen = otp_client(analist_a).get(url)
+    assert seen.status_code == 200 and 'id="nieuw-bestand"' not in seen.content.decode()
 
 
 def test_rejected_delivery_page_names_the_column_and_offers_a_new_file(
@@ -333,3 +364,42 @@ def test_rejected_delivery_page_names_the_column_and_offers_a_new_file(
     assert "Kolom <code>toeslag</code>:" in page
     assert escape(validation.ONTBREKENDE_KOLOM.format(kolom="toeslag")) in page
     assert 'id="nieuw-bestand"' in page and "utrecht-button-link--primary-action" in page
+
+
+def test_withdrawing_a_request_asks_first_and_says_what_happens(
+    otp_client, projectleider_a, request_for, deliver
+):
+    """Issue 9 item 6: 'Intrekken' leads to a page that says what withdrawing means; only its
+    confirmed form withdraws, with the reason given there."""
+    from datasharing.models import DataRequest
+
+    from .conftest import bag_csv
+
+    data_request = request_for("bag")
+    deliver(projectleider_a, data_request, csv_file(bag_csv(5), "bag.csv"))
+    client = otp_client(projectleider_a)
+    slug = data_request.project.slug
+    listing = client.get(reverse("datasharing:request-list", args=[slug])).content.decode()
+    confirm = reverse("datasharing:request-withdraw", args=[slug, data_request.pk])
+    assert f'href="{confirm}"' in listing  # a link to the question, no one-click POST
+
+    page = client.get(confirm).content.decode()
+    assert "Wat er gebeurt als u de uitvraag intrekt" in page
+    assert f"{data_request.organisation.name} kan op deze uitvraag geen bestanden meer" in page
+    assert "De levering die al binnen is, blijft bewaard tot haar bewaartermijn verloopt" in page
+    assert "Ja, uitvraag intrekken" in page
+
+    response = client.post(confirm, {"reason": "Zonder bevestiging"})
+    assert response.status_code == 302 and response.url == confirm
+    assert DataRequest.objects.get(pk=data_request.pk).status != "ingetrokken"
+
+    response = client.post(confirm, {"confirm": "1", "reason": "Verkeerde bron gevraagd"})
+    assert response.status_code == 302
+    data_request.refresh_from_db()
+    assert (data_request.status, data_request.withdrawn_reason) == (
+        "ingetrokken",
+        "Verkeerde bron gevraagd",
+    )
+    listing = client.get(response.url).content.decode()
+    assert "is ingetrokken; er kan niet meer op worden geleverd." in listing
+    assert f'href="{confirm}"' not in listing

@@ -310,6 +310,10 @@ EXPECTED_VIEWS = {
         "matching:proposals",
         "matching:selection",
         "matching:reidentify",
+        "matching:reidentification",  # the demo's own re-identification, again (issue 9.2)
+        "matching:proposal-record",  # why this address? (issue 11 item 7)
+        "matching:selection-close",  # the confirmation steps (issue 9 item 6)
+        "datasharing:request-withdraw",
         "matching:settings",
         "projects:project_roles",
         "controls:evenings",

@@ -20,6 +20,7 @@ import re
 from datetime import date, timedelta
 from types import SimpleNamespace
 
+from django.urls import reverse
 from django.utils import timezone
 
 import pytest
@@ -260,7 +261,9 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
     assert_touch_targets(page)
     page.fill("#id_reason", "Meerdere indicatoren; controle ter plaatse voorstellen")
     page.get_by_role("button", name="Voordragen").click()
-    expect(page.locator(".wk-messages")).to_have_text(f"Adres {pseudonym} is voorgedragen.")
+    expect(page.locator(".wk-messages")).to_contain_text(
+        f"Adres {pseudonym} is voorgedragen door u op"
+    )
     expect(page.locator("tbody tr", has_text=pseudonym)).to_contain_text("Voorgedragen")
     proposal = SelectionProposal.objects.get(project=project)
     assert (proposal.pseudonym, proposal.status, proposal.proposed_by) == (
@@ -272,7 +275,7 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
     # The proposer cannot decide on the own proposal: no decision form on this page.
     page.locator(".wk-project-menu").get_by_role("link", name="Voordrachten").click()
     card = page.locator("article", has_text=pseudonym)
-    expect(card).to_contain_text(f"Voorgedragen door {wijk.analist}")
+    expect(card.locator(".wk-proposer")).to_contain_text(str(wijk.analist))
     expect(card.get_by_role("button", name="Goedkeuren")).to_have_count(0)
     assert_touch_targets(page)
     _logout(page)
@@ -286,8 +289,13 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
     assert_touch_targets(page)
     card.locator("textarea[name=decision_reason]").fill("Akkoord: opnemen in de controleavond")
     card.get_by_role("button", name="Goedkeuren").click()
-    expect(page.locator(".wk-messages")).to_have_text(f"Uw besluit over {pseudonym} is vastgelegd.")
-    expect(page.locator("tbody tr", has_text=pseudonym)).to_contain_text("Goedgekeurd")
+    expect(page.locator(".wk-messages")).to_contain_text(
+        f"Voorstel goedgekeurd: adres {pseudonym}, voorgedragen door {wijk.analist}."
+    )
+    # The four-eyes record names each person in their own role (issue 9 item 1).
+    decided = page.locator("article", has_text=pseudonym)
+    expect(decided.locator(".wk-proposer")).to_contain_text(str(wijk.analist))
+    expect(decided.locator(".wk-decider")).to_contain_text(str(wijk.projectleider))
     assert_touch_targets(page)
     proposal.refresh_from_db()
     assert (proposal.status, proposal.decided_by) == ("approved", wijk.projectleider)
@@ -296,7 +304,7 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
     real_address = matching.address_format(parts)
     _open_project(page, project)
     page.locator(".wk-project-menu").get_by_role("link", name="Goedgekeurde selectie").click()
-    row = page.locator("tbody tr", has_text=pseudonym)
+    row = page.locator("article", has_text=pseudonym)
     expect(page.locator("main")).not_to_contain_text(real_address)
     assert_touch_targets(page)
     row.get_by_role("link", name="Toon adres").click()
@@ -306,11 +314,27 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
     assert not ProcessingLogEntry.objects.filter(action="reidentify").exists()
     page.fill("#id_reason", "Planning controleavond")
     page.get_by_role("button", name="Toon adres").click()
+    # Post/redirect/get: the address is on the re-identification's own page.
+    page.wait_for_url(re.compile(r"/herleidingen/\d+/$"))
+    reidentification = Reidentification.objects.get(proposal=proposal)
+    assert page.url == live_server.url + reverse(
+        "matching:reidentification", args=[project.slug, reidentification.pk]
+    )
     expect(page.locator(".wk-address")).to_have_text(real_address)
+    expect(page.locator("#herleiding-reden")).to_have_text("Planning controleavond")
+    assert_touch_targets(page)
     assert page.locator(".wk-address").inner_text().replace(" ", "")[:6] in _real_postcodes()
     expect(page.locator("main")).to_contain_text(
         "Deze herleiding is vastgelegd in het verwerkingenlogboek"
     )
+
+    # A reload shows the address again: no second re-identification and no second "reidentify"
+    # record, but one "read" record of its own (R21: every showing is logged).
+    page.reload()
+    expect(page.locator(".wk-address")).to_have_text(real_address)
+    assert Reidentification.objects.filter(proposal=proposal).count() == 1
+    reads = ProcessingLogEntry.objects.filter(action="read", data_subject_id=proposal.address_key)
+    assert reads.count() == 1
 
     # Exactly one processing log record, for this address, this person and this ground.
     log = ProcessingLogEntry.objects.filter(action="reidentify", project=project)
@@ -321,7 +345,6 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
         "reidentification",
         proposal.address_key,
     )
-    reidentification = Reidentification.objects.get(proposal=proposal)
     assert (reidentification.actor, reidentification.reason) == (
         wijk.projectleider,
         "Planning controleavond",

@@ -7,7 +7,12 @@ from django.urls import reverse
 import pytest
 
 from datasharing.matching import services
-from datasharing.matching.models import MatchingRun, RiskAddress, SelectionProposal
+from datasharing.matching.models import (
+    MatchingRun,
+    Reidentification,
+    RiskAddress,
+    SelectionProposal,
+)
 from projects.constants import Role
 from tests.factories import UserFactory
 from wijkaanpak.core.models import ProcessingLogEntry
@@ -169,21 +174,26 @@ def test_propose_decide_reidentify_through_the_pages(
     response = client.post(reidentify, {"reason": ""})
     assert response.status_code == 400
     assert not ProcessingLogEntry.objects.filter(action="reidentify").exists()
+    # Post/redirect/get: the confirmed re-identification redirects to its own page.
     response = client.post(reidentify, {"reason": "Planning controleavond"})
-    assert response.status_code == 200
-    assert (
-        ProcessingLogEntry.objects.filter(
-            action="reidentify", data_subject_id=proposal.address_key
-        ).count()
-        == 1
+    assert response.status_code == 302
+    reidentification = Reidentification.objects.get()
+    assert response.url == reverse(
+        "matching:reidentification", args=[signal_project.slug, reidentification.pk]
     )
     from datasharing.pseudonymisation import vault_lookup
 
     parts = vault_lookup(project=signal_project, address_key=proposal.address_key)
-    assert services.address_format(parts) in response.content.decode()
-    assert (
-        response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
-    )
+    shown = client.get(response.url)
+    assert services.address_format(parts) in shown.content.decode()
+    assert "Planning controleavond" in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
+    # One confirmed re-identification: one Reidentification and one processing-log record
+    # (action "reidentify"); its first showing writes none of its own.
+    log = ProcessingLogEntry.objects.filter(data_subject_id=proposal.address_key)
+    assert log.filter(action="reidentify").count() == 1
+    assert log.filter(action="read").count() == 0
+    assert Reidentification.objects.count() == 1
 
 
 def test_runs_page_start_and_method_page(

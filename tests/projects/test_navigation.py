@@ -15,7 +15,7 @@ import pytest
 
 from projects import navigation
 from projects.constants import ProjectPerm
-from projects.navigation import PROJECT_MENU, StartSection, Work, page_perm
+from projects.navigation import PROJECT_MENU, StartSection, Work, page_perm, project_menu
 from tests import access_matrix as matrix
 from tests.access_setup import matrix_world, revoke
 
@@ -73,6 +73,9 @@ def test_every_menu_item_names_a_project_page_whose_view_declares_its_permission
         "controls:categories": ProjectPerm.PLAN_CONTROLS,
         "projects:project_partners": ProjectPerm.MANAGE,
         "projects:project_roles": ProjectPerm.MANAGE,
+        # reports (menu_item_register); narrowed further by perms_permit (not the adviser)
+        "reports:dashboard": ProjectPerm.VIEW,
+        "reports:reports": ProjectPerm.VIEW,
     }
 
 
@@ -105,8 +108,9 @@ def test_menu_offers_exactly_the_pages_the_role_may_open(client, world, role):
 
 
 def test_menu_hides_the_personal_data_pages_once_the_convenant_ends(client, world):
-    """R5 through the menu: UWV's convenant ends, its analist is offered only what needs none."""
-    person, project = world.people["partner_analist"], world.own.project
+    """R5 through the menu: UWV's convenant ends, its leverancier is offered only what needs
+    none."""
+    person, project = world.people["leverancier"], world.own.project
     revoke("convenant_end", project=project, person=person, actor=world.people["projectleider"])
     world.log_in(client, person)
     body = client.get(reverse("projects:detail", args=[project.slug])).content.decode()
@@ -170,9 +174,18 @@ START = {
         "Leveringen en risicolijst",
         {"datasharing:request-list", "matching:risks", "matching:proposals"},
     ),
-    "partner_analist": ("Mijn uitvragen", {"datasharing:delivery-upload"}),
-    # Tonight's evening of the matrix (tests/access_rows/controls_field.py) leads to its route.
-    "inspecteur": ("Mijn controleavonden", {"controls:route"}),
+    # A partner's analist analyses (their own organisation's deliveries only: the list is
+    # scoped); the leveranciers deliver (issue 8 item 4).
+    "partner_analist": (
+        "Leveringen en risicolijst",
+        {"datasharing:request-list", "matching:risks", "matching:proposals"},
+    ),
+    "leverancier": ("Mijn uitvragen", {"datasharing:delivery-upload"}),
+    "leverancier_bd": ("Mijn uitvragen", {"datasharing:delivery-upload"}),
+    # No role: superuser or staff status is no work in a project (rule 16).
+    "superuser": ("Mijn projecten", set()),
+    "staff": ("Mijn projecten", set()),
+X
     "behandelaar": ("Mijn projecten", {"projects:detail"}),
     "adviseur": ("Projecten die u adviseert", {"projects:detail"}),
 }
@@ -231,7 +244,13 @@ def test_later_apps_extend_the_start_page_table(client, world, monkeypatch):
 
 @pytest.mark.parametrize(
     ("role", "queries"),
-    [("projectleider", 9), ("analist", 11), ("partner_analist", 10), ("inspecteur", 9)],
+    [
+        ("projectleider", 9),
+        ("analist", 11),
+        ("partner_analist", 11),
+        ("leverancier", 10),
+        ("inspecteur", 10),
+    ],
 )
 def test_start_page_query_count(client, world, role, queries, django_assert_num_queries):
     from tests.factories import ProjectFactory
@@ -244,8 +263,8 @@ def test_start_page_query_count(client, world, role, queries, django_assert_num_
     #   analist 5-6 the projects where they may open each page (deliver_data, view_pseudonymised:
     #     one query per permission, however many projects), 7 those projects;
     #   deliverer 5 the data requests to their organisation, 6 each one's latest delivery;
-    #   inspecteur 5 their evenings from today on, with their projects (the projects where
-    #     they record visits joined);
+    #   inspecteur 5 their evenings from today, with project (controls' section: the projects
+    #     where they record visits and their team membership are subqueries of it);
     # then the user's organisation (may they create a project; the header reuses it), and the
     # session save (savepoint, update, release).
     with django_assert_num_queries(queries):
@@ -255,3 +274,18 @@ def test_start_page_query_count(client, world, role, queries, django_assert_num_
             ProjectFactory(created_by=world.people[role])
         with django_assert_num_queries(queries):
             assert client.get(reverse("projects:start")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_view_may_narrow_its_permission_for_the_menu(project_a, adviseur_a, inspecteur_a):
+    """The dashboard needs view_project, and work in the project: not the adviser's menu."""
+    from projects.constants import Phase
+    from projects.navigation import ProjectAccess
+
+    project_a.phase = Phase.DATA_UITVRAAG  # the menu's phase rule only; not saved
+    for person, expected in ((adviseur_a, False), (inspecteur_a, True)):
+        access = ProjectAccess(user=person, project=project_a)
+        assert access.may(ProjectPerm.VIEW)
+        assert access.may_open("reports:dashboard") is expected
+        labels = [entry["label"] for entry in project_menu(access=access, current=None)]
+        assert ("Dashboard" in labels) is expected

@@ -204,3 +204,22 @@ def test_project_convenant_register(project_a, project_b, gemeente_a):
     assert (
         Event.objects.filter(kind="convenant_registered", object_id=str(convenant.pk)).count() == 1
     )
+
+
+def test_a_leverancier_needs_an_organisation_that_takes_part(project_a, belastingdienst, uwv):
+    """Issue 8 item 4: the role leverancier, like every role, only for a person whose
+    organisation takes part; it delivers and sees the project, nothing more."""
+    outsider = UserFactory(username="lev_bd", organisation=belastingdienst)
+    with pytest.raises(ApplicationError) as excinfo:
+        services.role_grant(
+            actor=project_a.created_by, project=project_a, person=outsider, role=Role.LEVERANCIER
+        )
+    assert excinfo.value.message == services.ROLE_ORGANISATION_NOT_PARTNER.format(
+        persoon=outsider, organisatie=belastingdienst
+    )
+    assert _perms(outsider, project_a) == set()
+    person = UserFactory(username="lev_uwv", organisation=uwv)
+    services.role_grant(
+        actor=project_a.created_by, project=project_a, person=person, role=Role.LEVERANCIER
+    )
+    assert _effective(person, project_a) == {ProjectPerm.VIEW, ProjectPerm.DELIVER}

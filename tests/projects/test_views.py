@@ -91,7 +91,7 @@ def test_detail_shows_missing_history_partners_people_and_documents(
     verified_client(project.created_by)
     response = client.get(_url("projects:detail", project))
     body = response.content.decode()
-    assert response.context["missing"] == [gates.MISSING_DPIA]
+    assert [item["text"] for item in response.context["missing"]] == [gates.MISSING_DPIA]
     assert [t.to_phase for t in response.context["transitions"]] == [
         "collegebesluit",
         "projectplan",
@@ -432,3 +432,59 @@ def test_dpia_form(client, verified_client, project_a):
     assert response.status_code == 302
     assert Project.objects.get(pk=project.pk).dpia.date == date(2026, 2, 10)
     assert services.project_missing_for_next_phase(Project.objects.get(pk=project.pk)) == []
+
+
+def test_next_phase_button_is_secondary_and_each_missing_item_links_to_its_page(
+    client, verified_client, project_a, analist_a
+):
+    """Issue 9 item 6: while the page lists what is missing, 'Naar volgende fase' is a
+    secondary button, and each missing item links to the page where it is done — for whoever
+    may open that page (others read it without a link)."""
+    project = project_a  # initiatie: nothing of collegebesluit yet
+    leader = project.created_by
+    verified_client(leader)
+    project = services.project_advance(actor=leader, project=project)  # → collegebesluit
+    body = client.get(_url("projects:detail", project)).content.decode()
+    button = body[
+        body.index('id="naar-volgende-fase"') - 120 : body.index('id="naar-volgende-fase"')
+    ]
+    assert "utrecht-button--secondary-action" in button
+    assert "utrecht-button--primary-action" not in button
+    collegebesluit = _url("projects:collegebesluit", project)
+    link = f'<a class="utrecht-link wk-touch" href="{collegebesluit}">'
+    assert f"{link}{gates.MISSING_COLLEGEBESLUIT}</a>" in body
+
+    # Every text a gate finds missing names its page, and that page opens for the projectleider.
+    for item in (
+        gates.MISSING_NAME,
+        gates.MISSING_COLLEGEBESLUIT,
+        gates.MISSING_PROJECTVOORSTEL,
+        gates.MISSING_ADOPTED_PLAN,
+        gates.MISSING_MUNICIPALITY_CONVENANT,
+        gates.MISSING_OTHER_PARTNER,
+        gates.MISSING_DPIA,
+    ):
+        assert item.url_name, item
+        assert client.get(_url(item.url_name, project)).status_code == 200, item.url_name
+
+    # The analist may not open the collegebesluit page: the item is text, not a link.
+    client.logout()
+    verified_client(analist_a)
+    body = client.get(_url("projects:detail", project)).content.decode()
+    assert gates.MISSING_COLLEGEBESLUIT in body and f'href="{collegebesluit}"' not in body
+
+
+def test_next_phase_button_is_primary_when_nothing_is_missing(client, verified_client, project_a):
+    from datetime import date as day
+
+    project = project_to_phase(project_a, Phase.PARTNERS)
+    leader = project.created_by
+    services.dpia_save(
+        actor=leader, project=project, vastgesteld=True, date=day(2026, 2, 10), reference="DPIA-1"
+    )
+    verified_client(leader)
+    body = client.get(_url("projects:detail", project)).content.decode()
+    button = body[
+        body.index('id="naar-volgende-fase"') - 120 : body.index('id="naar-volgende-fase"')
+    ]
+    assert "utrecht-button--primary-action" in button

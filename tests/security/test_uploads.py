@@ -392,6 +392,10 @@ def test_upload_count_cap_is_set():
 
 
 def test_zz_report_figures(capsys):
+    from tests.figures import figure_add
+
+    figure_add("bad_files_tried", TALLY["tried"])
+    figure_add("bad_files_accepted", TALLY["accepted"])
     with capsys.disabled():
         print(f"\nR14: bad files tried {TALLY['tried']}, accepted {TALLY['accepted']}")
     assert TALLY["accepted"] == 0

@@ -81,18 +81,30 @@ class LoginRequiredMiddleware:
         view = getattr(view_func, "view_class", None) or view_func
         if is_public_view(view_func) or is_public_view(view):
             return None
+        if getattr(view, "wijkaanpak_token_api", False):
+            # The REST API v1 authenticates by client token in the view (DRF): 401 without
+            # one. A session is no credential there, so its user is not looked at here.
+            return None
         if request.path.startswith(settings.STATIC_URL):
             return None
         is_api = request.path.startswith("/api/")
+        if getattr(request.user, "is_api_client", False):
+            # A REST client's account never uses the pages (issue 14), whatever its session.
+            logout(request)
         if not request.user.is_authenticated:
             if is_api:
-                return JsonResponse({"detail": "Niet ingelogd."}, status=401)
+                return JsonResponse(
+                    {"code": "niet_geauthenticeerd", "detail": "Niet ingelogd."}, status=401
+                )
             return redirect_to_login(request.get_full_path())
         if is_otp_step_view(view_func) or is_otp_step_view(view):
             return None
         if settings.OTP_REQUIRED and not request.user.is_verified():
             if is_api:
-                return JsonResponse({"detail": "Tweede factor vereist."}, status=403)
+                return JsonResponse(
+                    {"code": "tweede_factor_vereist", "detail": "Tweede factor vereist."},
+                    status=403,
+                )
             # Without a device a password never leads to a set-up page (R8): only to the page
             # that says to ask for an enrolment link.
             if not has_confirmed_device(request.user):

@@ -5,12 +5,17 @@ registers entries in its `AppConfig.ready()`, so the lower app never imports the
 Django calls `ready()` in INSTALLED_APPS order (lower apps first), so entries appear in the
 order their apps depend on each other. The registries (owner: API — filled by):
 
-- demo builders (wijkaanpak.core.demo: `demo_builder_register`) — projects, datasharing, matching
-- jobs, Celery tasks by name (wijkaanpak.core.jobs: `job_register`) — datasharing, matching
+- demo builders (wijkaanpak.core.demo: `demo_builder_register`) — projects, datasharing, matching,
+  reports
+- jobs, Celery tasks by name (wijkaanpak.core.jobs: `job_register`) — datasharing, matching, reports
 - phase gates (projects.gates: `gate_register(phase, check)`) — datasharing, matching
 - closure blockers (projects.gates: `closure_blocker_register`) — controls (open referrals)
 - start pages, one section per kind of work (projects.navigation: `start_page_set`, a table
-  keyed by the work rather than a Registry) — datasharing (the deliverer's data requests)
+  keyed by the work rather than a Registry) — datasharing (the deliverer's data requests),
+  reports (the adviser's VNG overview)
+- the project menu and the plan page's links (projects.navigation: `menu_item_register`,
+  `plan_link_register`) — reports
+- the method page's panels (datasharing.matching.panels: `method_panel_register`) — reports
 - retention, selection facts, pseudonym tables, key-rotation blockers
   (datasharing.registries) — matching
 

@@ -119,8 +119,13 @@ def server_error(request, *args, **kwargs):
     trace_id = (
         getattr(getattr(request, "trace", None), "trace_id", None) or trace_current().trace_id
     )
+    if request.path.startswith("/api/"):  # the API answers in JSON, also here
+        body = {"code": "serverfout", "detail": "Er ging iets mis.", "trace_id": trace_id}
+        return JsonResponse(body, status=500)
     return render(request, "500.html", {"trace_id": trace_id}, status=500)
 
 
 def not_found(request, exception=None):
+    if request.path.startswith("/api/"):  # a path no API route matches: the API's 404
+        return JsonResponse({"code": "niet_gevonden", "detail": "Niet gevonden."}, status=404)
     return render(request, "404.html", status=404)

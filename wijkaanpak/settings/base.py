@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "axes",
     "django_otp",
@@ -179,8 +180,32 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# With the broker down, queuing a job gives up within seconds (issue 8 item 5, security R30): a
+# short connection timeout and a bounded publish retry for the broker, and for the result
+# backend (which `delay()` contacts too, to subscribe to the result) a bounded retry policy in
+# place of Celery's 20 one-second retries. The upload then answers at once and marks its
+# delivery failed (datasharing.services.deliveries). Workers reconnect as before
+# (broker_connection_retry, broker_connection_max_retries: Celery's defaults).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+BROKER_CONNECT_TIMEOUT = {"socket_connect_timeout": 2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60, **BROKER_CONNECT_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "retry_policy": {
+        "max_retries": 3,
+        "interval_start": 0,
+        "interval_step": 0.5,
+        "interval_max": 1,
+    },
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -190,6 +215,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "datasharing.tasks.retention_enforce_task",
         "schedule": timedelta(hours=1),
     },
+    # controls.tasks: open referrals past their term are marked overdue (issue 12.2).
+    "referrals-mark-overdue": {
+        "task": "referrals_mark_overdue",
+        "schedule": timedelta(hours=1),
+    },
+    # A delivery is never stuck `ontvangen` (issue 8 item 5): its job queued again, or failed.
+    "deliveries-stuck-requeue": {
+        "task": "datasharing.tasks.deliveries_stuck_requeue_task",
+        "schedule": timedelta(minutes=10),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -197,7 +232,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation documents its JSON error answers (code + Dutch message).
+    "DEFAULT_SCHEMA_CLASS": "wijkaanpak.core.api.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -205,10 +241,34 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Wijkaanpak API",
-    "DESCRIPTION": "Exports and operations of Wijkaanpak; the same access rules as the pages.",
-    "VERSION": "0.1.0",
+    "DESCRIPTION": (
+        "REST API v1 voor de systemen van partners en de regio: projecten, voortgang, "
+        "bezoeken, bevindingen, doorverwijzingen en exports, met dezelfde toegangsregels als "
+        "de pagina's. Een API-client stuurt zijn token mee als `Authorization: Bearer <token>`. "
+        "Niet gevonden en niet toegestaan zijn allebei 404. Lijsten komen in pagina's met een "
+        "cursor (`next`); `updated_since` met de `sync_until` van de vorige ophaalronde haalt "
+        "alleen wat sindsdien veranderde. Fouten zijn JSON met een vaste `code` en een "
+        "Nederlandse `detail`."
+    ),
+    "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The documentation page is served from drf-spectacular-sidecar: no internet needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralKindEnum": "controls.constants.ReferralKind",
+        "OutcomeKindEnum": "controls.constants.OutcomeKind",
+        "ReferralStatusEnum": "controls.constants.ReferralStatus",
+    },
 }
+# Calls per REST client (DRF throttling on the cache below), e.g. "600/min".
+WIJKAANPAK_API_THROTTLE_RATE = env("WIJKAANPAK_API_THROTTLE_RATE", default="600/min")
+# The cache holds the throttle counters: shared between processes in production (Redis,
+# e.g. rediscache://127.0.0.1:6379/2), in-process otherwise.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Content security policy (security R16): no inline scripts or styles.
 CONTENT_SECURITY_POLICY = {

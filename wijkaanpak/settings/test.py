@@ -15,6 +15,8 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
 os.environ.setdefault("WIJKAANPAK_ORGANISATION_NAME", "Gemeente Voorbeeldstad")
 os.environ.setdefault("WIJKAANPAK_CONTACT_EMAIL", "wijkaanpak@voorbeeldstad.example")
 os.environ.setdefault("WIJKAANPAK_PRIVACY_EMAIL", "privacy@voorbeeldstad.example")
+# The suite calls the API far faster than a partner system; the throttle has its own test.
+os.environ.setdefault("WIJKAANPAK_API_THROTTLE_RATE", "100000/min")
 if "WIJKAANPAK_PRIVATE_MEDIA" not in os.environ:
     os.environ["WIJKAANPAK_PRIVATE_MEDIA"] = tempfile.mkdtemp(prefix="wijkaanpak-test-media-")
 
@@ -32,5 +34,6 @@ if env("CELERY_TEST_VISIBILITY_TIMEOUT", default=""):
         "visibility_timeout": env.int("CELERY_TEST_VISIBILITY_TIMEOUT"),
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
+        **BROKER_CONNECT_TIMEOUT,
     }
 MATCHING_CHUNK_DELAY_SECONDS = env.float("MATCHING_CHUNK_DELAY_SECONDS", default=0)

@@ -45,6 +45,13 @@ NOT_A_RISK_ADDRESS = "Alleen risicoadressen kunnen worden voorgedragen."
 
 ALREADY_PROPOSED = "Dit adres is al voorgedragen of geselecteerd."
 
+WHAT_CHANGED_REQUIRED = (
+    "Dit adres is eerder afgewezen. Schrijf op wat er sinds die afwijzing is veranderd."
+)
+
+# How the answer to "what changed" is kept: in the proposal's reason, after the reason itself.
+WHAT_CHANGED_IN_REASON = "{reason}\n\nWat is er veranderd sinds de afwijzing van {datum}: {wat}"
+
 OWN_PROPOSAL = (
     "U kunt uw eigen voordracht niet beoordelen: daarvoor is een tweede persoon nodig (vier ogen)."
 )
@@ -72,8 +79,15 @@ def reason_required(reason: str, field: str = "reason") -> str:
 
 
 @transaction.atomic
-def selection_propose(*, actor: User, risk_address: RiskAddress, reason: str) -> SelectionProposal:
-    """An analyst proposes a risk address of the current run, with a reason."""
+def selection_propose(
+    *, actor: User, risk_address: RiskAddress, reason: str, what_changed: str = ""
+) -> SelectionProposal:
+    """An analyst proposes a risk address of the current run, with a reason.
+
+    An address rejected before needs `what_changed` as well (ApplicationError
+    WHAT_CHANGED_REQUIRED beside the field otherwise): it is kept in the reason, and the
+    snapshot names the rejection it answers.
+    """
     run = risk_address.run
     project = run.project
     project_perm_require(
@@ -97,6 +111,26 @@ def selection_propose(*, actor: User, risk_address: RiskAddress, reason: str) ->
         status__in=[ProposalStatus.PROPOSED, ProposalStatus.APPROVED],
     ).exists():
         raise InvalidTransition(ALREADY_PROPOSED)
+    rejection = (
+        SelectionProposal.objects.filter(
+            project=project,
+            address_key=risk_address.address_key,
+            status=ProposalStatus.REJECTED,
+        )
+        .select_related("decided_by")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    if rejection is not None:
+        what_changed = (what_changed or "").strip()
+        if not what_changed:
+            raise ApplicationError(WHAT_CHANGED_REQUIRED, {"field": "what_changed"})
+        decided_at = timezone.localtime(rejection.decided_at) if rejection.decided_at else None
+        reason = WHAT_CHANGED_IN_REASON.format(
+            reason=reason,
+            datum=decided_at.strftime("%d-%m-%Y") if decided_at else "eerder",
+            wat=what_changed,
+        )
     snapshot = {
         "run": run.pk,
         "score": risk_address.score,
@@ -127,6 +161,14 @@ def selection_propose(*, actor: User, risk_address: RiskAddress, reason: str) ->
         "software_version": run.software_version,
         "peildatum": run.peildatum.isoformat(),
     }
+    if rejection is not None:
+        snapshot["previous_rejection"] = {
+            "proposal": rejection.pk,
+            "decided_by": str(rejection.decided_by),
+            "decided_at": rejection.decided_at.isoformat() if rejection.decided_at else None,
+            "decision_reason": rejection.decision_reason,
+            "what_changed": what_changed,
+        }
     try:
         with transaction.atomic():
             proposal = SelectionProposal.objects.create(
