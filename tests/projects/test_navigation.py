@@ -185,7 +185,9 @@ START = {
     # No role: superuser or staff status is no work in a project (rule 16).
     "superuser": ("Mijn projecten", set()),
     "staff": ("Mijn projecten", set()),
-X
+    # controls' start section: tonight's evening of the matrix (tests/access_rows/
+    # controls_field.py) leads to the tablet's route.
+    "inspecteur": ("Mijn controleavonden", {"controls:route"}),
     "behandelaar": ("Mijn projecten", {"projects:detail"}),
     "adviseur": ("Projecten die u adviseert", {"projects:detail"}),
 }
