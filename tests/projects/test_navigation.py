@@ -68,6 +68,7 @@ def test_every_menu_item_names_a_project_page_whose_view_declares_its_permission
         "matching:proposals": ProjectPerm.VIEW_PSEUDONYMISED,
         "matching:selection": ProjectPerm.VIEW_ADDRESSES,
         "matching:method": ProjectPerm.VIEW,
+        "controls:tonight": ProjectPerm.RECORD_VISITS,
         "controls:evenings": ProjectPerm.PLAN_CONTROLS,
         "controls:categories": ProjectPerm.PLAN_CONTROLS,
         "controls:referrals": ProjectPerm.PLAN_CONTROLS,
@@ -186,7 +187,9 @@ START = {
     # No role: superuser or staff status is no work in a project (rule 16).
     "superuser": ("Mijn projecten", set()),
     "staff": ("Mijn projecten", set()),
-    "inspecteur": ("Mijn controleavonden", {"controls:evening"}),  # controls' start section
+    # controls' start section: tonight's evening of the matrix (tests/access_rows/
+    # controls_field.py) leads to the tablet's route.
+    "inspecteur": ("Mijn controleavonden", {"controls:route"}),
     # controls' follow-up section: the open referrals to their organisation and the inbox.
     "behandelaar": ("Doorverwijzingen aan uw organisatie", {"controls:referral", "controls:inbox"}),
     "adviseur": ("Projecten die u adviseert", {"projects:detail"}),
