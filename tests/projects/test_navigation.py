@@ -254,7 +254,7 @@ def test_later_apps_extend_the_start_page_table(client, world, monkeypatch):
         ("analist", 11),
         ("partner_analist", 11),
         ("leverancier", 10),
-        ("inspecteur", 10),
+        ("inspecteur", 9),
     ],
 )
 def test_start_page_query_count(client, world, role, queries, django_assert_num_queries):
