@@ -168,6 +168,13 @@ def _approved_enough(project: Project, leader: User, needed: int) -> None:
             matching_services.selection_approve(
                 actor=leader, proposal=proposal, reason="Akkoord: onderbouwd en in het gebied."
             )
+            # As for the matching demo's approvals: the projectleider looks the address up to
+            # plan the evening (a logged re-identification, shown again for one shift).
+            matching_services.reidentification_create(
+                actor=leader,
+                proposal=proposal,
+                reason="Adres opzoeken voor de planning van de controleavond.",
+            )
         except ApplicationError:
             continue
         free += 1

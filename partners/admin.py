@@ -98,7 +98,7 @@ class ApiClientIssueForm(forms.Form):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(AuditedAdmin):
     """REST clients of partner systems (issue 14): issued here by a functional administrator,
     the token shown once; revoked at once with the action. Roles in projects are given to the
     client account by a projectleider, on the project's roles page, like a person's."""

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from wijkaanpak.core.admin import AuditedAdmin
+
 from .models import KpiTarget, ReportVersion
 
 
 @admin.register(KpiTarget)
-class KpiTargetAdmin(admin.ModelAdmin):
+class KpiTargetAdmin(AuditedAdmin):
     list_display = ("plan_version", "measure", "target")
     readonly_fields = ("plan_version", "measure", "target", "updated_by", "updated_at")
 
@@ -13,7 +15,7 @@ class KpiTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportVersion)
-class ReportVersionAdmin(admin.ModelAdmin):
+class ReportVersionAdmin(AuditedAdmin):
     list_display = ("project", "kind", "number", "status", "requested_at")
     exclude = ("file",)
     readonly_fields = [

@@ -57,7 +57,6 @@ OPEN_REFERRAL = (ReferralStatus.VERZONDEN, ReferralStatus.ONTVANGEN, ReferralSta
 DASHBOARD_PERMS = frozenset(
     {
         ProjectPerm.MANAGE,
-        ProjectPerm.DELIVER,
         ProjectPerm.VIEW_PSEUDONYMISED,
         ProjectPerm.VIEW_ADDRESSES,
         ProjectPerm.PLAN_CONTROLS,

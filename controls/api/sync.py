@@ -33,6 +33,7 @@ from partners.models import User
 from projects.constants import ProjectPerm
 from projects.models import Project
 from projects.selectors import project_access_for_user
+from wijkaanpak.core.exceptions import ApplicationError
 
 from ..constants import VisitResult
 from ..models import Finding, Visit
@@ -61,7 +62,7 @@ def idempotency_key(request: Request) -> uuid.UUID:
     try:
         return uuid.UUID(str(given))
     except ValueError as error:
-        raise ValidationError({"detail": IDEMPOTENCY_KEY_MISSING}) from error
+        raise ApplicationError(IDEMPOTENCY_KEY_MISSING) from error
 
 
 def visit_resource(visit: Visit) -> dict[str, Any]:

@@ -103,21 +103,19 @@ def build(*, stdout=None) -> None:
             "  voordrachten: " + ", ".join(f"{n} {label.lower()}" for label, n in counts.items()),
         )
 
-    # The projectleider looks up the first approved address to plan the evening: its selection
+    # The projectleider looks up the approved addresses to plan the evenings: each selection
     # record then lists a re-identification (who, when, why), and its page opens for one shift.
-    first_approved = (
-        SelectionProposal.objects.filter(project=project, status=ProposalStatus.APPROVED)
-        .order_by("pk")
-        .first()
-    )
-    if (
-        first_approved is not None
-        and not Reidentification.objects.filter(proposal=first_approved).exists()
-    ):
+    approved = SelectionProposal.objects.filter(project=project, status=ProposalStatus.APPROVED)
+    looked_up = 0
+    for proposal in approved.exclude(
+        pk__in=Reidentification.objects.values("proposal_id")
+    ).order_by("pk"):
         services.reidentification_create(
-            actor=leader, proposal=first_approved, reason=REIDENTIFICATION_REASON
+            actor=leader, proposal=proposal, reason=REIDENTIFICATION_REASON
         )
-        _say(stdout, f"  adres {first_approved.pseudonym} herleid door de projectleider")
+        looked_up += 1
+    if looked_up:
+        _say(stdout, f"  {looked_up} goedgekeurde adressen herleid door de projectleider")
 
     project.refresh_from_db()
     if not phase_reached(project.phase, Phase.SELECTIE):

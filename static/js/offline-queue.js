@@ -57,7 +57,7 @@
  *   The page shows both and lets the person choose: `resubmit(id, body)` with the chosen
  *   values and `version` = current.version (a new UUID: the old key was never stored), or
  *   `drop(id)`.
- * - Invalid input: 400 with {"detail": "<Dutch message>"} or DRF's {"field": ["..."]}; the
+ * - Invalid input: 400 with {"code", "detail": "<Dutch message>", "fields": {"field": ["..."]}}; the
  *   first message is the item's `message`, the whole answer is kept as `answer` so that the
  *   page can put each error beside its field. `resubmit()` or `drop()` as above.
  *
@@ -178,6 +178,12 @@ async function answerOf(response) {
 }
 
 function firstMessage(answer, status) {
+  // The API's one error shape: {code, detail, fields: {field: [...]}}; a field's own message
+  // says more than the general detail.
+  if (answer && answer.fields && typeof answer.fields === "object") {
+    const inner = firstMessage(answer.fields, status);
+    if (!inner.startsWith("De server heeft")) return inner;
+  }
   if (answer && typeof answer.detail === "string") return answer.detail;
   if (answer && typeof answer === "object") {
     for (const value of Object.values(answer)) {

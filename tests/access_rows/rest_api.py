@@ -42,7 +42,8 @@ ROWS: list[Row] = [
     _api("visit-detail", everyone(404), kwargs="api_visit@twin"),
     _api("finding-list", only(200, *VISITS), personal_data=True),
     # --- progress (the dashboard's figures; the adviser's suppressed) and exports ---
-    _api("progress", everyone(200)),
+    # A leverancier delivers and does nothing else (design.md): no figures either.
+    _api("progress", {**everyone(200), "leverancier": 404, "leverancier_bd": 404}),
     _api("export", only(200, "projectleider"), kwargs="api_export_bevindingen"),
     _api(
         "export",
@@ -50,7 +51,11 @@ ROWS: list[Row] = [
         kwargs="api_export_doorverwijzingen",
         personal_data=True,
     ),
-    _api("export", {**everyone(200), "adviseur": 404}, kwargs="api_export_voortgang"),
+    _api(
+        "export",
+        {**everyone(200), "adviseur": 404, "leverancier": 404, "leverancier_bd": 404},
+        kwargs="api_export_voortgang",
+    ),
     _api("export", everyone(404), kwargs="api_export_unknown"),
     # --- referrals: the projectleider (all of the project) and the behandelaars of the
     # organisation they are addressed to (theirs), as on the pages ---

@@ -26,11 +26,17 @@ CLIENT_ROLES = {
     "partner_analist": ("partner", "analist", "read"),
     "behandelaar_read": ("partner", "behandelaar", "read"),
     "behandelaar_second": ("second", "behandelaar", "read_referral_outcome"),
+    # The access matrix's later roles (issue 8): leveranciers of both partners, and a client
+    # of the municipality without any role standing in for superuser and staff (no role: no data).
+    "leverancier": ("partner", "leverancier", "read"),
+    "leverancier_bd": ("second", "leverancier", "read"),
+    "superuser": ("municipality", None, "read"),
+    "staff": ("municipality", None, "read"),
 }
 OTHER_PROJECT_CLIENTS = ("projectleider", "behandelaar")
 
 
-def api_client_with_role(*, organisation, name: str, project, role: str, scope: str, actor):
+def api_client_with_role(*, organisation, name: str, project, role: str | None, scope: str, actor):
     """A REST client of `organisation` (issued as the operator) whose account holds `role`
     in `project` (granted by `actor`); returns (account, token)."""
     from partners.services import api_client_issue
@@ -43,7 +49,8 @@ def api_client_with_role(*, organisation, name: str, project, role: str, scope: 
         scope=scope,
         expires_at=timezone.now() + timedelta(days=30),
     )
-    role_grant(actor=actor, project=project, person=issued.client.account, role=role)
+    if role is not None:
+        role_grant(actor=actor, project=project, person=issued.client.account, role=role)
     return issued.client.account, issued.token
 
 

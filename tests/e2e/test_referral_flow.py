@@ -35,6 +35,13 @@ def followup(projectleider_a, gemeente_a, uwv, belastingdienst, project_a):
     analist = member(project_a, "analist_a", gemeente_a, Role.ANALIST)
     partner_analist = member(project_a, "analist_uwv", uwv, Role.ANALIST)
     behandelaar = member(project_a, "behandelaar_uwv", uwv, Role.BEHANDELAAR)
+    from projects.services import project_partner_add
+    from tests.factories import ConvenantFactory
+
+    if not project_a.partners.filter(organisation=belastingdienst).exists():
+        ConvenantFactory(organisation=belastingdienst)
+        project_partner_add(actor=projectleider_a, project=project_a, organisation=belastingdienst)
+    leverancier_bd = member(project_a, "leverancier_bd", belastingdienst, Role.LEVERANCIER)
     mp = MatrixProject(project_to_phase(project_a, "partners"))
     mp.extra["cast"] = {
         "projectleider": projectleider_a,
@@ -42,6 +49,9 @@ def followup(projectleider_a, gemeente_a, uwv, belastingdienst, project_a):
         "partner_analist": partner_analist,
         "municipality": gemeente_a,
         "partner": uwv,
+        # The second partner and its leverancier, who delivers its own file (issue 8 item 4).
+        "partner_b": belastingdienst,
+        "partner_b_leverancier": leverancier_bd,
     }
     intake_and_matching(mp)
     matrix_followup_setup(mp)

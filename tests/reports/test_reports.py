@@ -50,7 +50,14 @@ def pdf_text(version) -> str:
 @pytest.fixture
 def closed(reported, projectleider_a):
     """The reported project taken through every phase to afgesloten, with a destruction."""
+    from controls.constants import REFERRAL_OPEN_STATUSES
+    from controls.models import Referral
+
     project = project_to_phase(reported, Phase.DATA_UITVRAAG)
+    # Open referrals keep a project from closing (controls' closure blocker): hand them back.
+    Referral.objects.filter(project=project, status__in=REFERRAL_OPEN_STATUSES).update(
+        status="teruggelegd", return_reason="Project wordt afgesloten"
+    )
     for phase in PHASE_ORDER[PHASE_ORDER.index(Phase.SELECTIE) :]:
         project = project_advance(actor=projectleider_a, project=project, target=phase)
     DestructionRecord.objects.create(
