@@ -100,6 +100,12 @@ def test_offline_outbox_sends_once_and_logout_leaves_nothing(live_server, browse
     _go_offline(context)
     for number in (1, 2, 3):
         _submit(page, f"Bevinding {number}")
+        # The form is reset once the item is in IndexedDB: the next one is typed after that
+        # (as a person would), so that the reset never clears the next description.
+        page.wait_for_function(
+            "n => document.querySelector('#teller').textContent === `nog niet verzonden (${n})`",
+            arg=number,
+        )
     page.wait_for_function(
         "() => document.querySelector('#teller').textContent === 'nog niet verzonden (3)'"
     )
