@@ -27,7 +27,7 @@ from datasharing.matching.constants import ProposalStatus
 from datasharing.matching.models import SelectionProposal
 from partners.models import Organisation, User
 from projects.constants import Phase, Role, phase_reached
-from projects.models import Project, ProjectRole
+from projects.models import Project
 from wijkaanpak.core.exceptions import ApplicationError
 
 from .constants import EveningStatus, VisitResult
@@ -112,30 +112,16 @@ def _demo_project() -> Project | None:
 
 
 def _inspectors(project: Project, leader: User) -> dict[str, User]:
-    from projects.demo import DEMO_PASSWORD
-    from projects.services import role_grant
+    from projects.demo import demo_person, demo_role_ensure
 
     people = {"inspecteur": User.objects.get(username="inspecteur")}
     for username, (first, last, organisation) in DEMO_INSPECTORS.items():
-        person = User.objects.filter(username=username).first()
-        if person is None:
-            person = User(
-                username=username,
-                first_name=first,
-                last_name=last,
-                email=f"{username}@voorbeeldstad.example",
-                organisation=Organisation.objects.get(name=organisation),
-            )
-            person.set_password(DEMO_PASSWORD)
-            person.save()
+        person, _made = demo_person(
+            username, first, last, Organisation.objects.get(name=organisation)
+        )
         people[username] = person
     for person in people.values():
-        if (
-            not ProjectRole.objects.active()
-            .filter(project=project, person=person, role=Role.INSPECTEUR)
-            .exists()
-        ):
-            role_grant(actor=leader, project=project, person=person, role=Role.INSPECTEUR)
+        demo_role_ensure(project=project, person=person, role=Role.INSPECTEUR, actor=leader)
     return people
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from partners.constants import ConvenantKind, OrganisationKind
 from partners.models import Convenant, Organisation, User
 from projects.constants import Role
-from projects.models import Project, ProjectPartner, ProjectRole
+from projects.models import Project, ProjectPartner
 
 from .constants import OutcomeKind, ReferralKind
 from .models import Finding, Referral
@@ -54,30 +54,16 @@ def _demo_project() -> Project | None:
 
 
 def _handlers(project: Project, leader: User) -> dict[str, User]:
-    from projects.demo import DEMO_PASSWORD
-    from projects.services import role_grant
+    from projects.demo import demo_person, demo_role_ensure
 
     people = {"UWV": User.objects.get(username="behandelaar")}
     for username, (first, last, organisation) in DEMO_HANDLERS.items():
-        person = User.objects.filter(username=username).first()
-        if person is None:
-            person = User(
-                username=username,
-                first_name=first,
-                last_name=last,
-                email=f"{username}@voorbeeldstad.example",
-                organisation=Organisation.objects.get(name=organisation),
-            )
-            person.set_password(DEMO_PASSWORD)
-            person.save()
+        person, _made = demo_person(
+            username, first, last, Organisation.objects.get(name=organisation)
+        )
         people[organisation] = person
     for person in people.values():
-        if (
-            not ProjectRole.objects.active()
-            .filter(project=project, person=person, role=Role.BEHANDELAAR)
-            .exists()
-        ):
-            role_grant(actor=leader, project=project, person=person, role=Role.BEHANDELAAR)
+        demo_role_ensure(project=project, person=person, role=Role.BEHANDELAAR, actor=leader)
     return people
 
 

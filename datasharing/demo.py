@@ -52,29 +52,18 @@ def _organisation(key: str, project: Project) -> Organisation:
 def _deliverer(organisation: Organisation, project: Project, leader: User) -> User:
     """A person of the organisation who may deliver: the projectleider for the municipality,
     `leverancier_<kind>` (role leverancier: its own requests and deliveries only) for a partner."""
-    from projects.demo import DEMO_PASSWORD
-    from projects.services import role_end, role_grant
+    from projects.demo import demo_person, demo_role_ensure
+    from projects.services import role_end
 
     if organisation.pk == project.municipality_id:
         return leader
     username = f"leverancier_{organisation.kind}"
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User(
-            username=username,
-            first_name="Leverancier",
-            last_name=organisation.name,
-            email=f"{username}@voorbeeldstad.example",
-            organisation=organisation,
-        )
-        user.set_password(DEMO_PASSWORD)
-        user.save()
+    user, _made = demo_person(username, "Leverancier", organisation.name, organisation)
     roles = ProjectRole.objects.active().filter(project=project, person=user)
     # An older demo database made them analists; they deliver, so they are leveranciers now.
     for old in roles.filter(role=Role.ANALIST):
         role_end(actor=leader, project_role=old, reason="Levert alleen: rol leverancier")
-    if not roles.filter(role=Role.LEVERANCIER).exists():
-        role_grant(actor=leader, project=project, person=user, role=Role.LEVERANCIER)
+    demo_role_ensure(project=project, person=user, role=Role.LEVERANCIER, actor=leader)
     return user
 
 

@@ -125,22 +125,42 @@ def _convenants(organisations: dict[str, Organisation], registrar: User) -> None
             )
 
 
+def demo_person(
+    username: str, first: str, last: str, organisation: Organisation, *, is_staff: bool = False
+) -> tuple[User, bool]:
+    """The demo login `username` (made once, with the demo password); whether it was made now.
+
+    Every app's demo builder makes its people through this, so that a second `load_demo`
+    leaves them as they are."""
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user, False
+    user = User(
+        username=username,
+        first_name=first,
+        last_name=last,
+        email=f"{username}@voorbeeldstad.example",
+        organisation=organisation,
+        is_staff=is_staff,
+    )
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user, True
+
+
+def demo_role_ensure(*, project: Project, person: User, role: Role, actor: User) -> None:
+    """Give `person` the demo `role` in `project` unless they hold it already (idempotent)."""
+    from .models import ProjectRole
+
+    if not ProjectRole.objects.active().filter(project=project, person=person, role=role).exists():
+        services.role_grant(actor=actor, project=project, person=person, role=role)
+
+
 def _people(organisations: dict[str, Organisation]) -> dict[str, User]:
-    people = {}
-    for username, (first, last, organisation, _role) in DEMO_USERNAMES.items():
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = User(
-                username=username,
-                first_name=first,
-                last_name=last,
-                email=f"{username}@voorbeeldstad.example",
-                organisation=organisations[organisation],
-            )
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-        people[username] = user
-    return people
+    return {
+        username: demo_person(username, first, last, organisations[organisation])[0]
+        for username, (first, last, organisation, _role) in DEMO_USERNAMES.items()
+    }
 
 
 # The functional administrator (design.md "functioneel beheerder"): staff with the admin's
@@ -164,18 +184,8 @@ def _administrator(organisations: dict[str, Organisation]) -> User:
     from django.contrib.auth.models import Permission
 
     username, first, last, organisation = ADMINISTRATOR
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User(
-            username=username,
-            first_name=first,
-            last_name=last,
-            email=f"{username}@voorbeeldstad.example",
-            organisation=organisations[organisation],
-            is_staff=True,
-        )
-        user.set_password(DEMO_PASSWORD)
-        user.save()
+    user, made = demo_person(username, first, last, organisations[organisation], is_staff=True)
+    if made:
         user.user_permissions.add(
             *Permission.objects.filter(codename__in=ADMINISTRATOR_PERMISSIONS)
         )
