@@ -13,11 +13,10 @@ class ControlsConfig(AppConfig):
         from projects.constants import Phase
         from projects.gates import closure_blocker_register
         from projects.navigation import (
-            MENU_SECTIONS,
-            PROJECT_MENU,
             MenuItem,
             StartSection,
             Work,
+            menu_item_register,
             start_page_set,
         )
         from wijkaanpak.core.demo import DemoBuilder, demo_builder_register
@@ -30,38 +29,36 @@ class ControlsConfig(AppConfig):
 
         # The planner's pages, before the project's partners and roles in the menu; offered
         # with matching's pages (an evening is planned from the approved selection).
-        items = [
-            MenuItem("controls:evenings", "Controleavonden", Phase.DATA_UITVRAAG),
-            MenuItem("controls:categories", "Bevindingcategorieën", Phase.DATA_UITVRAAG),
+        partners = "projects:project_partners"
+        for item, sections in (
+            (
+                MenuItem("controls:evenings", "Controleavonden", Phase.DATA_UITVRAAG),
+                (
+                    "controls:evening-create",
+                    "controls:evening",
+                    "controls:evening-update",
+                    "controls:evening-addresses",
+                    "controls:visit",
+                ),
+            ),
+            (
+                MenuItem("controls:categories", "Bevindingcategorieën", Phase.DATA_UITVRAAG),
+                ("controls:category",),
+            ),
             # FOLLOWUP: the projectleider's referrals per partner, and the owner view.
-            MenuItem("controls:referrals", "Doorverwijzingen", Phase.DATA_UITVRAAG),
-            MenuItem("controls:owners", "Eigenaren", Phase.DATA_UITVRAAG),
-        ]
-        names = [item.url_name for item in PROJECT_MENU]
-        if "controls:evenings" not in names:
-            at = (
-                names.index("projects:project_partners")
-                if "projects:project_partners" in names
-                else len(names)
-            )
-            PROJECT_MENU[at:at] = items
-        MENU_SECTIONS.update(
-            {
-                "controls:evening-create": "controls:evenings",
-                "controls:evening": "controls:evenings",
-                "controls:evening-update": "controls:evenings",
-                "controls:evening-addresses": "controls:evenings",
-                "controls:visit": "controls:evenings",
-                "controls:category": "controls:categories",
-                "controls:referral": "controls:referrals",
-                "controls:finding-refer": "controls:referrals",
-            }
-        )
+            (
+                MenuItem("controls:referrals", "Doorverwijzingen", Phase.DATA_UITVRAAG),
+                ("controls:referral", "controls:finding-refer"),
+            ),
+            (MenuItem("controls:owners", "Eigenaren", Phase.DATA_UITVRAAG), ()),
+        ):
+            menu_item_register(item, sections=sections, before=partners)
         # The inspector's tablet (TABLET): tonight's evenings, right after the overview.
-        if "controls:tonight" not in [item.url_name for item in PROJECT_MENU]:
-            at = [item.url_name for item in PROJECT_MENU].index("projects:detail") + 1
-            PROJECT_MENU.insert(at, MenuItem("controls:tonight", "Vanavond"))
-        MENU_SECTIONS.update({"controls:route": "controls:tonight"})
+        menu_item_register(
+            MenuItem("controls:tonight", "Vanavond"),
+            sections=("controls:route",),
+            after="projects:detail",
+        )
         start_page_set(
             Work.INSPECTEUR,
             StartSection(

@@ -68,11 +68,25 @@ MENU_SECTIONS: dict[str, str] = {
 }
 
 
-def menu_item_register(item: MenuItem, *, sections: Collection[str] = ()) -> None:
+def menu_item_register(
+    item: MenuItem,
+    *,
+    sections: Collection[str] = (),
+    before: str | None = None,
+    after: str | None = None,
+) -> None:
     """Add a higher app's page to the project menu (from its `AppConfig.ready()`), with the URL
-    names of its other pages that show it as the current entry."""
-    if all(existing.url_name != item.url_name for existing in PROJECT_MENU):
-        PROJECT_MENU.append(item)
+    names of its other pages that show it as the current entry. It goes right before the entry
+    `before` or right after the entry `after` when that entry is in the menu, else at the end;
+    registering the same URL name again changes nothing."""
+    names = [existing.url_name for existing in PROJECT_MENU]
+    if item.url_name not in names:
+        if before in names:
+            PROJECT_MENU.insert(names.index(before), item)
+        elif after in names:
+            PROJECT_MENU.insert(names.index(after) + 1, item)
+        else:
+            PROJECT_MENU.append(item)
     for name in sections:
         MENU_SECTIONS[name] = item.url_name
 
