@@ -189,3 +189,26 @@ def test_decide_page_and_panel(hits, client, projectleider_a, adviseur_a):
     login_verified(client, adviseur_a)
     adviser = client.get(reverse("reports:hit-rate-panel", kwargs={"slug": hits.slug}))
     assert adviser.status_code == 200 and "&lt;5" in adviser.content.decode()
+
+
+def test_suppressed_hit_rates_hide_small_counts_and_what_gives_them_back():
+    from reports.overview import hit_rates_shown
+    from reports.selectors import HitRate
+
+    small, back = hit_rates_shown(
+        [HitRate(A, "a", visited=7, confirmed=3), HitRate(B, "b", visited=30, confirmed=28)],
+        suppressed=True,
+    )
+    assert (small.visited.label, small.confirmed.label, small.rate) == ("7", "<5", None)
+    # 30 visited, 28 confirmed: the 2 without a finding are hidden, so 28 is hidden too.
+    assert (back.visited.label, back.confirmed.label, back.rate) == ("30", "•", None)
+    shown = hit_rates_shown([HitRate(A, "a", visited=7, confirmed=3)], suppressed=False)
+    assert shown[0].confirmed.label == "3" and shown[0].rate == pytest.approx(3 / 7)
+
+
+def test_the_adviser_sees_hit_rates_over_their_projects_suppressed(hits, client, adviseur_a):
+    login_verified(client, adviseur_a)
+    body = client.get(reverse("projects:start")).content.decode()
+    assert "Trefkans per indicator, alle projecten samen" in body
+    assert "40 %" in body  # A: 25 visited, 10 with a finding, 15 without: none small
+    assert reverse("reports:indicator-decide", kwargs={"slug": hits.slug, "code": A}) not in body
