@@ -116,10 +116,12 @@ class RunListView(ProjectView):
         page = Paginator(selectors.run_list(project=self.project), RUN_PAGE_SIZE).get_page(
             request.GET.get("pagina")
         )
+        active = selectors.active_run(project=self.project)
         return self.render_page(
             {
                 "page": page,
-                "active": selectors.active_run(project=self.project),
+                "active": active,
+                "chunks": selectors.run_chunks(run=active) if active else None,
                 "can_run": self.can(ProjectPerm.RUN_MATCHING),
             },
         )
@@ -145,6 +147,7 @@ class RunStatusView(ProjectView):
             {
                 "project": self.project,
                 "run": run,
+                "chunks": selectors.run_chunks(run=run),
                 "can_run": self.can(ProjectPerm.RUN_MATCHING),
             },
         )

@@ -4,6 +4,8 @@
 - runs.py — a run's lifecycle (RUN_TRANSITIONS): start, begin, fail, cancel, finalise
 - chunks.py — one chunk of a run, evaluated and written idempotently (R27)
 - selection.py — four eyes: propose, approve or reject (PROPOSAL_TRANSITIONS), close
+- watchdog.py — chunk leases with a heartbeat; the beat task that re-dispatches a chunk whose
+  worker is gone and finalises a run whose chord callback never came (issue 16.1)
 - reidentification.py — the real address of an approved proposal, logged first (R20/R21)
 
 A run is started by `matching_run_start`, which records exactly what it will use and queues it.
@@ -49,6 +51,13 @@ from .runs import (
     matching_run_fail,
     matching_run_finalise,
     matching_run_start,
+)
+from .watchdog import (
+    CHUNK_KEEPS_FAILING,
+    WatchdogOutcome,
+    chunk_lease,
+    matching_chunk_recovered,
+    matching_watchdog,
 )
 from .selection import (
     ALREADY_DECIDED,
