@@ -152,9 +152,7 @@ class MatchingChunkLease(models.Model):
     redispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["run", "index"], name="one_lease_per_chunk")
-        ]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="one_lease_per_chunk")]
 
     def __str__(self) -> str:
         return f"Lease deel {self.index} van run {self.run_id} (poging {self.attempt})"

@@ -28,6 +28,7 @@ logger = structlog.get_logger(__name__)
 CHUNK_SOFT_TIME_LIMIT = 20 * 60
 CHUNK_TIME_LIMIT = 25 * 60
 
+
 @shared_task(
     bind=True,
     acks_late=True,

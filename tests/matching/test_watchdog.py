@@ -149,20 +149,24 @@ def test_watchdog_finalises_a_run_whose_chord_callback_never_came(sample_project
 
 
 @pytest.mark.django_db
-def test_chunks_nobody_started_are_resent_after_the_run_was_idle(
+def test_chunks_nobody_started_are_resent_once_the_run_stalled(
     sample_project, analist_a, monkeypatch
 ):
-    """The dead worker held them, or a restarted Redis lost them: sent again once per idle."""
+    """The dead worker held them before taking the lease, or a restarted Redis lost them: sent
+    again when the run showed no sign of life for the stale time, then once per idle time."""
     sent: list[tuple] = []
     monkeypatch.setattr(
         "datasharing.matching.services.watchdog.job_enqueue",
         lambda name, *ids, **kw: sent.append(ids),
     )
-    run = _running_run(sample_project, analist_a, chunk_count=2)
-    later = timezone.now() + timedelta(seconds=settings.MATCHING_RUN_IDLE_SECONDS + 1)
+    run = _running_run(sample_project, analist_a, chunk_count=3)
+    services.matching_chunk_process(run_id=run.pk, index=2)
+    later = timezone.now() + timedelta(seconds=settings.MATCHING_CHUNK_STALE_SECONDS + 1)
     assert services.matching_watchdog().redispatched == []
     assert services.matching_watchdog(now=later).redispatched == [(run.pk, 0), (run.pk, 1)]
     assert services.matching_watchdog(now=later + timedelta(seconds=30)).redispatched == []
+    idle = later + timedelta(seconds=settings.MATCHING_RUN_IDLE_SECONDS + 1)
+    assert services.matching_watchdog(now=idle).redispatched == [(run.pk, 0), (run.pk, 1)]
 
 
 # --- the real thing: kill -9 under production timings -------------------------------------------
@@ -204,8 +208,12 @@ def test_kill_9_recovers_in_minutes_with_production_timings(
         )
 
         def halfway():
+            """Some chunks written and one being worked on (its lease taken): kill now."""
             current = MatchingRun.objects.get(pk=run.pk)
-            return current if 0 < current.progress < 100 and current.status == "running" else None
+            if not (0 < current.progress < 100 and current.status == "running"):
+                return None
+            done = MatchingChunk.objects.filter(run=run).values_list("index", flat=True)
+            return MatchingChunkLease.objects.filter(run=run).exclude(index__in=done).exists()
 
         wait_for(halfway, timeout=120, interval=0.05)
         first.kill()

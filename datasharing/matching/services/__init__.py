@@ -52,13 +52,6 @@ from .runs import (
     matching_run_finalise,
     matching_run_start,
 )
-from .watchdog import (
-    CHUNK_KEEPS_FAILING,
-    WatchdogOutcome,
-    chunk_lease,
-    matching_chunk_recovered,
-    matching_watchdog,
-)
 from .selection import (
     ALREADY_DECIDED,
     ALREADY_PROPOSED,
@@ -87,8 +80,20 @@ from .settings import (
     indicator_settings_update,
     software_version,
 )
+from .watchdog import (
+    CHUNK_KEEPS_FAILING,
+    WatchdogOutcome,
+    chunk_lease,
+    matching_chunk_recovered,
+    matching_watchdog,
+)
 
 __all__ = [
+    "CHUNK_KEEPS_FAILING",
+    "WatchdogOutcome",
+    "chunk_lease",
+    "matching_chunk_recovered",
+    "matching_watchdog",
     "ADDRESS_COLUMNS",
     "ADDRESS_NOT_IN_VAULT",
     "ALREADY_DECIDED",

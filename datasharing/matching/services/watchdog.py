@@ -11,9 +11,11 @@ MATCHING_WATCHDOG_SECONDS:
 * a chunk whose heartbeat is older than MATCHING_CHUNK_STALE_SECONDS is sent again (job
   JOB_CHUNK_RECOVER), at most MATCHING_CHUNK_MAX_ATTEMPTS times; a chunk that keeps losing its
   worker (one that runs out of memory every time) fails the run visibly instead of looping;
-* chunks that no worker started while the run showed no sign of life for
-  MATCHING_RUN_IDLE_SECONDS (their messages were held by the dead worker, or lost with a
-  restarted Redis) are sent again too.
+* chunks that no worker started are sent again once the whole run has stalled: no heartbeat,
+  no chunk written and nothing sent again for MATCHING_CHUNK_STALE_SECONDS (their messages
+  were held by the dead worker before it took the lease, or lost with a restarted Redis). Such
+  a chunk is sent again after MATCHING_RUN_IDLE_SECONDS at the earliest, so a run that only
+  waits behind other work in a busy queue gets a duplicate message now and then, which skips.
 
 Sending a chunk twice is safe: chunks are idempotent (services.chunks), a duplicate skips at
 once, and the message the dead worker held, redelivered after the visibility timeout, skips too.
@@ -143,14 +145,14 @@ def _run_watch(run: MatchingRun, now: datetime, outcome: WatchdogOutcome) -> Non
     leases = {lease.index: lease for lease in MatchingChunkLease.objects.filter(run=run)}
     stale_before = now - timedelta(seconds=stale_seconds())
     idle_before = now - timedelta(seconds=idle_seconds())
-    run_idle = _last_sign_of_life(run, list(leases.values())) < idle_before
+    run_stalled = _last_sign_of_life(run, list(leases.values())) < stale_before
     resend: list[int] = []
     for index in range(run.chunk_count):
         if index in done:
             continue
         lease = leases.get(index)
         if lease is None:
-            if run_idle:
+            if run_stalled:
                 resend.append(index)
             continue
         # Started: a worker took the lease after any re-dispatch, and its heartbeat counts.
@@ -158,10 +160,9 @@ def _run_watch(run: MatchingRun, now: datetime, outcome: WatchdogOutcome) -> Non
         started = lease.heartbeat_at is not None and (
             lease.redispatched_at is None or lease.heartbeat_at > lease.redispatched_at
         )
-        if started:
-            last = lease.heartbeat_at
-        else:
-            last = lease.redispatched_at or run.started_at or run.created_at
+        last = (
+            lease.heartbeat_at if started else lease.redispatched_at or run.started_at
+        ) or run.created_at
         if last >= (stale_before if started else idle_before):
             continue
         if started and lease.attempt >= max_attempts():
