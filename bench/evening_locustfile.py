@@ -9,7 +9,8 @@
 * 3 analysts (`Analyst`, fixed_count 3) page through the risk list.
 
 The plan (sessions, CSRF secret, visits per inspector, the risk list's URL) is a JSON file named
-by BENCH_PLAN; every key sent is written to BENCH_KEYS at the end, so that the benchmark can
+by BENCH_PLAN; every key sent is written to BENCH_KEYS at the end (and the final statistics to
+BENCH_STATS), so that the benchmark can
 check the database afterwards: as many findings as unique keys, none lost, none doubled.
 """
 
@@ -31,10 +32,28 @@ _slots = itertools.count()
 CATEGORIES = PLAN["categories"]
 
 
-@events.test_stop.add_listener
-def _write_keys(**_kwargs) -> None:
+@events.quitting.add_listener
+def _write_keys_and_stats(environment, **_kwargs) -> None:
+    """At the very end (after the stop timeout let the last bursts finish): every key sent, and
+    the final statistics per request kind."""
     with open(os.environ["BENCH_KEYS"], "w") as handle:
         json.dump(SENT, handle)
+    stats = environment.runner.stats
+    rows = []
+    for entry in [*stats.entries.values(), stats.total]:
+        rows.append(
+            {
+                "name": entry.name,
+                "requests": entry.num_requests,
+                "failures": entry.num_failures,
+                "p50": entry.get_response_time_percentile(0.5) or 0,
+                "p95": entry.get_response_time_percentile(0.95) or 0,
+                "p99": entry.get_response_time_percentile(0.99) or 0,
+                "rps": entry.total_rps,
+            }
+        )
+    with open(os.environ["BENCH_STATS"], "w") as handle:
+        json.dump(rows, handle)
 
 
 def _headers(key: str) -> dict[str, str]:

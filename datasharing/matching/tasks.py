@@ -10,7 +10,7 @@ finalises a run whose chord callback waits for the dead worker (services.watchdo
 
 from __future__ import annotations
 
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 
 import structlog
 from celery import chord, shared_task
@@ -26,13 +26,16 @@ logger = structlog.get_logger(__name__)
 # (settings.base: the longest task limit plus a margin), so a running task is never delivered
 # twice. A killed worker is noticed sooner, through the lease's heartbeat (services.watchdog).
 CHUNK_SOFT_TIME_LIMIT = 20 * 60
+# A database that restarts mid-task (issue 16.2): the first query fails with OperationalError,
+# a later one on the same dead connection with InterfaceError. Both are retried with backoff.
+DATABASE_GONE = (OperationalError, InterfaceError)
 CHUNK_TIME_LIMIT = 25 * 60
 
 
 @shared_task(
     bind=True,
     acks_late=True,
-    autoretry_for=(OperationalError,),
+    autoretry_for=DATABASE_GONE,
     retry_backoff=5,
     max_retries=3,
     soft_time_limit=60,
@@ -51,7 +54,7 @@ def matching_run_dispatch_task(self, run_id: int) -> None:
 @shared_task(
     bind=True,
     acks_late=True,
-    autoretry_for=(OperationalError,),
+    autoretry_for=DATABASE_GONE,
     retry_backoff=5,
     max_retries=3,
     soft_time_limit=CHUNK_SOFT_TIME_LIMIT,
@@ -68,7 +71,7 @@ def _chunk_run(task, run_id: int, index: int) -> dict:
             run_id=run_id, index=index, worker=str(task.request.hostname or "")
         ):
             return services.matching_chunk_process(run_id=run_id, index=index)
-    except OperationalError:
+    except DATABASE_GONE:
         if task.request.retries >= task.max_retries:
             services.matching_run_fail(
                 run_id=run_id, error="Databasefout bij het verwerken van een deel."
@@ -88,7 +91,7 @@ def _chunk_run(task, run_id: int, index: int) -> dict:
 @shared_task(
     bind=True,
     acks_late=True,
-    autoretry_for=(OperationalError,),
+    autoretry_for=DATABASE_GONE,
     retry_backoff=5,
     max_retries=3,
     soft_time_limit=CHUNK_SOFT_TIME_LIMIT,
@@ -117,7 +120,7 @@ def matching_watchdog_task() -> dict:
 @shared_task(
     bind=True,
     acks_late=True,
-    autoretry_for=(OperationalError,),
+    autoretry_for=DATABASE_GONE,
     retry_backoff=5,
     max_retries=3,
     soft_time_limit=5 * 60,
