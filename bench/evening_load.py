@@ -28,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+import uuid
 from base64 import b64encode
 from pathlib import Path
 
@@ -67,7 +69,7 @@ def evening_world(project, leader, analist, orgs, *, visits_per_team: int) -> di
     run = MatchingRun.objects.filter(project=project, status="succeeded").latest("pk")
     risks = list(
         RiskAddress.objects.filter(run=run, is_risk=True).order_by("-score", "pk")[
-            : TEAMS * visits_per_team
+            : (TEAMS + 1) * visits_per_team
         ]
     )
     proposals = [
@@ -98,7 +100,8 @@ def evening_world(project, leader, analist, orgs, *, visits_per_team: int) -> di
 
     kinds = ["gemeente", "uwv", "politie", "svb", "belastingdienst"]
     inspectors = []
-    for number in range(TEAMS):
+    solo: dict = {}
+    for number in range(TEAMS + 1):  # the last team: one person timing requests alone
         team = Team.objects.create(evening=evening, name=f"Team {number + 1}")
         people = [
             member(
@@ -137,6 +140,9 @@ def evening_world(project, leader, analist, orgs, *, visits_per_team: int) -> di
             }
             for v in own
         ]
+        if number == TEAMS:
+            solo = {"session": session(people[0]), "visits": urls, "team": team.pk}
+            continue
         # The team splits its visits: each inspector records half of them.
         for i, person in enumerate(people):
             inspectors.append({"session": session(person), "visits": urls[i::INSPECTORS_PER_TEAM]})
@@ -154,12 +160,52 @@ def evening_world(project, leader, analist, orgs, *, visits_per_team: int) -> di
         "csrf": secrets.token_hex(16),
         "categories": categories,
         "inspectors": inspectors,
+        "solo": solo,
         "analysts": analysts,
         "risks_url": reverse("matching:risks", args=[project.slug]),
         "risk_pages": max(1, min(20, -(-risk_count // 50))),
         "risk_addresses": risk_count,
         "visits": sum(len(i["visits"]) for i in inspectors),
     }
+
+
+def alone(port: int, plan: dict, *, rounds: int = 5) -> dict[str, float]:
+    """Each kind of request with nobody else on the server (the solo team's visits, one client,
+    after one warm-up round): the median milliseconds, what a request costs without the load."""
+    timings: dict[str, list[float]] = {}
+    session = f"{plan['cookie_name']}={plan['solo']['session']}"
+    cookies = f"{session}; {plan['csrf_cookie_name']}={plan['csrf']}"
+
+    def call(name: str, path: str, body: dict | None = None, key: str = "", cookie: str = cookies):
+        headers = {"Cookie": cookie, "Accept": "application/json"}
+        data = None
+        if body is not None:
+            headers |= {
+                "Content-Type": "application/json",
+                "Idempotency-Key": key,
+                "X-CSRFToken": plan["csrf"],
+            }
+            data = json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", data=data, headers=headers
+        )
+        start = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+            response.read()
+        timings.setdefault(name, []).append((time.perf_counter() - start) * 1000)
+
+    analyst = f"{plan['cookie_name']}={plan['analysts'][0]}"
+    for visit in plan["solo"]["visits"][: rounds + 1]:
+        result = {"result": "aangetroffen", "residents_found": 2, "notes": "", "version": 1}
+        finding = {"category": plan["categories"][0], "description": "Vastgesteld."}
+        result_key, finding_key = str(uuid.uuid4()), str(uuid.uuid4())
+        call("sync: resultaat", visit["result_url"], result, result_key)
+        call("sync: bevinding", visit["finding_url"], finding, finding_key)
+        call("replay: bevinding", visit["finding_url"], finding, finding_key)
+        call("replay: resultaat", visit["result_url"], result, result_key)
+        call("pagina: risicolijst", f"{plan['risks_url']}?pagina=2", cookie=analyst)
+    # The first round only warms the workers up.
+    return {name: sorted(v[1:])[len(v[1:]) // 2] for name, v in timings.items() if len(v) > 1}
 
 
 def locust(port: int, plan: dict, *, seconds: int, folder: Path) -> subprocess.Popen:
@@ -284,6 +330,7 @@ def main() -> None:
         worker = Worker(concurrency=1)
         worker.start(timeout=120)
         try:
+            figures["alone"] = alone(port, plan)
             load = locust(port, plan, seconds=args.seconds, folder=folder)
             time.sleep(min(5, args.seconds / 4))  # the evening is under way
             figures["jobs"] = background_jobs(project, leader, analist)
@@ -298,15 +345,20 @@ def main() -> None:
     # --- the figures ---
     results, failed = [], 0
     print()
-    print(f"{'verzoek':<24} {'n':>6} {'fout':>5} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)")
+    print(
+        f"{'verzoek':<24} {'alleen':>6} {'n':>6} {'fout':>5} {'p50':>6} {'p95':>6} {'p99':>6}"
+        "  (ms; alleen: één client, mediaan)"
+    )
     for entry in rows:
         if entry["name"] == "Aggregated":
             figures["aggregated"] = entry
             continue
         results.append(entry)
         failed += entry["failures"]
+        entry["alone"] = round(figures["alone"].get(entry["name"], 0.0), 1)
         print(
-            f"{entry['name']:<24} {entry['requests']:>6} {entry['failures']:>5} "
+            f"{entry['name']:<24} {entry['alone']:>6.0f} {entry['requests']:>6} "
+            f"{entry['failures']:>5} "
             f"{entry['p50']:>6.0f} {entry['p95']:>6.0f} {entry['p99']:>6.0f}"
         )
     agg = figures["aggregated"]
@@ -314,7 +366,7 @@ def main() -> None:
     figures["results"] = results
     figures["error_rate"] = error_rate
     print(
-        f"{'alles':<24} {agg['requests']:>6} {agg['failures']:>5} {agg['p50']:>6.0f} "
+        f"{'alles':<24} {'':>6} {agg['requests']:>6} {agg['failures']:>5} {agg['p50']:>6.0f} "
         f"{agg['p95']:>6.0f} {agg['p99']:>6.0f}   {agg['rps']:.1f} verzoeken/s, "
         f"foutpercentage {100 * error_rate:.2f}%"
     )
@@ -326,13 +378,16 @@ def main() -> None:
     # --- nothing lost, nothing doubled ---
     unique_findings = set(sent["findings"])
     unique_results = set(sent["results"])
-    stored_findings = Finding.objects.filter(visit__evening_id=plan["evening"])
+    # The solo team's rows (timed alone, before the load) are not the load's.
+    stored_findings = Finding.objects.filter(visit__evening_id=plan["evening"]).exclude(
+        visit__team_id=plan["solo"]["team"]
+    )
     stored_keys = set(str(k) for k in stored_findings.values_list("client_id", flat=True))
     stored_results = set(
         str(k)
-        for k in Visit.objects.filter(
-            evening_id=plan["evening"], result_client_id__isnull=False
-        ).values_list("result_client_id", flat=True)
+        for k in Visit.objects.filter(evening_id=plan["evening"], result_client_id__isnull=False)
+        .exclude(team_id=plan["solo"]["team"])
+        .values_list("result_client_id", flat=True)
     )
     checks = {
         "findings_sent_unique": len(unique_findings),
