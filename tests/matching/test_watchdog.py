@@ -69,6 +69,11 @@ def test_lease_attempts_and_heartbeat(sample_project, analist_a):
         assert attempt == 2
     lease = MatchingChunkLease.objects.get(run=run, index=0)
     assert (lease.attempt, lease.worker) == (2, "w2@host")
+    # A late redelivery after the run ended takes no lease.
+    services.matching_run_fail(run_id=run.pk, error="test")
+    with services.chunk_lease(run_id=run.pk, index=0, worker="late@host") as attempt:
+        assert attempt == 0
+    assert not MatchingChunkLease.objects.filter(run=run).exists()
 
 
 @pytest.mark.django_db

@@ -93,7 +93,12 @@ def chunk_heartbeat(*, run_id: int, index: int) -> int:
 
 @contextmanager
 def chunk_lease(*, run_id: int, index: int, worker: str) -> Iterator[int]:
-    """Hold the chunk's lease while the body runs, with a heartbeat thread (own connection)."""
+    """Hold the chunk's lease while the body runs, with a heartbeat thread (own connection).
+
+    No lease for a run that is no longer running (a late redelivery: the body skips), 0."""
+    if not MatchingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).exists():
+        yield 0
+        return
     attempt = chunk_lease_take(run_id=run_id, index=index, worker=worker)
     stop = threading.Event()
 
