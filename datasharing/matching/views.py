@@ -128,11 +128,16 @@ class RunListView(ProjectView):
 
     def post(self, request, slug):
         try:
-            services.matching_run_start(actor=self.person, project=self.project)
+            run = services.matching_run_start(actor=self.person, project=self.project)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "De matchingrun is gestart.")
+            # The job is queued on commit: a broker that is down has failed the run already.
+            run.refresh_from_db(fields=["status", "error"])
+            if run.status == "failed":
+                messages.error(request, run.error)
+            else:
+                messages.success(request, "De matchingrun is gestart.")
         return self.back("runs")
 
 

@@ -85,3 +85,45 @@ def test_postgres_restart_mid_run_the_run_still_completes_once(
             [run.pk],
         )
         assert cursor.fetchall() == []
+
+
+def test_starting_a_run_while_redis_is_down_says_so_and_leaves_nothing_queued(
+    test_services,  # noqa: F811
+    sample_project,
+    analist_a,
+    settings,
+):
+    """The broker gives up within seconds: the run is failed with a Dutch reason (never stuck
+    `queued`), the page says so, and once Redis is back a run starts again."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import login_verified
+    from wijkaanpak.celery import app
+
+    previous = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    client = Client(raise_request_exception=False)
+    login_verified(client, analist_a)
+    url = reverse("matching:runs", args=[sample_project.slug])
+    try:
+        with test_services.down("redis"):
+            started = time.monotonic()
+            response = client.post(url, follow=True)
+            seconds = time.monotonic() - started
+        assert response.status_code == 200
+        assert services.QUEUE_UNAVAILABLE in response.content.decode()
+        assert seconds < 10, seconds
+        failed = MatchingRun.objects.filter(project=sample_project).latest("pk")
+        assert (failed.status, failed.error) == ("failed", services.QUEUE_UNAVAILABLE)
+
+        response = client.post(url, follow=True)
+        assert "De matchingrun is gestart." in response.content.decode()
+        queued = MatchingRun.objects.filter(project=sample_project).latest("pk")
+        assert queued.pk != failed.pk and queued.status == "queued"
+    finally:
+        app.conf.task_always_eager = previous
+        # No worker here: empty the broker so no later test's worker meets this job.
+        test_services.stop("redis")
+        test_services.start("redis")
