@@ -127,3 +127,71 @@ def test_starting_a_run_while_redis_is_down_says_so_and_leaves_nothing_queued(
         # No worker here: empty the broker so no later test's worker meets this job.
         test_services.stop("redis")
         test_services.start("redis")
+
+
+def test_redis_restart_mid_run_loses_the_queue_and_the_watchdog_finishes_the_run(
+    test_services,  # noqa: F811
+    uitvraag_project,
+    projectleider_a,
+    partner_orgs,
+    analist_a,
+):
+    """Redis keeps nothing across a restart (no persistence in `make test`, as after a crash):
+    the chunks still queued and the chord's bookkeeping are gone. The worker and beat reconnect;
+    the watchdog (production timings) sends the chunks nobody started again once the run has
+    stalled, and finalises the run itself since the chord's callback will never come."""
+    from tests.celery_worker import Beat
+    from wijkaanpak.celery import app
+
+    deliver(
+        project=uitvraag_project,
+        projectleider=projectleider_a,
+        organisations=partner_orgs,
+        deliverers=uitvraag_project.deliverers,
+    )
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    worker = Worker(concurrency=1, env={"MATCHING_CHUNK_DELAY_SECONDS": "1.5"})
+    beat = Beat()
+    try:
+        worker.start(timeout=90)
+        beat.start()
+        run = services.matching_run_start(
+            actor=analist_a, project=uitvraag_project, chunk_count=CHUNKS
+        )
+        wait_for(
+            lambda: MatchingRun.objects.filter(pk=run.pk, progress__gt=0).exists(),
+            timeout=120,
+            interval=0.05,
+        )
+        test_services.stop("redis")
+        lost_at = time.monotonic()
+        done_then = MatchingChunk.objects.filter(run=run).count()
+        test_services.start("redis")
+
+        def finished():
+            current = MatchingRun.objects.get(pk=run.pk)
+            return current if current.status not in ("queued", "running") else None
+
+        run = wait_for(finished, timeout=300, interval=0.5)
+        recovery = time.monotonic() - lost_at
+        print(f"\nRedis restart → run complete: {recovery:.0f} s ({done_then}/{CHUNKS} done then)")
+    finally:
+        beat.stop()
+        worker.stop()
+        app.conf.task_always_eager = previous
+
+    assert done_then < CHUNKS
+    assert run.status == "succeeded", run.error
+    assert recovery < 240, recovery
+    assert sorted(MatchingChunk.objects.filter(run=run).values_list("index", flat=True)) == list(
+        range(CHUNKS)
+    )
+    assert RiskAddress.objects.filter(run=run).count() == 300 == run.address_count
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT address_key, indicator, COUNT(*) FROM matching_indicatorresult "
+            "WHERE run_id = %s GROUP BY address_key, indicator HAVING COUNT(*) > 1",
+            [run.pk],
+        )
+        assert cursor.fetchall() == []
