@@ -519,6 +519,49 @@ SUBJECT_ROWS: dict[str, Callable[[MatrixProject], list[str]]] = {
 SUBJECT_ROWS_XFAIL: dict[str, str] = {}
 
 
+def _delivery_rows_shown(key: str, *, examples: bool):
+    """The delivery rows a delivery's page (its first examples per group) or its CSV (every
+    row the report names) shows: its data subjects, "delivery pk:row" (datasharing.views)."""
+
+    def subjects(mp: MatrixProject) -> list[str]:
+        from datasharing.models import DeliveryIssue
+
+        delivery = mp.extra[key]
+        issues = DeliveryIssue.objects.filter(delivery=delivery, row_number__isnull=False)
+        rows: list[int] = []
+        if examples:
+            groups: dict[tuple[str, str, str], list[int]] = {}
+            for issue in issues.order_by("row_number", "id"):
+                group = groups.setdefault((issue.severity, issue.column, issue.reason), [])
+                if len(group) < 3:
+                    group.append(issue.row_number)
+            rows = [n for group in groups.values() for n in group]
+        else:
+            rows = sorted(set(issues.values_list("row_number", flat=True)))
+        return list(dict.fromkeys(f"{delivery.pk}:{n}" for n in rows))
+
+    return subjects
+
+
+for _key in DELIVERY_SEEN_BY:
+    SUBJECT_ROWS[f"datasharing:delivery-detail@{_key}"] = _delivery_rows_shown(_key, examples=True)
+    SUBJECT_ROWS[f"datasharing:delivery-report-csv@{_key}"] = _delivery_rows_shown(
+        _key, examples=False
+    )
+
+# Personal-data rows (they need a personal-data permission) whose answer names no data subject:
+# row name -> why. Their records, if any, carry no subject.
+NO_SUBJECT_ROWS: dict[str, str] = {}
+
+
+def subjects_shown(row: Row, mp: MatrixProject) -> list[str] | None:
+    """The data subjects `row`'s answer shows on `mp` (None: the row declares nothing)."""
+    subjects = SUBJECT_ROWS.get(f"{row.name}@{row.kwargs}") or SUBJECT_ROWS.get(row.name)
+    if subjects is not None:
+        return subjects(mp)
+    return [] if row.name in NO_SUBJECT_ROWS else None
+
+
 def _collect_feature_rows() -> None:
     """Append the ROWS (and SUBJECT_ROWS) of every module of tests/access_rows/."""
     import importlib
@@ -531,6 +574,7 @@ def _collect_feature_rows() -> None:
         ROWS.extend(getattr(module, "ROWS", []))
         SUBJECT_ROWS.update(getattr(module, "SUBJECT_ROWS", {}))
         SUBJECT_ROWS_XFAIL.update(getattr(module, "SUBJECT_ROWS_XFAIL", {}))
+        NO_SUBJECT_ROWS.update(getattr(module, "NO_SUBJECT_ROWS", {}))
 
 
 _collect_feature_rows()

@@ -32,6 +32,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from .exceptions import ApplicationError, InvalidTransition, NotPermitted
 from .processing_log import processing_log_write
+from .security_events import not_found_record
 
 # --- the error codes (stable) and their Dutch messages ---
 
@@ -85,6 +86,15 @@ def _field_errors(detail: Any) -> Any:
 
 
 def exception_handler(exc, context):
+    response = _exception_response(exc, context)
+    if response is not None and response.status_code == status.HTTP_404_NOT_FOUND:
+        request = context.get("request")
+        if request is not None:
+            not_found_record(request)  # security R22: every 404 on a protected object
+    return response
+
+
+def _exception_response(exc, context):
     view = context.get("view")
     hide = getattr(view, "hide_not_permitted", False)
     if isinstance(exc, InvalidTransition):
