@@ -554,12 +554,26 @@ for _key in DELIVERY_SEEN_BY:
 NO_SUBJECT_ROWS: dict[str, str] = {}
 
 
-def subjects_shown(row: Row, mp: MatrixProject) -> list[str] | None:
-    """The data subjects `row`'s answer shows on `mp` (None: the row declares nothing)."""
-    subjects = SUBJECT_ROWS.get(f"{row.name}@{row.kwargs}") or SUBJECT_ROWS.get(row.name)
-    if subjects is not None:
-        return subjects(mp)
-    return [] if row.name in NO_SUBJECT_ROWS else None
+def subjects_shown(row: Row, mp: MatrixProject, *, role: str = "", person=None) -> list[str] | None:
+    """The data subjects `row`'s answer shows on `mp` to `role` (None: the row declares
+    nothing). Keys are tried most specific first: "name@kwargs#role", "name#role",
+    "name@kwargs", "name"; a builder marked `wants_person` also gets who asks."""
+    for key in (
+        f"{row.name}@{row.kwargs}#{role}",
+        f"{row.name}#{role}",
+        f"{row.name}@{row.kwargs}",
+        row.name,
+    ):
+        subjects = SUBJECT_ROWS.get(key)
+        if subjects is not None:
+            if getattr(subjects, "wants_person", False):
+                return subjects(mp, person=person)  # type: ignore[call-arg]
+            return subjects(mp)
+    return [] if shows_no_subject(row) else None
+
+
+def shows_no_subject(row: Row) -> bool:
+    return row.name in NO_SUBJECT_ROWS or f"{row.name}@{row.kwargs}" in NO_SUBJECT_ROWS
 
 
 def _collect_feature_rows() -> None:

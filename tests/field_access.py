@@ -165,8 +165,44 @@ _PROGRESS = {
     "outcomes",
 }
 
+_SYNC_VISIT = {
+    "id",
+    "version",
+    "result",
+    "result_label",
+    "residents_found",
+    "notes",
+    "visited_at",
+    "client_id",
+}
+_SYNC_FINDING = {
+    "id",
+    "visit",
+    "version",
+    "category",
+    "category_label",
+    "description",
+    "client_id",
+    "recorded_at",
+}
+
+
+def _progress_keys() -> set[str]:
+    """The progress figures, with the referral and outcome kinds as the keys of its counts."""
+    from controls.constants import OutcomeKind, ReferralKind
+
+    return _PROGRESS | set(ReferralKind.values) | set(OutcomeKind.values)
+
+
+_REFERRAL_ALL = _REFERRAL | _REFERRAL_FINDING | _OUTCOME
+
 # URL name -> every key its JSON answer may carry, at any depth (pages, errors included).
 API_KEYS: dict[str, frozenset[str]] = {
+    "health": frozenset({"status"}),
+    "controls:sync-visit-result": frozenset(_SYNC_VISIT),
+    "controls:sync-visit-finding": frozenset(_SYNC_FINDING),
+    "controls:sync-finding": frozenset(_SYNC_FINDING),
+    "api:referral-outcome": frozenset(_REFERRAL_ALL),
     "api:project-list": frozenset(_PROJECT | _PAGE_KEYS),
     "api:project-detail": frozenset(_PROJECT),
     "api:evening-list": frozenset(_EVENING | _PAGE_KEYS),
@@ -177,7 +213,7 @@ API_KEYS: dict[str, frozenset[str]] = {
     "api:referral-detail": frozenset(
         _REFERRAL | _REFERRAL_FINDING | _OUTCOME | {"addresses"} | _ADDRESS
     ),
-    "api:progress": frozenset(_PROGRESS),
+    "api:progress": frozenset(_progress_keys()),
 }
 
 # The keys that carry resident data (R3), and per role which of them the role may get at all.

@@ -441,9 +441,9 @@ def test_personal_data_responses_log_one_complete_record_per_subject(row, role, 
     set (the README's "Personal-data requests" figure). A row declares its subjects in
     SUBJECT_ROWS, or in NO_SUBJECT_ROWS why its answer names none."""
     figure_add("ldv_requests")
-    subjects = matrix.subjects_shown(row, world.own)
-    assert subjects is not None, f"{row.name}: declare it in SUBJECT_ROWS or NO_SUBJECT_ROWS"
     person = _as(client, world, row, role)
+    subjects = matrix.subjects_shown(row, world.own, role=role, person=person)
+    assert subjects is not None, f"{row.name}: declare it in SUBJECT_ROWS or NO_SUBJECT_ROWS"
     last = ProcessingLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = client.get(_url(row, world.own))
     assert response.status_code == 200
@@ -467,8 +467,8 @@ def _fail_closed_cells():
     for row in matrix.ROWS:
         if not row.personal_data or row.method != "get":
             continue
-        if row.name in matrix.NO_SUBJECT_ROWS or row.name in matrix.SUBJECT_ROWS_XFAIL:
-            continue
+        if row.name in matrix.SUBJECT_ROWS_XFAIL or matrix.shows_no_subject(row):
+            continue  # no data subject: nothing to hold back
         role = next(r for r in matrix.ROLES if row.own[r] == 200)
         yield pytest.param(row, role, id=_cell_id(row, role))
 
@@ -481,8 +481,8 @@ def test_a_failing_log_write_fails_the_request_closed(row, role, client, world):
 
     from django.db import DatabaseError
 
-    subjects = matrix.subjects_shown(row, world.own)
-    _as(client, world, row, role)
+    person = _as(client, world, row, role)
+    subjects = matrix.subjects_shown(row, world.own, role=role, person=person)
     client.raise_request_exception = False
     with mock.patch.object(
         ProcessingLogEntry.objects, "bulk_create", side_effect=DatabaseError("log sink down")
@@ -495,3 +495,48 @@ def test_a_failing_log_write_fails_the_request_closed(row, role, client, world):
     for subject in subjects:
         assert subject not in body
         assert subject[:12] not in body  # not even a shortened pseudonym
+
+
+# --- R3: the field allowlist sees what it should (tests/field_access.py) ---
+
+
+def test_field_check_finds_pseudonyms_addresses_and_refuses_them_to_the_adviser(client, world):
+    """The check on every matrix answer is only as good as what it finds: a risk list carries
+    pseudonyms, a re-identified address its marker; for the adviser both are violations."""
+    from tests import field_access
+
+    markers = field_access.markers_of(world)
+    leader = world.people["projectleider"]
+    world.log_in(client, leader)
+    risks = client.get(reverse("matching:risks", kwargs={"slug": world.own.project.slug}))
+    body = risks.content.decode()
+    assert field_access.PSEUDONYM in field_access.html_kinds(body, markers)
+    assert (
+        field_access.violations(
+            url_name="matching:risks",
+            path="/x/",
+            role="projectleider",
+            response=risks,
+            markers=markers,
+        )
+        == []
+    )
+    assert field_access.violations(
+        url_name="matching:risks", path="/x/", role="adviseur", response=risks, markers=markers
+    ) == ["html:pseudoniem"]
+    # A public page under /openbaar/ never carries one either, whatever its URL name.
+    assert field_access.violations(
+        url_name="matching:risks",
+        path="/openbaar/wijk/",
+        role="projectleider",
+        response=risks,
+        markers=markers,
+    ) == ["html:pseudoniem"]
+    page = '<p class="wk-address">Dorpsstraat 1</p><span data-field="bsn">x</span>'
+    assert field_access.html_kinds(page, markers) == {field_access.ADDRESS, "bsn"}
+    assert field_access.json_keys({"results": [{"pseudonym": "x", "a": {"postcode": 1}}]}) == {
+        "results",
+        "pseudonym",
+        "a",
+        "postcode",
+    }

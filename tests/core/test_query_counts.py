@@ -284,6 +284,7 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         *SIGNED_IN,
         *PROJECT,
         ('"matching_selectionproposal"', "the approved proposal"),
+        *LOGGED,  # the pseudonym the form names
         ('"matching_reidentification"', "the person's own re-identifications of this shift"),
         *HEADER,
         *SESSION_SAVED,
