@@ -56,13 +56,16 @@ def _export(kind: str):
     return subjects
 
 
-@_person
-def _route(mp: MatrixProject, *, person) -> list[str]:
-    """Tonight's visits the person may see (an inspector: their own teams')."""
-    from controls.selectors.evenings import visit_list_for_user
+def _route(key: str):
+    @_person
+    def subjects(mp: MatrixProject, *, person) -> list[str]:
+        """The evening's visits the person may see (an inspector: their own teams')."""
+        from controls.selectors.evenings import visit_list_for_user
 
-    visits = visit_list_for_user(user=person, evening=mp.extra["evening_tonight"])
-    return list(dict.fromkeys(visit.address_key for visit in visits))
+        visits = visit_list_for_user(user=person, evening=mp.extra[key])
+        return list(dict.fromkeys(visit.address_key for visit in visits))
+
+    return subjects
 
 
 @_person
@@ -87,7 +90,10 @@ SUBJECT_ROWS = {
     "reports:export@export_doorverwijzingen_xlsx": _export("doorverwijzingen"),
     "api:export@api_export_doorverwijzingen": _export("doorverwijzingen"),
     # What an inspector sees depends on their teams: computed by the same scope.
-    "controls:route#inspecteur": _route,
+    **{
+        f"controls:route@{key}": _route(key)
+        for key in ("evening_tonight", "evening_shared", "evening_without")
+    },
     "api:finding-list#inspecteur": _finding_pull,
 }
 

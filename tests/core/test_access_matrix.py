@@ -483,6 +483,8 @@ def test_a_failing_log_write_fails_the_request_closed(row, role, client, world):
 
     person = _as(client, world, row, role)
     subjects = matrix.subjects_shown(row, world.own, role=role, person=person)
+    if not subjects:
+        pytest.skip("shows no data subject in the matrix world: nothing to hold back")
     client.raise_request_exception = False
     with mock.patch.object(
         ProcessingLogEntry.objects, "bulk_create", side_effect=DatabaseError("log sink down")

@@ -284,9 +284,8 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         *SIGNED_IN,
         *PROJECT,
         ('"matching_selectionproposal"', "the approved proposal"),
-        *LOGGED,  # the pseudonym the form names
+        *LOGGED,  # the pseudonym the form names (the header's organisation loaded with it)
         ('"matching_reidentification"', "the person's own re-identifications of this shift"),
-        *HEADER,
         *SESSION_SAVED,
     ],
     ("matching:method", "projectleider", "project"): [
