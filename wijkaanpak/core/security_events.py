@@ -37,7 +37,10 @@ def security_event_record(kind: str, *, actor=None, data: dict[str, Any] | None 
 
 
 def _user_of(request):
-    user = getattr(request, "user", None)
+    try:
+        user = getattr(request, "user", None)
+    except Exception:  # noqa: BLE001 - DRF authenticates lazily; a refused token is no actor
+        return None
     return user if getattr(user, "is_authenticated", False) else None
 
 
