@@ -199,6 +199,17 @@ def delivery_issue_list(*, delivery: Delivery) -> QuerySet[DeliveryIssue]:
     return DeliveryIssue.objects.filter(delivery=delivery).order_by("row_number", "id")
 
 
+def delivery_issue_rows(*, delivery: Delivery) -> list[int]:
+    """The distinct row numbers a delivery's report names (its data subjects), in file order."""
+    rows = (
+        DeliveryIssue.objects.filter(delivery=delivery, row_number__isnull=False)
+        .order_by("row_number")
+        .values_list("row_number", flat=True)
+        .distinct()
+    )
+    return [row for row in rows if row is not None]
+
+
 REPORT_EXAMPLES_PER_GROUP = 3
 
 

@@ -29,7 +29,19 @@ from .forms import DataRequestForm, DataRequestWithdrawForm, DeliveryUploadForm
 PROCESSING_STATUSES = (DeliveryStatus.ONTVANGEN, DeliveryStatus.VERWERKEN)
 
 
-def _log_read(request, delivery, name: str) -> None:
+# A delivery's report is about the rows of the delivered file: each row one data subject of the
+# deliverer's registration, named in the log by delivery and row (never by its values).
+DELIVERY_ROW_SUBJECT = "leveringsrij"
+
+
+def delivery_row_subject(delivery, row_number: int) -> str:
+    return f"{delivery.pk}:{row_number}"
+
+
+def _log_read(request, delivery, name: str, row_numbers=()) -> None:
+    """One record per delivery row the answer shows (R21), or one for the delivery when it
+    shows none: one bulk insert, whatever the number of rows."""
+    subjects = [delivery_row_subject(delivery, n) for n in row_numbers if n is not None]
     processing_log_write(
         actor=request.user,
         action="read",
@@ -37,6 +49,8 @@ def _log_read(request, delivery, name: str) -> None:
         ground="data_intake",
         project=delivery.project,
         obj=delivery,
+        data_subject_ids=subjects,
+        data_subject_id_type=DELIVERY_ROW_SUBJECT if subjects else "",
     )
 
 
@@ -171,14 +185,24 @@ class DeliveryDetailView(TemplateView):
         context = super().get_context_data(**kwargs)
         person = person_of(self.request)
         delivery, perms = selectors.delivery_access_for_user(user=person, pk=kwargs["pk"])
-        _log_read(self.request, delivery, "delivery_view")
         processing = delivery.status in PROCESSING_STATUSES
+        report = None if processing else selectors.delivery_report(delivery=delivery)
+        shown = (
+            [
+                issue.row_number
+                for group in report.error_groups + report.warning_groups
+                for issue in group.examples
+            ]
+            if report
+            else []
+        )
+        _log_read(self.request, delivery, "delivery_view", shown)
         context.update(
             delivery=delivery,
             project=delivery.project,
             project_perms=perms,  # the project menu's too (base.html): no query of its own
             processing=processing,
-            report=None if processing else selectors.delivery_report(delivery=delivery),
+            report=report,
             summary=delivery.report or {},
             can_deliver_again=not processing
             and delivery.data_request.status != DataRequestStatus.INGETROKKEN
@@ -210,7 +234,12 @@ REPORT_DOWNLOAD_HEADER = ("rij", "kolom", "waarde (gemaskeerd)", "reden")
 class DeliveryReportCsvView(View):
     def get(self, request, pk):
         delivery = selectors.delivery_get_for_user(user=request.user, pk=pk)
-        _log_read(request, delivery, "delivery_report_download")
+        _log_read(
+            request,
+            delivery,
+            "delivery_report_download",
+            selectors.delivery_issue_rows(delivery=delivery),
+        )
         issues = selectors.delivery_issue_list(delivery=delivery).iterator(chunk_size=2000)
         rows = (
             (issue.row_number or "", issue.column, issue.masked_value, issue.reason)

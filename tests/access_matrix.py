@@ -530,6 +530,63 @@ SUBJECT_ROWS: dict[str, Callable[[MatrixProject], list[str]]] = {
 SUBJECT_ROWS_XFAIL: dict[str, str] = {}
 
 
+def _delivery_rows_shown(key: str, *, examples: bool):
+    """The delivery rows a delivery's page (its first examples per group) or its CSV (every
+    row the report names) shows: its data subjects, "delivery pk:row" (datasharing.views)."""
+
+    def subjects(mp: MatrixProject) -> list[str]:
+        from datasharing.models import DeliveryIssue
+
+        delivery = mp.extra[key]
+        issues = DeliveryIssue.objects.filter(delivery=delivery, row_number__isnull=False)
+        rows: list[int] = []
+        if examples:
+            groups: dict[tuple[str, str, str], list[int]] = {}
+            for issue in issues.order_by("row_number", "id"):
+                group = groups.setdefault((issue.severity, issue.column, issue.reason), [])
+                if len(group) < 3:
+                    group.append(issue.row_number)
+            rows = [n for group in groups.values() for n in group]
+        else:
+            rows = sorted(set(issues.values_list("row_number", flat=True)))
+        return list(dict.fromkeys(f"{delivery.pk}:{n}" for n in rows))
+
+    return subjects
+
+
+for _key in DELIVERY_SEEN_BY:
+    SUBJECT_ROWS[f"datasharing:delivery-detail@{_key}"] = _delivery_rows_shown(_key, examples=True)
+    SUBJECT_ROWS[f"datasharing:delivery-report-csv@{_key}"] = _delivery_rows_shown(
+        _key, examples=False
+    )
+
+# Personal-data rows (they need a personal-data permission) whose answer names no data subject:
+# row name -> why. Their records, if any, carry no subject.
+NO_SUBJECT_ROWS: dict[str, str] = {}
+
+
+def subjects_shown(row: Row, mp: MatrixProject, *, role: str = "", person=None) -> list[str] | None:
+    """The data subjects `row`'s answer shows on `mp` to `role` (None: the row declares
+    nothing). Keys are tried most specific first: "name@kwargs#role", "name#role",
+    "name@kwargs", "name"; a builder marked `wants_person` also gets who asks."""
+    for key in (
+        f"{row.name}@{row.kwargs}#{role}",
+        f"{row.name}#{role}",
+        f"{row.name}@{row.kwargs}",
+        row.name,
+    ):
+        subjects = SUBJECT_ROWS.get(key)
+        if subjects is not None:
+            if getattr(subjects, "wants_person", False):
+                return subjects(mp, person=person)  # type: ignore[call-arg]
+            return subjects(mp)
+    return [] if shows_no_subject(row) else None
+
+
+def shows_no_subject(row: Row) -> bool:
+    return row.name in NO_SUBJECT_ROWS or f"{row.name}@{row.kwargs}" in NO_SUBJECT_ROWS
+
+
 def _collect_feature_rows() -> None:
     """Append the ROWS (and SUBJECT_ROWS) of every module of tests/access_rows/."""
     import importlib
@@ -542,6 +599,7 @@ def _collect_feature_rows() -> None:
         ROWS.extend(getattr(module, "ROWS", []))
         SUBJECT_ROWS.update(getattr(module, "SUBJECT_ROWS", {}))
         SUBJECT_ROWS_XFAIL.update(getattr(module, "SUBJECT_ROWS_XFAIL", {}))
+        NO_SUBJECT_ROWS.update(getattr(module, "NO_SUBJECT_ROWS", {}))
 
 
 _collect_feature_rows()

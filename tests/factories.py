@@ -185,3 +185,17 @@ def login_verified(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def log_subject(entry) -> str:
+    """The data subject's id of a processing-log record, decrypted (it is stored encrypted)."""
+    from wijkaanpak.core.processing_log import processing_log_subject_decrypt
+
+    return processing_log_subject_decrypt(entry.data_subject_id, entry.data_subject_id_type)
+
+
+def log_token(subject_id: str, subject_type: str = "adrespseudoniem") -> str:
+    """The stored (encrypted) form of a data subject's id, to filter the log on."""
+    from wijkaanpak.core.processing_log import processing_log_subject_token
+
+    return processing_log_subject_token(subject_id, subject_type)

@@ -31,6 +31,15 @@ LABELS = {
     "raw_bsn_bytes_scanned": "bytes scanned for raw BSNs (database dump, logs, media, "
     "text columns)",
     "raw_bsn_hits": "raw-BSN scan hits",
+    "ldv_requests": "personal-data requests (matrix cells showing personal data)",
+    "ldv_requests_complete": "personal-data requests with a complete LDV record per subject",
+    "ldv_subject_records": "LDV records checked, one per data subject shown",
+    "ldv_fail_closed": "personal-data requests tried with a failing log write / answered 500",
+    "field_checked_responses": "matrix responses checked against the field allowlist (R3)",
+    "field_violations": "fields outside the allowlist (R3)",
+    "api_inputs_fuzzed": "generated API inputs tried (Hypothesis: serializers)",
+    "atheris_executions": "atheris executions (readers, serializers)",
+    "fuzz_crashes": "fuzzing crashes (an exception other than the Dutch validation error)",
 }
 
 OUTPUT = Path(__file__).resolve().parent.parent / "var" / "security-figures.json"

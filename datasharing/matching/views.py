@@ -384,6 +384,9 @@ class ReidentifyView(ProjectView):
 
     def get(self, request, slug, pk):
         proposal = selectors.approved_proposal_get(project=self.project, pk=pk)
+        # The form names the approved address's pseudonym (R21); the address itself only after
+        # the POST, logged there.
+        _log_shown(request, self.project, "herleiding voorbereiden", [proposal.address_key])
         return self.render_page(self._context(proposal, ReidentifyForm()))
 
     def _context(self, proposal, form) -> dict[str, Any]:

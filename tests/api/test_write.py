@@ -6,6 +6,7 @@ import pytest
 
 from controls.models import Referral, ReferralOutcome
 from controls.services.referrals import AMOUNT_REQUIRED, NOT_FROM_STATUS, VERSION_CHANGED
+from tests.factories import log_subject
 from wijkaanpak.core.models import ProcessingLogEntry
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def test_outcome_from_verzonden_with_foreign_keys_ignored(api, world):
     assert not Referral.objects.filter(pk=999999).exists()
     entry = ProcessingLogEntry.objects.filter(id__gt=last, name="api_v1_referral_outcome").get()
     assert entry.actor_id == account.pk and entry.action == "api_write"
-    assert entry.data_subject_id == world.own.extra["visit"].address_key
+    assert log_subject(entry) == world.own.extra["visit"].address_key
 
 
 def test_outcome_errors_say_why_with_a_stable_code(api, world):

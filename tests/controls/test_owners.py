@@ -19,7 +19,7 @@ from datasharing.models import OwnerVaultEntry
 from datasharing.pseudonymisation import vault_lookup
 from tests.access_setup import matrix_world
 from tests.controls.followup_world import categories_ensure, evening_with_visits, finding_make
-from tests.factories import ConvenantFactory, OrganisationFactory, login_verified
+from tests.factories import ConvenantFactory, OrganisationFactory, log_subject, login_verified
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 from wijkaanpak.core.models import ProcessingLogEntry
 
@@ -147,7 +147,7 @@ def test_reidentification_needs_four_eyes_and_is_logged(world, client):
     assert services.owner_reveal_show(actor=leader, request=approved) == KVK
     entry = ProcessingLogEntry.objects.order_by("-pk").first()
     assert ProcessingLogEntry.objects.count() == before + 1
-    assert (entry.data_subject_id, entry.ground) == (owner.owner_key, "reidentification")
+    assert (log_subject(entry), entry.ground) == (owner.owner_key, "reidentification")
     assert services.owner_reveal_show(actor=analist, request=approved) == KVK  # the requester
     with pytest.raises(NotPermitted):
         services.owner_reveal_show(actor=world.people["partner_analist"], request=approved)

@@ -32,7 +32,7 @@ from projects.constants import Phase
 from projects.gates import gate_missing, project_closure_blockers
 from projects.selectors import project_perms_for_user
 from tests.access_setup import matrix_world
-from tests.factories import OrganisationFactory, login_verified
+from tests.factories import OrganisationFactory, log_subject, login_verified
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 from wijkaanpak.core.models import Event, ProcessingLogEntry
 
@@ -318,7 +318,7 @@ def test_viewing_a_referral_logs_its_address_first(world, client):
     )
     assert response.status_code == 200
     entries = ProcessingLogEntry.objects.order_by("pk")[before:]
-    assert [e.data_subject_id for e in entries] == [referral.finding.visit.address_key]
+    assert [log_subject(e) for e in entries] == [referral.finding.visit.address_key]
     assert entries[0].object_id == str(referral.pk)
 
 

@@ -25,7 +25,7 @@ from controls.selectors.evenings import (
 from controls.services.recording import finding_record
 from datasharing.pseudonymisation import RealAddress, vault_lookup
 from projects.constants import Role
-from tests.factories import member
+from tests.factories import log_subject, member
 from wijkaanpak.core.exceptions import NotPermitted
 from wijkaanpak.core.models import ProcessingLogEntry
 
@@ -84,7 +84,7 @@ def test_addresses_logged_one_record_per_address(evening, inspectors, selection_
     addresses = visit_addresses_for_user(user=person, visits=visits, purpose="route van vanavond")
     entries = ProcessingLogEntry.objects.order_by("id")[before:]
     assert len(entries) == len(visits)
-    assert {e.data_subject_id for e in entries} == {v.address_key for v in visits}
+    assert {log_subject(e) for e in entries} == {v.address_key for v in visits}
     assert {(e.ground, e.actor_id, e.name) for e in entries} == {
         ("control", person.pk, "route van vanavond")
     }

@@ -14,6 +14,7 @@ from django.utils import timezone
 import pytest
 
 from controls.models import Finding, Visit
+from tests.factories import log_subject
 from wijkaanpak.core.models import ProcessingLogEntry
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,7 @@ def test_route_shows_the_own_teams_visits_in_order_with_whole_addresses(
             assert address.straatnaam in html
     # One processing-log record per address shown (R21), none for the other team's.
     entries = list(ProcessingLogEntry.objects.filter(id__gt=before))
-    assert sorted(e.data_subject_id for e in entries) == sorted(v.address_key for v in own)
+    assert sorted(log_subject(e) for e in entries) == sorted(v.address_key for v in own)
     assert {e.actor_id for e in entries} == {inspector.pk}
     # Tonight's route of an inspector is kept on the device; its forms go to the outbox.
     assert response["X-Offline-Cache"] == "route"

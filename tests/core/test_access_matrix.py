@@ -14,6 +14,8 @@ The people and objects are built once per module (tests/access_setup.py) in a tr
 is rolled back at the end; every test runs in a savepoint of it.
 """
 
+import json
+import os
 import re
 
 from django.conf import settings
@@ -23,6 +25,7 @@ import pytest
 
 from tests import access_matrix as matrix
 from tests.access_setup import REVOCATIONS, matrix_world, revoke
+from tests.factories import log_subject
 from tests.figures import figure_add
 from wijkaanpak.core.models import ProcessingLogEntry
 
@@ -285,13 +288,41 @@ def test_access_matrix(row, role, client, world):
         _tally(response, row.other, cell=False)
         assert response.status_code != 403
         assert response.status_code == row.other, f"{row.name} on another project"
-    response = send(_url(row, world.own), matrix.row_data(row, world.own))
+    url = _url(row, world.own)
+    response = send(url, matrix.row_data(row, world.own))
     _tally(response, row.own[role])
     assert response.status_code != 403
     assert response.status_code == row.own[role], (
         f"{row.name} {row.method.upper()} as {role}: {response.status_code}, "
         f"expected {row.own[role]}"
     )
+    if response.status_code == 200:
+        _check_fields(row, role, url, response, world)
+
+
+def _check_fields(row, role, url, response, world) -> None:
+    """R3: the answer carries only the resident fields `role` may get on this URL."""
+    from tests import field_access
+
+    markers = world.own.extra.get("field_markers")
+    if markers is None:
+        markers = world.own.extra["field_markers"] = field_access.markers_of(world)
+    wrong = field_access.violations(
+        url_name=row.name,
+        path=url,
+        role=role,
+        response=response,
+        markers=markers,
+        public=row.name in matrix.PUBLIC,
+    )
+    figure_add("field_checked_responses")
+    figure_add("field_violations", len(wrong))
+    record = os.environ.get("WIJKAANPAK_FIELD_RECORD")
+    if record:  # to review what the answers carry (tests/field_access.py's tables)
+        with open(record, "a") as out:
+            out.write(json.dumps([row.name, role, row.method, wrong]) + "\n")
+        return
+    assert wrong == [], f"{row.name} as {role} carries fields outside its allowlist: {wrong}"
 
 
 def _outsider_cells():
@@ -368,14 +399,30 @@ def test_revocation_gives_404_at_once(row, role, kind, client, world):
     assert response.status_code == 404, f"{row.name} as {role} after {kind}"
 
 
-# --- R21 spot check: k data subjects shown → exactly k processing-log records ---
+# --- R21: every personal-data response writes one complete record per data subject shown ---
+
+# The LDV fields every record carries (R21; BIO2 8.15.01 actie, object, actor, tijdstempel).
+LDV_FIELDS = (
+    "trace_id",
+    "operation_id",
+    "name",
+    "action",
+    "started_at",
+    "ended_at",
+    "processing_activity_id",
+    "ground",
+    "resource",
+    "previous_hash",
+    "entry_hash",
+)
 
 
-def _subject_cells():
+def _ldv_cells():
+    """Every GET of a personal-data row (Row.personal_data) by every role it answers with 200."""
     for row in matrix.ROWS:
-        if row.name not in matrix.SUBJECT_ROWS or row.method != "get":
+        if not row.personal_data or row.method != "get":
             continue
-        for role in matrix.PSEUDONYMISED:
+        for role in matrix.ROLES:
             if row.own[role] != 200:
                 continue
             marks = []
@@ -385,18 +432,114 @@ def _subject_cells():
             yield pytest.param(row, role, id=_cell_id(row, role), marks=marks)
 
 
-@pytest.mark.parametrize(("row", "role"), list(_subject_cells()))
-def test_rows_returning_data_subjects_log_one_record_per_subject(row, role, client, world):
+def test_ldv_cells_exist():
+    assert len(list(_ldv_cells())) >= 100
+
+
+@pytest.mark.parametrize(("row", "role"), list(_ldv_cells()))
+def test_personal_data_responses_log_one_complete_record_per_subject(row, role, client, world):
+    """R21: a request whose answer shows k data subjects writes exactly k records, all fields
+    set (the README's "Personal-data requests" figure). A row declares its subjects in
+    SUBJECT_ROWS, or in NO_SUBJECT_ROWS why its answer names none."""
+    figure_add("ldv_requests")
     person = _as(client, world, row, role)
-    subjects = matrix.SUBJECT_ROWS[row.name](world.own)
-    assert subjects
+    subjects = matrix.subjects_shown(row, world.own, role=role, person=person)
+    assert subjects is not None, f"{row.name}: declare it in SUBJECT_ROWS or NO_SUBJECT_ROWS"
     last = ProcessingLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
     response = client.get(_url(row, world.own))
     assert response.status_code == 200
     entries = list(ProcessingLogEntry.objects.filter(id__gt=last).order_by("id"))
-    assert sorted(e.data_subject_id for e in entries) == sorted(subjects)
+    logged = sorted(log_subject(e) for e in entries if e.data_subject_id)
+    assert logged == sorted(subjects), f"{row.name} as {role}: logged {logged}"
+    if subjects:
+        assert len(entries) == len(subjects)
     for entry in entries:
-        assert entry.trace_id and entry.operation_id and entry.name and entry.action
-        assert entry.started_at and entry.ended_at and entry.processing_activity_id
-        assert entry.ground and entry.resource and entry.data_subject_id_type
-        assert entry.actor_id == person.pk and entry.project_id == world.own.project.pk
+        assert all(getattr(entry, name) for name in LDV_FIELDS), entry.pk
+        assert entry.status_code == ProcessingLogEntry.Status.OK
+        assert entry.actor_id == person.pk and entry.actor_label
+        assert bool(entry.data_subject_id) == bool(entry.data_subject_id_type)
+        assert entry.project_id == world.own.project.pk
+    figure_add("ldv_requests_complete")
+    figure_add("ldv_subject_records", len(subjects))
+
+
+def _fail_closed_cells():
+    """One role per row that shows data subjects: the first that gets 200."""
+    for row in matrix.ROWS:
+        if not row.personal_data or row.method != "get":
+            continue
+        if row.name in matrix.SUBJECT_ROWS_XFAIL or matrix.shows_no_subject(row):
+            continue  # no data subject: nothing to hold back
+        role = next(r for r in matrix.ROLES if row.own[r] == 200)
+        yield pytest.param(row, role, id=_cell_id(row, role))
+
+
+@pytest.mark.parametrize(("row", "role"), list(_fail_closed_cells()))
+def test_a_failing_log_write_fails_the_request_closed(row, role, client, world):
+    """R21: when the record cannot be written the answer is the generic 500 (Dutch, a trace id),
+    never the data."""
+    from unittest import mock
+
+    from django.db import DatabaseError
+
+    person = _as(client, world, row, role)
+    subjects = matrix.subjects_shown(row, world.own, role=role, person=person)
+    if not subjects:
+        pytest.skip("shows no data subject in the matrix world: nothing to hold back")
+    client.raise_request_exception = False
+    with mock.patch.object(
+        ProcessingLogEntry.objects, "bulk_create", side_effect=DatabaseError("log sink down")
+    ):
+        response = client.get(_url(row, world.own))
+    body = response.content.decode(errors="replace")
+    figure_add("ldv_fail_closed")
+    assert response.status_code == 500, f"{row.name}: {response.status_code}"
+    assert "Er ging iets mis" in body
+    for subject in subjects:
+        assert subject not in body
+        assert subject[:12] not in body  # not even a shortened pseudonym
+
+
+# --- R3: the field allowlist sees what it should (tests/field_access.py) ---
+
+
+def test_field_check_finds_pseudonyms_addresses_and_refuses_them_to_the_adviser(client, world):
+    """The check on every matrix answer is only as good as what it finds: a risk list carries
+    pseudonyms, a re-identified address its marker; for the adviser both are violations."""
+    from tests import field_access
+
+    markers = field_access.markers_of(world)
+    leader = world.people["projectleider"]
+    world.log_in(client, leader)
+    risks = client.get(reverse("matching:risks", kwargs={"slug": world.own.project.slug}))
+    body = risks.content.decode()
+    assert field_access.PSEUDONYM in field_access.html_kinds(body, markers)
+    assert (
+        field_access.violations(
+            url_name="matching:risks",
+            path="/x/",
+            role="projectleider",
+            response=risks,
+            markers=markers,
+        )
+        == []
+    )
+    assert field_access.violations(
+        url_name="matching:risks", path="/x/", role="adviseur", response=risks, markers=markers
+    ) == ["html:pseudoniem"]
+    # A public page under /openbaar/ never carries one either, whatever its URL name.
+    assert field_access.violations(
+        url_name="matching:risks",
+        path="/openbaar/wijk/",
+        role="projectleider",
+        response=risks,
+        markers=markers,
+    ) == ["html:pseudoniem"]
+    page = '<p class="wk-address">Dorpsstraat 1</p><span data-field="bsn">x</span>'
+    assert field_access.html_kinds(page, markers) == {field_access.ADDRESS, "bsn"}
+    assert field_access.json_keys({"results": [{"pseudonym": "x", "a": {"postcode": 1}}]}) == {
+        "results",
+        "pseudonym",
+        "a",
+        "postcode",
+    }

@@ -201,10 +201,10 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         ("datasharing:delivery-detail", "projectleider", key): [
             *SIGNED_IN,
             *DELIVERY,
-            *LOGGED,
             ('"datasharing_deliveryissue"', "the report's file-level lines"),
             ('"datasharing_deliveryissue"', "its row lines counted per severity, column, reason"),
             ('"datasharing_deliveryissue"', "the first examples of each group (window)"),
+            *LOGGED,  # one record per row shown, in one insert
             *SESSION_SAVED,
         ]
         for key in ("delivery", "partner_delivery")
@@ -221,7 +221,8 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         ("datasharing:delivery-report-csv", "projectleider", key): [
             *SIGNED_IN,
             *DELIVERY,
-            *LOGGED,
+            ('"datasharing_deliveryissue"', "the distinct rows the report names"),
+            *LOGGED,  # one record per row, in one insert
             ("DECLARE", "every report line, through a server-side cursor"),
             *SESSION_SAVED,
         ]
@@ -283,8 +284,8 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         *SIGNED_IN,
         *PROJECT,
         ('"matching_selectionproposal"', "the approved proposal"),
+        *LOGGED,  # the pseudonym the form names (the header's organisation loaded with it)
         ('"matching_reidentification"', "the person's own re-identifications of this shift"),
-        *HEADER,
         *SESSION_SAVED,
     ],
     ("matching:method", "projectleider", "project"): [

@@ -101,25 +101,40 @@ def test_expired_convenant_hides_the_delivery_at_once(
 
 
 def test_every_view_of_a_delivery_or_report_is_logged(rejected_with_formula, otp_client, analist_a):
+    """One record per delivery row shown (R21): the page's examples, every row of the CSV."""
+    from datasharing.models import DeliveryIssue
+    from tests.factories import log_subject
+
     delivery = rejected_with_formula
     client = otp_client(analist_a)
     before = ProcessingLogEntry.objects.filter(action="read").count()
     client.get(reverse("datasharing:delivery-detail", args=[delivery.pk]))
     client.get(reverse("datasharing:delivery-report-csv", args=[delivery.pk]))
-    entries = ProcessingLogEntry.objects.filter(action="read").order_by("id")[before:]
-    assert [(e.name, e.ground, e.actor_id, e.object_id, e.project_id) for e in entries] == [
-        ("delivery_view", "data_intake", analist_a.pk, str(delivery.pk), delivery.project_id),
-        (
-            "delivery_report_download",
+    entries = list(ProcessingLogEntry.objects.filter(action="read").order_by("id")[before:])
+    for entry in entries:
+        assert (entry.ground, entry.actor_id, entry.object_id, entry.project_id) == (
             "data_intake",
             analist_a.pk,
             str(delivery.pk),
             delivery.project_id,
-        ),
-    ]
+        )
+    rows = sorted(
+        set(
+            DeliveryIssue.objects.filter(delivery=delivery, row_number__isnull=False).values_list(
+                "row_number", flat=True
+            )
+        )
+    )
+    assert rows, "the fixture's report names rows"
+    shown = [log_subject(e) for e in entries if e.name == "delivery_view"]
+    downloaded = [log_subject(e) for e in entries if e.name == "delivery_report_download"]
+    assert sorted(downloaded) == sorted(f"{delivery.pk}:{n}" for n in rows)
+    assert shown and set(shown) <= set(downloaded)
+    assert {e.data_subject_id_type for e in entries} == {"leveringsrij"}
+    count = len(entries)
     # A refused view writes nothing.
     client.get(reverse("datasharing:delivery-detail", args=[delivery.pk + 999]))
-    assert ProcessingLogEntry.objects.filter(action="read").count() == before + 2
+    assert ProcessingLogEntry.objects.filter(action="read").count() == before + count
 
 
 def test_report_page_and_csv_are_masked_and_formula_safe(

@@ -43,6 +43,8 @@ from tests.factories import (
     ConvenantFactory,
     OrganisationFactory,
     ProjectFactory,
+    log_subject,
+    log_token,
     member,
     otp_device_for,
     project_to_phase,
@@ -333,14 +335,16 @@ def test_delivery_matching_four_eyes_and_reidentification(live_server, browser_p
     page.reload()
     expect(page.locator(".wk-address")).to_have_text(real_address)
     assert Reidentification.objects.filter(proposal=proposal).count() == 1
-    reads = ProcessingLogEntry.objects.filter(action="read", data_subject_id=proposal.address_key)
+    reads = ProcessingLogEntry.objects.filter(
+        action="read", data_subject_id=log_token(proposal.address_key)
+    )
     assert reads.count() == 1
 
     # Exactly one processing log record, for this address, this person and this ground.
     log = ProcessingLogEntry.objects.filter(action="reidentify", project=project)
     assert log.count() == 1
     entry = log.get()
-    assert (entry.actor, entry.ground, entry.data_subject_id) == (
+    assert (entry.actor, entry.ground, log_subject(entry)) == (
         wijk.projectleider,
         "reidentification",
         proposal.address_key,

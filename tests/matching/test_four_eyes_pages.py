@@ -21,7 +21,7 @@ from datasharing.matching.models import (
 from datasharing.pseudonymisation import RealAddress, vault_lookup
 from partners.models import User
 from projects.constants import Role
-from tests.factories import UserFactory
+from tests.factories import UserFactory, log_subject, log_token
 from wijkaanpak.core.exceptions import ApplicationError
 from wijkaanpak.core.models import ProcessingLogEntry
 
@@ -170,7 +170,7 @@ def test_reidentification_post_redirect_get_and_exact_log_counts(
         reason="Akkoord",
     )
     verified_client(leader)
-    log = ProcessingLogEntry.objects.filter(data_subject_id=proposal.address_key)
+    log = ProcessingLogEntry.objects.filter(data_subject_id=log_token(proposal.address_key))
     before = log.count()
 
     response = client.post(
@@ -286,7 +286,7 @@ def test_the_selection_record_explains_an_approved_address(
     verified_client(leader)
     log = ProcessingLogEntry.objects.filter(name="selectieverantwoording inzien")
     body = _body(client, url)
-    assert log.count() == 1 and log.get().data_subject_id == proposal.address_key
+    assert log.count() == 1 and log_subject(log.get()) == proposal.address_key
     run = proposal.run
     assert f"Run</dt><dd>{run.pk} " in body
     assert run.software_version in body

@@ -15,6 +15,7 @@ from datasharing.matching.selectors import (
     selected_address_keys,
     selection_closed_at,
 )
+from tests.factories import log_subject
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
 from wijkaanpak.core.models import ProcessingLogEntry
 
@@ -162,7 +163,7 @@ def test_reidentification_only_approved_and_logged_once(
     entries = ProcessingLogEntry.objects.filter(action="reidentify")
     assert entries.count() == 1
     entry = entries.get()
-    assert entry.data_subject_id == approved.address_key and entry.actor == projectleider_a
+    assert log_subject(entry) == approved.address_key and entry.actor == projectleider_a
     record = Reidentification.objects.get()
     assert (
         record.reason == "Controleavond 3 maart"

@@ -14,7 +14,7 @@ from datasharing.matching.models import (
     SelectionProposal,
 )
 from projects.constants import Role
-from tests.factories import UserFactory
+from tests.factories import UserFactory, log_token
 from wijkaanpak.core.models import ProcessingLogEntry
 
 pytestmark = pytest.mark.django_db
@@ -190,7 +190,7 @@ def test_propose_decide_reidentify_through_the_pages(
     assert "no-store" in shown["Cache-Control"]
     # One confirmed re-identification: one Reidentification and one processing-log record
     # (action "reidentify"); its first showing writes none of its own.
-    log = ProcessingLogEntry.objects.filter(data_subject_id=proposal.address_key)
+    log = ProcessingLogEntry.objects.filter(data_subject_id=log_token(proposal.address_key))
     assert log.filter(action="reidentify").count() == 1
     assert log.filter(action="read").count() == 0
     assert Reidentification.objects.count() == 1

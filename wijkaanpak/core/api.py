@@ -32,6 +32,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from .exceptions import ApplicationError, InvalidTransition, NotPermitted
 from .processing_log import processing_log_write
+from .security_events import not_found_record
 
 # --- the error codes (stable) and their Dutch messages ---
 
@@ -87,6 +88,15 @@ def _field_errors(detail: Any) -> Any:
 
 
 def exception_handler(exc, context):
+    response = _exception_response(exc, context)
+    if response is not None and response.status_code == status.HTTP_404_NOT_FOUND:
+        request = context.get("request")
+        if request is not None:
+            not_found_record(request)  # security R22: every 404 on a protected object
+    return response
+
+
+def _exception_response(exc, context):
     view = context.get("view")
     hide = getattr(view, "hide_not_permitted", False)
     if isinstance(exc, InvalidTransition):
@@ -158,7 +168,9 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        # isdigit() alone lets other scripts' digits through ("²", "١"), which int() refuses
+        # or reads: ASCII digits only (found by tests/security/test_fuzz_api_inputs.py).
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
             message = INVALID_PAGE_SIZE.format(max=self.max_page_size)
             raise exceptions.ValidationError({self.page_size_query_param: [message]})
         return int(raw)
@@ -171,13 +183,34 @@ class KeysetPagination(BasePagination):
             cursor = signing.loads(raw, salt=self.salt)
         except signing.BadSignature as error:
             raise exceptions.ValidationError({self.cursor_query_param: [INVALID_CURSOR]}) from error
-        if not isinstance(cursor, dict) or len(cursor.get("after") or []) != len(fields):
+        # Signed, but of any shape (an older release's, say): only a list of scalars of the
+        # right length and a moment as `until` are a cursor; anything else is refused, never
+        # a 500 (found by tests/security/test_fuzz_api_inputs.py).
+        after = cursor.get("after") if isinstance(cursor, dict) else None
+        until = cursor.get("until") if isinstance(cursor, dict) else None
+        if (
+            not isinstance(after, list)
+            or len(after) != len(fields)
+            or not all(
+                isinstance(value, str | int) and not isinstance(value, bool) for value in after
+            )
+            or not (until is None or isinstance(until, str))
+        ):
             raise exceptions.ValidationError({self.cursor_query_param: [INVALID_CURSOR]})
+        try:
+            for field, value in zip(fields, after, strict=True):
+                self._value(field, value)
+            if until:
+                parse_datetime(until)
+        except (TypeError, ValueError) as error:
+            raise exceptions.ValidationError({self.cursor_query_param: [INVALID_CURSOR]}) from error
         return cursor
 
     @staticmethod
     def _value(field: str, raw: Any) -> Any:
-        return parse_datetime(raw) if field.endswith("_at") else raw
+        if field.endswith("_at"):
+            return parse_datetime(raw) if isinstance(raw, str) else None
+        return raw
 
     def _after(self, fields: Sequence[str], values: Sequence[Any]) -> Q:
         """Rows strictly after `values` in the order of `fields` (a keyset condition)."""

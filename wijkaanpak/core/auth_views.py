@@ -27,6 +27,7 @@ from django_otp import match_token
 
 from .access import has_confirmed_device, otp_step, public
 from .exceptions import ApplicationError
+from .security_events import OTP_FAILED, security_event_record
 from .selectors import enrolment_link_get_for_user
 from .services import (
     ENROLMENT_LINK_INVALID,
@@ -93,6 +94,10 @@ class OtpVerifyView(FormView):
         if not has_confirmed_device(request.user):
             return redirect("otp-enrolment-needed")
         return super().dispatch(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        security_event_record(OTP_FAILED, actor=self.request.user)
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         # django_otp.login records the device; a new session key after the second factor (R11).

@@ -18,7 +18,8 @@ from .constants import EnrolmentLinkState
 class ProcessingLogEntry(models.Model):
     """One processing of personal data, for one data subject (Logboek Dataverwerkingen).
 
-    Never holds personal data itself: the data subject is a pseudonym, objects are ids.
+    Never holds personal data itself: the data subject is a pseudonym (stored encrypted),
+    objects are ids.
     """
 
     class Status(models.IntegerChoices):
@@ -48,7 +49,8 @@ class ProcessingLogEntry(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     ground = models.CharField(max_length=200)
     processing_activity_id = models.CharField(max_length=300)
-    data_subject_id = models.CharField(max_length=64, blank=True)
+    # Encrypted (AES-SIV, wijkaanpak.core.processing_log.processing_log_subject_token).
+    data_subject_id = models.CharField(max_length=255, blank=True)
     data_subject_id_type = models.CharField(max_length=30, blank=True)
     origin = models.CharField(max_length=100, blank=True)
     resource = models.CharField(max_length=60)

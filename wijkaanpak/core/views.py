@@ -184,6 +184,11 @@ def server_error(request, *args, **kwargs):
 
 
 def not_found(request, exception=None):
+    # Security R22: every 404 on a protected object. Imported here: the logging configuration
+    # loads this module (TraceIdLogFilter) before the apps and their models are ready.
+    from .security_events import not_found_record
+
+    not_found_record(request)
     if request.path.startswith("/api/"):  # a path no API route matches: the API's 404
         return JsonResponse({"code": "niet_gevonden", "detail": "Niet gevonden."}, status=404)
     return render(request, "404.html", status=404)

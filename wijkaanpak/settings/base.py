@@ -173,6 +173,9 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # project's own key. From the environment (base64) or a key file; never in the database.
 WIJKAANPAK_MASTER_KEY = env("WIJKAANPAK_MASTER_KEY", default="")
 WIJKAANPAK_MASTER_KEY_FILE = env("WIJKAANPAK_MASTER_KEY_FILE", default="")
+# The processing log's key for the data subject's id (LDV, R21): base64, 64 bytes (AES-SIV).
+# Empty: derived from the master key (wijkaanpak.core.processing_log).
+WIJKAANPAK_LOG_SUBJECT_KEY = env("WIJKAANPAK_LOG_SUBJECT_KEY", default="")
 
 # Celery (security R27): late acks, no prefetch, time limits below the visibility timeout.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
