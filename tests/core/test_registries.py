@@ -47,6 +47,7 @@ def test_apps_registered_in_installed_apps_order():
     assert {job.name for job in JOBS} == {
         "delivery_process",
         "matching_run_dispatch",
+        "matching_chunk_recover",
         "referrals_mark_overdue",
         "report_generate",
     }
@@ -58,6 +59,7 @@ def test_apps_registered_in_installed_apps_order():
         "matching.IndicatorResult",
         "matching.SelectionProposal",
         "matching.Reidentification",
+        "controls.Visit",
     ]
     assert list(KEY_ROTATION_BLOCKERS) == [key_rotation_blocked]
 
