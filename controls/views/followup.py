@@ -13,6 +13,7 @@ from collections.abc import Collection
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -51,6 +52,21 @@ def inbox_start_section(*, user: User, project_ids: Collection[int]) -> dict[str
     }
 
 
+# Rows per page of a referral list: the counts above a list cover every referral, the table
+# draws one page (a city's project has hundreds; drawing them all took a second per view).
+REFERRAL_PAGE_SIZE = 50
+
+
+def _page(request: HttpRequest, rows: list[Referral], param: str) -> Page:
+    return Paginator(rows, REFERRAL_PAGE_SIZE).get_page(request.GET.get(param))
+
+
+def _query_without(request: HttpRequest, param: str) -> str:
+    query = request.GET.copy()
+    query.pop(param, None)
+    return query.urlencode()
+
+
 class InboxView(TemplateView):
     """Every referral addressed to the person's organisation, across their projects; 404 for
     who handles referrals nowhere."""
@@ -63,10 +79,13 @@ class InboxView(TemplateView):
             raise Http404
         referrals = list(selectors.referral_inbox_for_user(user=person))
         open_referrals = [r for r in referrals if r.status in REFERRAL_OPEN_STATUSES]
+        closed = [r for r in referrals if r.status not in REFERRAL_OPEN_STATUSES]
         return {
             **super().get_context_data(**kwargs),
-            "open_referrals": open_referrals,
-            "closed_referrals": [r for r in referrals if r.status not in REFERRAL_OPEN_STATUSES],
+            "open_page": _page(self.request, open_referrals, "pagina"),
+            "closed_page": _page(self.request, closed, "afgehandeld"),
+            "open_query": _query_without(self.request, "pagina"),
+            "closed_query": _query_without(self.request, "afgehandeld"),
             "overdue": sum(1 for r in open_referrals if r.is_overdue),
         }
 
@@ -99,7 +118,8 @@ class ReferralListView(FollowupView):
             {
                 "partners": selectors.referral_overview(referrals=referrals),
                 "statuses": ReferralStatus.choices,
-                "referrals": shown,
+                "page": _page(request, shown, "pagina"),
+                "query": _query_without(request, "pagina"),
                 "status": status if status in ReferralStatus.values else "",
                 "open_count": sum(1 for r in referrals if r.status in REFERRAL_OPEN_STATUSES),
                 "overdue_count": sum(
