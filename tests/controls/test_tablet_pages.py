@@ -210,7 +210,12 @@ def test_tablet_pages_carry_their_reduced_stylesheet_inline_under_the_csp_nonce(
 ):
     """Issue 11 item 5: no render-blocking stylesheet on the tablet's pages; the inline
     stylesheet is allowed by this response's nonce only ('unsafe-inline' never)."""
-    from wijkaanpak.core.offline import SITE_STYLESHEETS, tablet_css
+    from wijkaanpak.core.offline import (
+        SITE_STYLESHEETS,
+        TABLET_CSS,
+        tablet_css,
+        tablet_css_revision,
+    )
 
     css = tablet_css()
     assert css, "static/vendor/tablet/tablet.css is missing: run `make assets`"
@@ -229,6 +234,14 @@ def test_tablet_pages_carry_their_reduced_stylesheet_inline_under_the_csp_nonce(
         assert not any(sheet in html for sheet in SITE_STYLESHEETS)
         # The route's modules are fetched side by side, not one import after the other.
         assert (html.count('rel="modulepreload"') == 2) == (url == route)
+    # Fetched by a worker that precached this very stylesheet: a link to it, nothing inline;
+    # a worker with another revision gets it inline.
+    revision = tablet_css_revision()
+    html = client.get(route, headers={"X-Offline-Kit": revision}).content.decode()
+    assert "<style" not in html
+    assert f'<link rel="stylesheet" href="/static/{TABLET_CSS}">' in html
+    html = client.get(route, headers={"X-Offline-Kit": "0" * 16}).content.decode()
+    assert "<style nonce=" in html and TABLET_CSS not in html
     # Every other page links the site's stylesheets and gets no nonce.
     response = verified_client(projectleider_a).get(reverse("projects:list"))
     assert "<style" not in response.content.decode()

@@ -28,8 +28,11 @@ stylesheets: ``make assets`` reduces the design tokens, the Utrecht component li
 css/wijkaanpak.css to the rules and custom properties those pages use (PurgeCSS with
 purgecss.tablet.cjs, then lightningcss) into ``TABLET_CSS``, and ``{% tablet_styles %}``
 (wijkaanpak.core.templatetags.tablet) writes it into the page's head as one ``<style>`` with
-the request's CSP nonce: no render-blocking request on slow 3G. Without the built file (assets
-from before this rule) the tag links the three stylesheets as base.html does.
+the request's CSP nonce: no render-blocking request on slow 3G. The worker precaches the same
+file, and its navigations carry ``X-Offline-Kit: <the file's revision>``: to such a request
+(the re-open on the street) the tag links the precached file instead, so the page's bytes
+over the link are the HTML alone. Without the built file (assets from before this rule) the
+tag links the three stylesheets as base.html does.
 
 The service worker's URL
 ------------------------
@@ -64,6 +67,9 @@ OFFLINE_CACHE_CONTROL = "private, no-cache"
 SERVICE_WORKER_SOURCE = "js/sw.js"
 WORKBOX_PATH = "vendor/workbox/"
 TABLET_CSS = "vendor/tablet/tablet.css"
+# Sent by the service worker on the navigations it fetches, with the revision of the tablet's
+# stylesheet it precached (see the module docstring).
+OFFLINE_KIT_HEADER = "X-Offline-Kit"
 # What every other page links (templates/base.html), and the tablet's fallback.
 SITE_STYLESHEETS = (
     "vendor/design-tokens/index.css",
@@ -152,6 +158,8 @@ def _service_worker_cached() -> str:
         "header": OFFLINE_CACHE_HEADER,
         "mark": OFFLINE_CACHE_ROUTE,
         "maxAgeSeconds": settings.SESSION_ABSOLUTE_LIFETIME,
+        "kitHeader": OFFLINE_KIT_HEADER,
+        "kitStyles": tablet_css_revision(),
     }
     source = _static_path(SERVICE_WORKER_SOURCE).read_text(encoding="utf-8")
     return f"self.WIJKAANPAK_OFFLINE = {json.dumps(config)};\n{source}"
@@ -159,14 +167,22 @@ def _service_worker_cached() -> str:
 
 def _precache_manifest() -> list[dict[str, str]]:
     urls = [(static(asset), asset) for asset in OFFLINE_ASSETS]
+    if tablet_css() is not None:
+        urls.append((static(TABLET_CSS), TABLET_CSS))
     urls += [(settings.STATIC_URL + asset, asset) for asset in OFFLINE_MODULE_IMPORTS]
     # Once per URL: without hashed names (DEBUG, tests) a page's script and a module import
     # are the same URL, which Workbox refuses twice.
     unique = dict(urls)
-    return [
-        {"url": url, "revision": hashlib.sha256(_static_path(asset).read_bytes()).hexdigest()[:16]}
-        for url, asset in unique.items()
-    ]
+    return [{"url": url, "revision": _revision(asset)} for url, asset in unique.items()]
+
+
+def _revision(asset: str) -> str:
+    return hashlib.sha256(_static_path(asset).read_bytes()).hexdigest()[:16]
+
+
+def tablet_css_revision() -> str | None:
+    """The precache revision of the tablet's stylesheet, or None when it is not built."""
+    return None if tablet_css() is None else _revision(TABLET_CSS)
 
 
 def tablet_css() -> str | None:
