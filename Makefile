@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 ASSETS := static/vendor/.installed-stamp
+TABLET_CSS := static/vendor/tablet/tablet.css
+TABLET_SOURCES := static/css/wijkaanpak.css purgecss.tablet.cjs templates/base.html \
+  $(wildcard templates/components/*.html templates/controls/tablet/*.html) static/js/tablet.js static/js/offline-queue.js
 DEV := DJANGO_SETTINGS_MODULE=wijkaanpak.settings.dev
 
 .PHONY: demo test install assets migrate-demo lint typecheck check audit bench bench-routes bench-tablet bench-api bench-reports e2e lock clean
@@ -22,7 +25,7 @@ $(STAMP): requirements.lock pyproject.toml
 NODE_STAMP := node_modules/.installed-stamp
 WORKBOX := workbox-core workbox-routing workbox-strategies workbox-precaching
 
-assets: $(ASSETS)
+assets: $(ASSETS) $(TABLET_CSS)
 
 $(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -46,9 +49,6 @@ $(ASSETS): $(NODE_STAMP) Makefile
 # The tablet's stylesheet (issue 11 item 5, wijkaanpak.core.offline): the three stylesheets in
 # base.html's order, reduced by PurgeCSS to what the tablet's templates and scripts use
 # (purgecss.tablet.cjs) and minified by lightningcss; the route page carries it inline.
-TABLET_CSS := static/vendor/tablet/tablet.css
-TABLET_SOURCES := static/css/wijkaanpak.css purgecss.tablet.cjs templates/base.html \
-  $(wildcard templates/components/*.html templates/controls/tablet/*.html) static/js/tablet.js static/js/offline-queue.js
 
 $(TABLET_CSS): $(NODE_STAMP) $(TABLET_SOURCES)
 	rm -rf var/tablet-css && mkdir -p var/tablet-css static/vendor/tablet
