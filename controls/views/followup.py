@@ -9,11 +9,12 @@ processing log first (R21).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -57,8 +58,17 @@ def inbox_start_section(*, user: User, project_ids: Collection[int]) -> dict[str
 REFERRAL_PAGE_SIZE = 50
 
 
-def _page(request: HttpRequest, rows: list[Referral], param: str) -> Page:
-    return Paginator(rows, REFERRAL_PAGE_SIZE).get_page(request.GET.get(param))
+def _page(
+    request: HttpRequest,
+    rows: Sequence[Referral] | QuerySet[Referral],
+    param: str,
+    *,
+    count: int | None = None,
+) -> Page:
+    paginator = Paginator(rows, REFERRAL_PAGE_SIZE)
+    if count is not None:  # counted already (one aggregate for several lists)
+        paginator.__dict__["count"] = count
+    return paginator.get_page(request.GET.get(param))
 
 
 def _query_without(request: HttpRequest, param: str) -> str:
@@ -77,16 +87,21 @@ class InboxView(TemplateView):
         person = person_of(self.request)
         if not project_list_for_user(user=person, perm=ProjectPerm.HANDLE_REFERRALS).exists():
             raise Http404
-        referrals = list(selectors.referral_inbox_for_user(user=person))
-        open_referrals = [r for r in referrals if r.status in REFERRAL_OPEN_STATUSES]
-        closed = [r for r in referrals if r.status not in REFERRAL_OPEN_STATUSES]
+        # One page of each list from the database; the counts in one aggregate query.
+        referrals = selectors.referral_inbox_for_user(user=person)
+        counts = selectors.referral_inbox_counts(referrals=referrals)
+        is_open = Q(status__in=list(REFERRAL_OPEN_STATUSES))
         return {
             **super().get_context_data(**kwargs),
-            "open_page": _page(self.request, open_referrals, "pagina"),
-            "closed_page": _page(self.request, closed, "afgehandeld"),
+            "open_page": _page(
+                self.request, referrals.filter(is_open), "pagina", count=counts["open"]
+            ),
+            "closed_page": _page(
+                self.request, referrals.exclude(is_open), "afgehandeld", count=counts["closed"]
+            ),
             "open_query": _query_without(self.request, "pagina"),
             "closed_query": _query_without(self.request, "afgehandeld"),
-            "overdue": sum(1 for r in open_referrals if r.is_overdue),
+            "overdue": counts["overdue"],
         }
 
 
