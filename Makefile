@@ -11,7 +11,7 @@ TABLET_SOURCES := static/css/wijkaanpak.css purgecss.tablet.cjs templates/base.h
   $(wildcard templates/components/*.html templates/controls/tablet/*.html) static/js/tablet.js static/js/offline-queue.js
 DEV := DJANGO_SETTINGS_MODULE=wijkaanpak.settings.dev
 
-.PHONY: demo test install assets migrate-demo lint typecheck check audit bench bench-routes bench-tablet bench-api bench-reports e2e lock clean
+.PHONY: demo test install assets migrate-demo lint typecheck check audit bench bench-routes bench-tablet bench-api bench-reports bench-evening e2e lock clean
 
 install: $(STAMP)
 
@@ -74,7 +74,7 @@ test: install assets
 	$(VENV)/bin/ruff format --check .
 	$(MAKE) --no-print-directory typecheck
 	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
-	$(VENV)/bin/bandit -q -c pyproject.toml -r wijkaanpak partners projects datasharing controls reports -ll
+	$(VENV)/bin/bandit -q -c pyproject.toml -r wijkaanpak partners projects datasharing controls reports transparency -ll
 	DJANGO_SETTINGS_MODULE=wijkaanpak.settings.production DJANGO_SECRET_KEY="$$(head -c 48 /dev/urandom | base64)" \
 	  DJANGO_ALLOWED_HOSTS=wijkaanpak.example DATABASE_URL=sqlite:///:memory: \
 	  WIJKAANPAK_ORGANISATION_NAME="Gemeente Voorbeeldstad" WIJKAANPAK_CONTACT_EMAIL=wijkaanpak@voorbeeldstad.example \
@@ -120,6 +120,13 @@ bench-tablet: install assets
 # gunicorn on loopback, Locust headless with 10 users for 60 s; p95 <= 300 ms per endpoint.
 bench-api: install
 	scripts/with-test-services.sh $(PY) bench/api_load.py $(BENCH_ARGS)
+
+# An evening under load (issue 16.3): 20 inspectors syncing results and findings in offline
+# bursts with replays, 3 analysts paging the risk list, one matching run and one PDF on a real
+# worker; gunicorn and Locust headless on loopback for 60 s. p50/p95/p99, the error rate, and
+# no finding lost or doubled (bench/README.md).
+bench-evening: install
+	scripts/with-test-services.sh $(PY) bench/evening_load.py $(BENCH_ARGS)
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | sort -f > requirements.lock.new && mv requirements.lock.new requirements.lock

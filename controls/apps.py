@@ -10,6 +10,7 @@ class ControlsConfig(AppConfig):
         the planner's and the follow-up's menu entries, the tablet's 'Vanavond' entry (tonight's
         route), the inspector's and the behandelaar's start sections, the demo builders; and
         (FOLLOWUP) the close gate of open referrals and the overdue job."""
+        from datasharing.registries import PseudonymTable, pseudonym_tables_register
         from projects.constants import Phase
         from projects.gates import closure_blocker_register
         from projects.navigation import (
@@ -24,6 +25,7 @@ class ControlsConfig(AppConfig):
 
         from . import demo, demo_followup, tasks
         from .constants import JOB_REFERRALS_MARK_OVERDUE
+        from .models import Visit
         from .selectors.referrals import referral_closure_blockers
         from .views import followup, planning
 
@@ -70,6 +72,9 @@ class ControlsConfig(AppConfig):
             ),
         )
         demo_builder_register(DemoBuilder("controls.demo.build", demo.build))
+        # A visit keeps its address as the pseudonym it was approved under: a key rotation
+        # re-keys it with the selection, or the visit would lose its address in the vault.
+        pseudonym_tables_register(PseudonymTable(Visit, ("address_key",)))
         # FOLLOWUP: open referrals keep a project from closing (issue 12.3); the overdue job;
         # the behandelaar's inbox as their start section; referrals, outcomes and the owner in
         # the demo, after the evenings with findings above.

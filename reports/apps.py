@@ -36,6 +36,7 @@ class ReportsConfig(AppConfig):
             )
         )
         method_panel_register("reports/_fairness_panel.html")
+        method_panel_register("reports/_hit_rates_panel.html")
         start_page_set(
             Work.ADVISEUR,
             StartSection(

@@ -67,3 +67,27 @@ REPORT_END_NEEDS_PHASE = (
     "Een eindrapportage kan pas in de fase Rapportage of als het project is afgesloten."
 )
 REPORT_NOT_READY = "Deze rapportage is nog niet klaar."
+
+# --- indicator hit rates (issue 15 item 3) ---
+# An indicator whose hit rate (share of visited addresses where it fired that had a confirmed
+# finding) is under HIT_RATE_MIN after at least HIT_RATE_MIN_VISITS such addresses is flagged to
+# the projectleider: the LAA's aim, so that residents are not visited needlessly. "Confirmed"
+# means: at least one finding was recorded at a visit of the address (the finding model has no
+# separate confirmation; an inspector records a finding only for what was found).
+HIT_RATE_MIN = 0.5
+HIT_RATE_MIN_VISITS = 20
+
+
+class IndicatorDecisionKind(models.TextChoices):
+    KEEP = "behouden", "Behouden"
+    DROP = "laten_vallen", "Laten vallen"
+
+
+DECISION_NOT_FLAGGED = (
+    "Deze indicator is niet gemarkeerd: een besluit is alleen nodig bij een trefkans onder "
+    "50 % na minstens 20 bezochte adressen."
+)
+DECISION_KEEP_NEEDS_REASON = "Geef een reden om de indicator te behouden."
+DECISION_ALREADY_DROPPED = "Deze indicator is al niet meer in gebruik."
+DECISION_NOT_ALLOWED = "Alleen de projectleider legt een besluit over een indicator vast."
+DECISION_UNKNOWN_INDICATOR = "Deze indicator bestaat niet."

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from .constants import AMOUNT_MEASURES, KpiMeasure, ReportKind
+from .constants import AMOUNT_MEASURES, IndicatorDecisionKind, KpiMeasure, ReportKind
 
 
 class KpiTargetsForm(forms.Form):
@@ -36,3 +36,18 @@ class KpiTargetsForm(forms.Form):
 
 class ReportRequestForm(forms.Form):
     kind = forms.ChoiceField(label="Soort rapportage", choices=ReportKind.choices)
+
+
+class IndicatorDecisionForm(forms.Form):
+    """Keep (with a reason: the service checks it) or drop a flagged indicator."""
+
+    decision = forms.ChoiceField(
+        label="Besluit", choices=IndicatorDecisionKind.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label="Reden",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Verplicht als u de indicator behoudt: waarom is hij toch nodig?",
+    )

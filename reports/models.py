@@ -12,7 +12,9 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from .constants import KpiMeasure, ReportKind, ReportStatus
+from datasharing.matching.indicators.registry import INDICATORS, IndicatorCode
+
+from .constants import IndicatorDecisionKind, KpiMeasure, ReportKind, ReportStatus
 
 
 def report_upload_to(instance: ReportVersion, filename: str) -> str:
@@ -97,3 +99,48 @@ class ReportVersion(models.Model):
     @property
     def filename(self) -> str:
         return f"{self.kind}-{self.project.slug}-v{self.number}.pdf"
+
+
+class IndicatorDecision(models.Model):
+    """The projectleider's decision on an indicator flagged for its low hit rate (issue 15
+    item 3): keep it (with a reason) or drop it. Part of the method's history; keeps the
+    figures it was taken on. No personal data: counts only."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="indicator_decisions"
+    )
+    indicator = models.CharField("indicator", max_length=40)
+    decision = models.CharField("besluit", max_length=20, choices=IndicatorDecisionKind.choices)
+    reason = models.TextField("reden", blank=True)
+    visited = models.PositiveIntegerField("bezochte adressen waar de indicator afging")
+    confirmed = models.PositiveIntegerField("waarvan met een bevinding")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("besloten op", auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "-decided_at", "-id"]
+        verbose_name = "besluit over een indicator"
+        verbose_name_plural = "besluiten over indicatoren"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(decision="behouden") | ~models.Q(reason=""),
+                name="keep_decision_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(confirmed__lte=models.F("visited")),
+                name="decision_confirmed_within_visited",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: {self.indicator}"
+
+    @property
+    def indicator_name(self) -> str:
+        """The indicator's Dutch name (its code when the engine no longer knows it)."""
+        try:
+            return INDICATORS[IndicatorCode(self.indicator)].name
+        except ValueError:
+            return self.indicator

@@ -15,7 +15,7 @@ from typing import Any
 
 from controls.constants import OutcomeKind
 
-from .selectors import OPEN_REFERRAL, Fairness, ProjectFigures
+from .selectors import OPEN_REFERRAL, Fairness, HitRate, ProjectFigures
 from .suppression import Cell, Shown, suppress
 
 TOTAL = "totaal"
@@ -156,3 +156,38 @@ def fairness_context(fairness: Fairness, *, suppressed: bool) -> dict[str, Any]:
     else:
         context["indicator_rows"] = [{"row": row, "shown": None} for row in fairness.indicators]
     return context
+
+
+# --- indicator hit rates (issue 15 item 3) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HitRateShown:
+    """A hit-rate row as a table shows it: the counts (suppressed for the adviser and the
+    public) and the rate, hidden when either count is."""
+
+    row: HitRate
+    visited: Shown[Any]
+    confirmed: Shown[Any]
+    rate: float | None
+
+
+def hit_rates_shown(rows: Sequence[HitRate], *, suppressed: bool) -> list[HitRateShown]:
+    """The rows with, when `suppressed`, counts of 1–4 as '<5' and secondary suppression
+    within each row (confirmed + not confirmed = visited)."""
+    if not suppressed:
+        return [HitRateShown(r, Shown(r.visited), Shown(r.confirmed), r.rate) for r in rows]
+    cells: dict[tuple[str, str], int | Decimal] = {}
+    groups: list[list[tuple[str, str]]] = []
+    for r in rows:
+        cells[(r.code, "visited")] = r.visited
+        cells[(r.code, "confirmed")] = r.confirmed
+        cells[(r.code, "missed")] = r.visited - r.confirmed
+        groups.append([(r.code, "visited"), (r.code, "confirmed"), (r.code, "missed")])
+    shown = suppress(cells, groups)
+    result = []
+    for r in rows:
+        visited, confirmed = shown[(r.code, "visited")], shown[(r.code, "confirmed")]
+        hidden = visited.hidden or confirmed.hidden or shown[(r.code, "missed")].hidden
+        result.append(HitRateShown(r, visited, confirmed, None if hidden else r.rate))
+    return result

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import (
     Count,
@@ -25,6 +25,7 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -37,16 +38,24 @@ from django.utils import timezone
 from controls.constants import EveningStatus, OutcomeKind, ReferralKind, ReferralStatus
 from controls.models import Controleavond, Finding, Referral, ReferralOutcome, Visit
 from datasharing.constants import DeliveryStatus, Source
-from datasharing.matching.constants import ProposalStatus
-from datasharing.matching.models import MatchingRun, SelectionProposal
+from datasharing.matching.constants import ProposalStatus, ResultStatus
+from datasharing.matching.indicators.registry import ALL_CODES, INDICATORS
+from datasharing.matching.models import IndicatorResult, MatchingRun, SelectionProposal
 from datasharing.models import Delivery, DestructionRecord
 from partners.models import User
 from projects.constants import Phase, ProjectPerm
 from projects.models import PhaseTransition, Project, ProjectplanVersion
 from projects.selectors import project_list_for_user
 
-from .constants import AMOUNT_MEASURES, KpiMeasure, ReportKind, ReportStatus
-from .models import KpiTarget, ReportVersion
+from .constants import (
+    AMOUNT_MEASURES,
+    HIT_RATE_MIN,
+    HIT_RATE_MIN_VISITS,
+    KpiMeasure,
+    ReportKind,
+    ReportStatus,
+)
+from .models import IndicatorDecision, KpiTarget, ReportVersion
 
 ZERO = Decimal("0.00")
 HELD_STATUSES = (EveningStatus.UITGEVOERD, EveningStatus.AFGEROND)
@@ -723,3 +732,148 @@ def phase_since(*, project_ids: Collection[int]) -> dict[int, datetime]:
         .order_by()
         .values_list("project_id", "at")
     )
+
+
+# --- indicator hit rates (issue 15 item 3) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HitRate:
+    """One indicator's hit rate in one project (or summed over projects): among the visited
+    addresses where it fired in the run their proposal came from, how many had a confirmed
+    finding (reports.constants: at least one finding at a visit of the address)."""
+
+    code: str
+    name: str
+    visited: int
+    confirmed: int
+    enabled: bool = True
+    decision: IndicatorDecision | None = None  # the latest decision on it, if any
+
+    @property
+    def rate(self) -> float | None:
+        return self.confirmed / self.visited if self.visited else None
+
+    @property
+    def flagged(self) -> bool:
+        """Under 50 % after at least 20 visited addresses (the projectleider decides)."""
+        return self.visited >= HIT_RATE_MIN_VISITS and self.confirmed < HIT_RATE_MIN * self.visited
+
+    @property
+    def needs_decision(self) -> bool:
+        return self.flagged and self.enabled and self.decision is None
+
+
+def _fired_at_visit(code: str) -> Exists:
+    """The indicator `code` fired for the visit's address in the run its proposal came from."""
+    return Exists(
+        IndicatorResult.objects.filter(
+            run_id=OuterRef("proposal__run_id"),
+            address_key=OuterRef("address_key"),
+            indicator=code,
+            status=ResultStatus.FIRED,
+        )
+    )
+
+
+def hit_counts_for_projects(project_ids: Collection[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per project and indicator code: (visited addresses where it fired, of which with a
+    finding). One aggregated query over the projects' visits with a result, whatever their
+    number: per code a conditional distinct count (the results are found through their unique
+    (run, address_key, indicator) index), no loop over addresses in Python."""
+    ids = list(project_ids)
+    counts: dict[int, dict[str, tuple[int, int]]] = {pk: {} for pk in ids}
+    if not ids:
+        return counts
+    aggregates: dict[str, Count] = {}
+    has_finding = Q(Exists(Finding.objects.filter(visit_id=OuterRef("pk"))))
+    for code in ALL_CODES:
+        fired = Q(_fired_at_visit(code.value))
+        aggregates[f"v_{code.value}"] = Count("address_key", distinct=True, filter=fired)
+        aggregates[f"c_{code.value}"] = Count(
+            "address_key", distinct=True, filter=fired & has_finding
+        )
+    # The annotations are named per code at run time: the stubs cannot type the row.
+    rows = cast(
+        Iterable[dict[str, Any]],
+        Visit.objects.filter(project_id__in=ids)
+        .exclude(result="")
+        .values("project_id")
+        .annotate(**aggregates)
+        .order_by(),
+    )
+    for row in rows:
+        counts[row["project_id"]] = {
+            code.value: (row[f"v_{code.value}"], row[f"c_{code.value}"])
+            for code in ALL_CODES
+            if row[f"v_{code.value}"]
+        }
+    return counts
+
+
+def latest_decisions(*, project_ids: Collection[int]) -> dict[tuple[int, str], IndicatorDecision]:
+    """The newest decision per (project, indicator), in one query."""
+    latest: dict[tuple[int, str], IndicatorDecision] = {}
+    for decision in IndicatorDecision.objects.filter(project_id__in=project_ids).order_by(
+        "-decided_at", "-id"
+    ):
+        latest.setdefault((decision.project_id, decision.indicator), decision)
+    return latest
+
+
+def indicator_decisions(*, project: Project) -> QuerySet[IndicatorDecision]:
+    """Every decision of the project on its indicators, oldest first (the method's history),
+    with who decided."""
+    return (
+        IndicatorDecision.objects.filter(project=project)
+        .select_related("decided_by")
+        .order_by("decided_at", "id")
+    )
+
+
+def hit_rates_for_project(*, project: Project, enabled: Collection[str]) -> list[HitRate]:
+    """The project's hit rate per indicator that fired at a visited address or is enabled,
+    with its latest decision; flagged ones first. Two queries. `enabled`: the codes in use
+    (matching's settings, which the caller has)."""
+    counts = hit_counts_for_projects([project.pk])[project.pk]
+    decisions = latest_decisions(project_ids=[project.pk])
+    rows = [
+        HitRate(
+            code=code.value,
+            name=INDICATORS[code].name,
+            visited=counts.get(code.value, (0, 0))[0],
+            confirmed=counts.get(code.value, (0, 0))[1],
+            enabled=code.value in enabled,
+            decision=decisions.get((project.pk, code.value)),
+        )
+        for code in ALL_CODES
+        if code.value in counts or code.value in enabled
+    ]
+    return sorted(rows, key=lambda r: (not r.flagged, -r.visited, r.code))
+
+
+def hit_rate_get(*, project: Project, code: str, enabled: Collection[str]) -> HitRate | None:
+    """One indicator's hit rate in the project (None: not an indicator)."""
+    rows = hit_rates_for_project(project=project, enabled=enabled)
+    return next((row for row in rows if row.code == code), None)
+
+
+def hit_rates_over_projects(project_ids: Collection[int]) -> list[HitRate]:
+    """The hit rate per indicator summed over `project_ids` (the adviser's projects): one
+    query. The caller suppresses small counts for the adviser."""
+    visited: dict[str, int] = defaultdict(int)
+    confirmed: dict[str, int] = defaultdict(int)
+    for per_code in hit_counts_for_projects(project_ids).values():
+        for code, (v, c) in per_code.items():
+            visited[code] += v
+            confirmed[code] += c
+    return [
+        HitRate(
+            code=code.value,
+            name=INDICATORS[code].name,
+            visited=visited[code.value],
+            confirmed=confirmed[code.value],
+        )
+        for code in ALL_CODES
+        if visited[code.value]
+    ]

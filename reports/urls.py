@@ -31,4 +31,14 @@ urlpatterns = [
         views.FairnessPanelView.as_view(),
         name="fairness-panel",
     ),
+    path(
+        "<slug:slug>/selectiemethode/trefkans/",
+        views.HitRatePanelView.as_view(),
+        name="hit-rate-panel",
+    ),
+    path(
+        "<slug:slug>/selectiemethode/trefkans/<str:code>/besluit/",
+        views.IndicatorDecideView.as_view(),
+        name="indicator-decide",
+    ),
 ]

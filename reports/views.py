@@ -16,16 +16,23 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.views.generic import TemplateView
 
+from datasharing.matching.services import indicator_settings_for
 from partners.models import User
 from projects.constants import ProjectPerm
+from projects.models import Project
 from projects.selectors import project_plan_get
 from projects.views import ProjectScopedMixin
 from wijkaanpak.core.views import SERVICE_ERRORS, form_add_service_error
 
 from . import charts, selectors, services
-from .constants import REPORT_ACTIVE_STATUSES, ReportKind
-from .forms import KpiTargetsForm, ReportRequestForm
-from .overview import COLUMNS, fairness_context, overview_table
+from .constants import (
+    HIT_RATE_MIN_VISITS,
+    REPORT_ACTIVE_STATUSES,
+    IndicatorDecisionKind,
+    ReportKind,
+)
+from .forms import IndicatorDecisionForm, KpiTargetsForm, ReportRequestForm
+from .overview import COLUMNS, fairness_context, hit_rates_shown, overview_table
 from .services.exports import export_permitted
 
 
@@ -58,6 +65,7 @@ class DashboardView(DashboardScopedMixin, TemplateView):
             ),
             "can_manage": self.can(ProjectPerm.MANAGE),
             "exports": _exports(self.project_perms),
+            **hit_rate_context(self.project, self.project_perms, suppressed=False),
         }
 
 
@@ -225,4 +233,83 @@ def overview_start_section(*, user: User, project_ids: Collection[int]) -> dict[
     return {
         "rows": [{"project": row.project, "cells": labelled(row.cells)} for row in rows],
         "total": {"cells": labelled(total.cells)},
+        # Across the advised projects, suppressed (issue 15 item 3): one query.
+        "hit_rows": hit_rates_shown(
+            selectors.hit_rates_over_projects([p.pk for p in projects]), suppressed=True
+        ),
+        "hit_min_visits": HIT_RATE_MIN_VISITS,
     }
+
+
+# --- indicator hit rates (issue 15 item 3) ------------------------------------------------------
+
+
+def hit_rate_context(
+    project: Project, perms: frozenset[ProjectPerm], *, suppressed: bool
+) -> dict[str, Any]:
+    """The hit-rate table of a project (and its decisions), as reports/_hit_rates.html shows it."""
+    enabled = indicator_settings_for(project=project).enabled
+    rows = selectors.hit_rates_for_project(project=project, enabled=enabled)
+    return {
+        "hit_rows": hit_rates_shown(rows, suppressed=suppressed),
+        "hit_suppressed": suppressed,
+        "hit_can_decide": ProjectPerm.MANAGE in perms,
+        "hit_min_visits": HIT_RATE_MIN_VISITS,
+    }
+
+
+class HitRatePanelView(ProjectScopedMixin, TemplateView):
+    """The hit-rate panel of the method page (loaded by htmx): every member; suppressed for
+    whoever does not see the dashboard (the adviser). Flags go to the projectleider."""
+
+    template_name = "reports/_hit_rates_panel_body.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        suppressed = not selectors.dashboard_permitted(self.project_perms)
+        return {
+            **super().get_context_data(**kwargs),
+            **hit_rate_context(self.project, self.project_perms, suppressed=suppressed),
+            "decisions": list(selectors.indicator_decisions(project=self.project)),
+        }
+
+
+class IndicatorDecideView(ProjectScopedMixin, TemplateView):
+    """The projectleider's decision on a flagged indicator: keep (with a reason) or drop."""
+
+    project_perm = ProjectPerm.MANAGE
+    template_name = "reports/indicator_decide.html"
+    hit_rate: selectors.HitRate
+
+    def project_loaded(self, **kwargs: Any) -> None:
+        enabled = indicator_settings_for(project=self.project).enabled
+        hit_rate = selectors.hit_rate_get(
+            project=self.project, code=kwargs["code"], enabled=enabled
+        )
+        if hit_rate is None:
+            raise Http404
+        self.hit_rate = hit_rate
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "hit_rate": self.hit_rate,
+            "form": kwargs.get("form") or IndicatorDecisionForm(),
+        }
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = IndicatorDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.indicator_decision_record(
+                    actor=self.person,
+                    project=self.project,
+                    indicator=self.hit_rate.code,
+                    decision=IndicatorDecisionKind(form.cleaned_data["decision"]),
+                    reason=form.cleaned_data["reason"],
+                )
+            except SERVICE_ERRORS as error:
+                form_add_service_error(form, error)
+            else:
+                messages.success(request, "Het besluit over de indicator is vastgelegd.")
+                return redirect(reverse("matching:method", kwargs={"slug": self.project.slug}))
+        return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -29,17 +29,17 @@ if [ "$(id -u)" = 0 ]; then chown postgres "$TMP"; fi
 chmod 755 "$TMP"
 as_pg "$PG_BIN/initdb" -D "$TMP/pg" -U wijkaanpak --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$TMP/initdb.log" 2>&1 \
   || { cat "$TMP/initdb.log" >&2; exit 1; }
-as_pg "$PG_BIN/pg_ctl" -D "$TMP/pg" -l "$TMP/pg/server.log" -w -o \
-  "-p $PG_PORT -k $TMP -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-  start >/dev/null
-"$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
-  --pidfile "$TMP/redis.pid" --dir "$TMP" --logfile "$TMP/redis.log"
-for _ in $(seq 50); do [ -f "$TMP/redis.pid" ] && break; sleep 0.1; done
+# What scripts/test-service.sh needs to stop and start either service again (the restart tests
+# of issue 16.2, tests/service_restarts.py), and what starts them here the first time.
+export WIJKAANPAK_TEST_PG_BIN="$PG_BIN" WIJKAANPAK_TEST_PG_DATA="$TMP/pg" WIJKAANPAK_TEST_PG_PORT="$PG_PORT"
+export WIJKAANPAK_TEST_REDIS_SERVER="$REDIS_SERVER" WIJKAANPAK_TEST_REDIS_PORT="$REDIS_PORT"
+export WIJKAANPAK_TEST_SERVICES_DIR="$TMP"
+"$(dirname "$0")/test-service.sh" postgres start
+"$(dirname "$0")/test-service.sh" redis start
 
 export DATABASE_URL="postgres://wijkaanpak@127.0.0.1:$PG_PORT/wijkaanpak"
 export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export CELERY_RESULT_BACKEND="redis://127.0.0.1:$REDIS_PORT/1"
-export WIJKAANPAK_TEST_SERVICES_DIR="$TMP"
 as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U wijkaanpak wijkaanpak
 
 "$@"

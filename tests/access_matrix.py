@@ -73,8 +73,19 @@ OUTSIDERS = ("other_project_member", "anonymous", "password_only")
 # privacy, accessibility, contact: the footer pages (issue 9 item 8). Anyone, also a resident
 # without an account, must be able to read who runs the application, what it does with
 # personal data, how accessible it is and where to turn; they show no project data.
+# `transparency:public`: a project's public page (issue 15 item 1), for residents without an
+# account; 404 until its projectleider publishes it, and no personal data when published.
 PUBLIC = frozenset(
-    {"login", "health", "enrolment-link", "service-worker", "privacy", "accessibility", "contact"}
+    {
+        "login",
+        "health",
+        "enrolment-link",
+        "service-worker",
+        "privacy",
+        "accessibility",
+        "contact",
+        "transparency:public",
+    }
 )
 # Reachable with a password login that still lacks its second factor (security R8):
 # `otp-verify` the code (for who has a device); `otp-enrolment-needed` the one page of who has

@@ -100,6 +100,67 @@ class Worker:
                 self.process.wait(10)
 
 
+class Beat:
+    """A REAL `celery beat` subprocess with the settings' schedule (the matching watchdog among
+    it), on the same broker and test database as Worker; its schedule file is temporary."""
+
+    def __init__(self, *, env: dict[str, str] | None = None) -> None:
+        from django.db import connection
+
+        url = urlsplit(os.environ["DATABASE_URL"])
+        self.database_url = urlunsplit(url._replace(path="/" + connection.settings_dict["NAME"]))
+        self.extra_env = dict(env or {})
+        folder = Path(os.environ.get("WIJKAANPAK_TEST_SERVICES_DIR", "/tmp"))
+        tag = uuid.uuid4().hex[:8]
+        self.log = folder / f"beat-{tag}.log"
+        self.schedule = folder / f"beat-{tag}.schedule"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "wijkaanpak.settings.test",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "DATABASE_URL": self.database_url,
+            **self.extra_env,
+        }
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own binary
+                [
+                    str(CELERY),
+                    "-A",
+                    "wijkaanpak",
+                    "beat",
+                    "--schedule",
+                    str(self.schedule),
+                    "--loglevel",
+                    "INFO",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Celery beat exited: {self.log.read_text()[-3000:]}")
+            if b"beat: Starting" in self.log.read_bytes():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"Celery beat not ready: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+
+
 @pytest.fixture
 def celery_worker(transactional_db):
     """A started worker (2 prefork processes); tasks from this process go to it, not eagerly."""

@@ -44,6 +44,8 @@ urlpatterns = [
     path("matching/", include("datasharing.matching.urls")),
     path("controle/", include("controls.urls")),
     path("rapportage/", include("reports.urls")),
+    # The public project pages (issue 15 item 1); the page itself is public, the preview not.
+    path("openbaar/", include("transparency.urls")),
     path("beheer/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

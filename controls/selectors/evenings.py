@@ -306,11 +306,14 @@ def finding_list_for_user(
             data_subject_ids=[visit.address_key],
             data_subject_id_type="adrespseudoniem",
         )
-    return list(
+    findings = list(
         Finding.objects.filter(visit=visit)
         .select_related("category", "recorded_by")
         .order_by("recorded_at", "id")
     )
+    for finding in findings:
+        finding.visit = visit  # the caller's visit, so that finding.visit costs no query
+    return findings
 
 
 def visit_member_of_team(*, person: User, team_id: int | None) -> bool:

@@ -225,12 +225,37 @@ def referrals_by_finding_for_user(
     return dict(result)
 
 
-def findings_with_followup(*, user: Person, findings: Iterable[Finding]) -> list[Finding]:
-    """`findings`, each with `followup`: what `referrals_by_finding_for_user` gives it (empty
-    for anyone but the projectleider), for a visit or finding page to include
-    templates/controls/followup/_finding_followup.html per finding."""
+def findings_with_followup(
+    *, visit: Visit, findings: Iterable[Finding], perms: frozenset[ProjectPerm]
+) -> list[Finding]:
+    """`findings` of `visit`, each with `followup`: the referrals sent for it or bundling it,
+    with their outcomes, for a visit page to include
+    templates/controls/followup/_finding_followup.html per finding. Only for the projectleider
+    (PLAN_CONTROLS in `perms`, the person's permissions on the visit's project); everyone else
+    gets empty lists. Two queries whatever the number of findings or referrals (none without
+    the permission)."""
     findings = list(findings)
-    followup = referrals_by_finding_for_user(user=user, findings=findings)
+    followup: dict[int, list[Referral]] = defaultdict(list)
+    if ProjectPerm.PLAN_CONTROLS in perms:
+        of_visit = Q(finding__visit=visit) | Q(bundled_findings__visit=visit)
+        referrals = list(
+            _with_relations(Referral.objects.filter(of_visit, project_id=visit.project_id))
+            .distinct()
+            .order_by("created_at", "pk")
+        )
+        bundled = set(
+            Referral.bundled_findings.through.objects.filter(
+                referral__project_id=visit.project_id, finding__visit=visit
+            ).values_list("referral_id", "finding_id")
+        )
+        for referral in referrals:
+            targets = {
+                finding_id for referral_id, finding_id in bundled if referral_id == referral.pk
+            }
+            if referral.finding_id is not None:
+                targets.add(referral.finding_id)
+            for finding_id in sorted(targets):
+                followup[finding_id].append(referral)
     for finding in findings:
         finding.followup = followup.get(finding.pk, [])  # type: ignore[attr-defined]
     return findings

@@ -50,6 +50,7 @@ from ..selectors.evenings import (
     visit_get_for_user,
     visit_list_for_user,
 )
+from ..selectors.referrals import findings_with_followup
 from ..services import categories as category_services
 from ..services import evenings as services
 
@@ -522,8 +523,12 @@ class VisitView(PlanningView):
             purpose="bezoek van een controleavond inzien",
             perms=self.project_perms,
         )
-        findings = finding_list_for_user(
-            user=self.person, visit=visit, perms=self.project_perms, log=False
+        findings = findings_with_followup(
+            visit=visit,
+            findings=finding_list_for_user(
+                user=self.person, visit=visit, perms=self.project_perms, log=False
+            ),
+            perms=self.project_perms,
         )
         return self.render_page(
             {

@@ -24,12 +24,13 @@ class MatchingConfig(AppConfig):
         from wijkaanpak.core.jobs import job_register
 
         from . import demo, gates, selectors, tasks
-        from .constants import JOB_RUN_DISPATCH
+        from .constants import JOB_CHUNK_RECOVER, JOB_RUN_DISPATCH
         from .models import IndicatorResult, Reidentification, RiskAddress, SelectionProposal
         from .retention import matching_personal_data_destroy
 
         gate_register(Phase.CONTROLEAVONDEN, gates.approved_selection_missing)
         job_register(JOB_RUN_DISPATCH, tasks.matching_run_dispatch_task)
+        job_register(JOB_CHUNK_RECOVER, tasks.matching_chunk_recover_task)
         retention_register(
             RetentionHook(
                 name="matching",

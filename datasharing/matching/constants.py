@@ -53,3 +53,5 @@ NEVER_USED = (
 
 # Jobs (wijkaanpak.core.jobs) of matching, registered in apps.py.
 JOB_RUN_DISPATCH = "matching_run_dispatch"
+# A chunk whose worker is gone, sent again by the watchdog (services.watchdog, issue 16.1).
+JOB_CHUNK_RECOVER = "matching_chunk_recover"

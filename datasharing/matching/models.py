@@ -133,6 +133,31 @@ class MatchingChunk(models.Model):
         return f"Deel {self.index} van run {self.run_id}"
 
 
+class MatchingChunkLease(models.Model):
+    """Who is working on a chunk and their latest sign of life (issue 16.1, R27).
+
+    A chunk task takes the lease when it starts (attempt + 1) and refreshes `heartbeat_at`
+    every few seconds from a thread; the watchdog (services.watchdog, Celery beat) re-dispatches
+    a chunk whose heartbeat went stale, i.e. whose worker is gone, in minutes rather than after
+    the broker's visibility timeout. `redispatched_at` is set when the watchdog sent the chunk
+    again; attempt 0 is a chunk the watchdog sent that no worker had started.
+    """
+
+    run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="leases")
+    index = models.PositiveSmallIntegerField()
+    attempt = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    redispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="one_lease_per_chunk")]
+
+    def __str__(self) -> str:
+        return f"Lease deel {self.index} van run {self.run_id} (poging {self.attempt})"
+
+
 class RiskAddress(models.Model):
     """One address of the bag delivery in one run: its score and, compactly, its results.
 

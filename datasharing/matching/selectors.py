@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from datasharing.constants import MATCHED_SOURCES
 from datasharing.models import Delivery
@@ -22,6 +24,8 @@ from projects.models import Project
 from .constants import ProposalStatus
 from .models import (
     IndicatorResult,
+    MatchingChunk,
+    MatchingChunkLease,
     MatchingRun,
     Reidentification,
     RiskAddress,
@@ -52,6 +56,71 @@ def run_get(*, project: Project, pk: int) -> MatchingRun:
     if run is None:
         raise Http404
     return run
+
+
+@dataclass(frozen=True)
+class ChunkLine:
+    number: int  # 1-based, as the page shows it
+    attempt: int
+    since: datetime | None
+
+
+@dataclass(frozen=True)
+class RunChunks:
+    """What an active run's chunks are doing, for its status fragment (issue 16.1)."""
+
+    total: int
+    done: int
+    working: int
+    waiting: int
+    waiting_since: datetime | None
+    silent: list[ChunkLine] = field(default_factory=list)  # worker gone, not sent again yet
+    restarting: list[ChunkLine] = field(default_factory=list)  # sent again or a later attempt
+    max_attempts: int = 3
+
+
+def run_chunks(*, run: MatchingRun) -> RunChunks | None:
+    """The chunks of a running run (two queries); None for a run that is not running."""
+    if run.status != "running":
+        return None
+    done = set(MatchingChunk.objects.filter(run=run).values_list("index", flat=True))
+    leases = {
+        lease.index: lease
+        for lease in MatchingChunkLease.objects.filter(run=run).exclude(index__in=done)
+    }
+    stale_before = timezone.now() - timedelta(seconds=settings.MATCHING_CHUNK_STALE_SECONDS)
+    working, waiting = 0, 0
+    silent: list[ChunkLine] = []
+    restarting: list[ChunkLine] = []
+    for index in range(run.chunk_count):
+        if index in done:
+            continue
+        lease = leases.get(index)
+        if lease is None:
+            waiting += 1
+            continue
+        started = lease.heartbeat_at is not None and (
+            lease.redispatched_at is None or lease.heartbeat_at > lease.redispatched_at
+        )
+        if not started:
+            restarting.append(ChunkLine(index + 1, lease.attempt + 1, lease.redispatched_at))
+        elif lease.heartbeat_at and lease.heartbeat_at < stale_before:
+            silent.append(ChunkLine(index + 1, lease.attempt, lease.heartbeat_at))
+        elif lease.attempt > 1:
+            working += 1
+            restarting.append(ChunkLine(index + 1, lease.attempt, lease.started_at))
+        else:
+            working += 1
+    return RunChunks(
+        total=run.chunk_count,
+        done=len(done),
+        working=working,
+        waiting=waiting,
+        waiting_since=run.started_at or run.created_at,
+        silent=silent,
+        restarting=restarting,
+        max_attempts=settings.MATCHING_CHUNK_MAX_ATTEMPTS,
+    )
 
 
 def current_run(*, project: Project) -> MatchingRun | None:

@@ -118,21 +118,28 @@ class RunListView(ProjectView):
         page = Paginator(selectors.run_list(project=self.project), RUN_PAGE_SIZE).get_page(
             request.GET.get("pagina")
         )
+        active = selectors.active_run(project=self.project)
         return self.render_page(
             {
                 "page": page,
-                "active": selectors.active_run(project=self.project),
+                "active": active,
+                "chunks": selectors.run_chunks(run=active) if active else None,
                 "can_run": self.can(ProjectPerm.RUN_MATCHING),
             },
         )
 
     def post(self, request, slug):
         try:
-            services.matching_run_start(actor=self.person, project=self.project)
+            run = services.matching_run_start(actor=self.person, project=self.project)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "De matchingrun is gestart.")
+            # The job is queued on commit: a broker that is down has failed the run already.
+            run.refresh_from_db(fields=["status", "error"])
+            if run.status == "failed":
+                messages.error(request, run.error)
+            else:
+                messages.success(request, "De matchingrun is gestart.")
         return self.back("runs")
 
 
@@ -147,6 +154,7 @@ class RunStatusView(ProjectView):
             {
                 "project": self.project,
                 "run": run,
+                "chunks": selectors.run_chunks(run=run),
                 "can_run": self.can(ProjectPerm.RUN_MATCHING),
             },
         )

@@ -350,23 +350,30 @@ def _delivery_create(
         uploaded_by=actor,
     )
     delivery.raw_file.save("upload", ContentFile(content), save=False)
-    delivery.save()
-    event_record(
-        actor=actor,
-        kind=DELIVERY_EVENTS[DeliveryStatus.ONTVANGEN],
-        project=project,
-        obj=delivery,
-        to_state=DeliveryStatus.ONTVANGEN,
-        data={"data_request": data_request.pk},
-    )
-    processing_log_write(
-        actor=actor,
-        action="create",
-        name="delivery_upload",
-        ground="data_intake",
-        project=project,
-        obj=delivery,
-    )
+    try:
+        delivery.save()
+        event_record(
+            actor=actor,
+            kind=DELIVERY_EVENTS[DeliveryStatus.ONTVANGEN],
+            project=project,
+            obj=delivery,
+            to_state=DeliveryStatus.ONTVANGEN,
+            data={"data_request": data_request.pk},
+        )
+        processing_log_write(
+            actor=actor,
+            action="create",
+            name="delivery_upload",
+            ground="data_intake",
+            project=project,
+            obj=delivery,
+        )
+    except BaseException:
+        # The database went away (issue 16.2) or refused a row: the transaction rolls back, so
+        # the raw file it would have referred to goes too (R17), before delivery_upload sees it.
+        if delivery.raw_file.name:
+            delivery.raw_file.storage.delete(delivery.raw_file.name)
+        raise
     logger.info(
         "delivery_received", delivery_id=delivery.pk, project_id=project.pk, bytes=len(content)
     )

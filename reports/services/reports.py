@@ -25,6 +25,7 @@ from wijkaanpak.core.transitions import transition_require
 
 from .. import charts, selectors
 from ..constants import (
+    HIT_RATE_MIN_VISITS,
     JOB_REPORT_GENERATE,
     REPORT_ALREADY_RUNNING,
     REPORT_END_NEEDS_PHASE,
@@ -34,7 +35,7 @@ from ..constants import (
     ReportStatus,
 )
 from ..models import ReportVersion
-from ..overview import fairness_context
+from ..overview import fairness_context, hit_rates_shown
 from ..pdf import report_pdf
 
 logger = structlog.get_logger(__name__)
@@ -131,6 +132,14 @@ def report_context(*, project: Project, kind: str) -> dict[str, Any]:
                 if code.value in engine_settings.enabled
             ],
         },
+        "hit_rows": hit_rates_shown(
+            selectors.hit_rates_for_project(project=project, enabled=engine_settings.enabled),
+            suppressed=False,
+        ),
+        "hit_suppressed": False,
+        "hit_can_decide": False,
+        "hit_min_visits": HIT_RATE_MIN_VISITS,
+        "decisions": list(selectors.indicator_decisions(project=project)),
         "destructions": (
             list(selectors.destruction_list(project=project)) if project.is_closed else []
         ),

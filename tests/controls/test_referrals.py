@@ -25,11 +25,12 @@ from controls.constants import (
     ReferralKind,
     ReferralStatus,
 )
-from controls.models import Referral
+from controls.models import Finding, Referral
 from controls.selectors import referrals as selectors
 from controls.services import referrals as services
 from projects.constants import Phase
 from projects.gates import gate_missing, project_closure_blockers
+from projects.selectors import project_perms_for_user
 from tests.access_setup import matrix_world
 from tests.factories import OrganisationFactory, login_verified
 from wijkaanpak.core.exceptions import ApplicationError, InvalidTransition, NotPermitted
@@ -440,9 +441,25 @@ def test_a_project_with_open_referrals_cannot_close_and_the_refusal_names_them(w
 
 def test_findings_with_followup_for_the_visit_page(world):
     extra = world.own.extra
-    findings = [extra["finding"], extra["fresh_finding"]]
-    leader = selectors.findings_with_followup(user=world.people["projectleider"], findings=findings)
-    assert [r.pk for r in leader[0].followup] == [extra["referral_started"].pk]
-    assert leader[1].followup == []
-    inspector = selectors.findings_with_followup(user=world.people["inspecteur"], findings=findings)
-    assert [f.followup for f in inspector] == [[], []]
+    finding, fresh = extra["finding"], extra["fresh_finding"]
+    project = world.own.project
+
+    def followup(role: str, found: Finding) -> list:
+        perms = project_perms_for_user(user=world.people[role], project=project)
+        [shown] = selectors.findings_with_followup(visit=found.visit, findings=[found], perms=perms)
+        return shown.followup
+
+    assert [r.pk for r in followup("projectleider", finding)] == [extra["referral_started"].pk]
+    assert followup("projectleider", fresh) == []
+    assert followup("inspecteur", finding) == []
+
+
+def test_the_visit_page_shows_what_came_of_each_finding(world, client):
+    extra = world.own.extra
+    finding, slug = extra["finding"], world.own.project.slug
+    login_verified(client, world.people["projectleider"])
+    response = client.get(reverse("controls:visit", args=[slug, finding.visit_id]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert reverse("controls:finding-refer", args=[slug, finding.pk]) in html
+    assert reverse("controls:referral", args=[slug, extra["referral_started"].pk]) in html

@@ -38,6 +38,7 @@ def test_apps_registered_in_installed_apps_order():
         "controls.demo.build",
         "controls.demo_followup.build",
         "reports.demo.build",
+        "transparency.demo.build",  # publishes the demo project's public page
     ]
     assert [(gate.phase, gate.check) for gate in gates.GATES] == [
         (Phase.SELECTIE, bag_delivery_missing),

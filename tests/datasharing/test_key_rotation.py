@@ -16,12 +16,15 @@ from hashlib import sha256
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from controls.models import Visit
+from controls.services.evenings import evening_create, visits_assign
 from datasharing.matching import services as matching
 from datasharing.matching.gates import KEY_ROTATE_RUN_ACTIVE
 from datasharing.matching.models import (
@@ -94,6 +97,22 @@ def pseudonym_tables():
     yield IndicatorResult, ("address_key",), "run__project", False
     yield SelectionProposal, ("address_key",), "project", False
     yield Reidentification, ("address_key",), "project", False
+    yield Visit, ("address_key",), "project", False
+
+
+def test_every_pseudonym_column_of_every_app_is_re_keyed():
+    """A model of any app with a pseudonym column (a name of KEY_COLUMNS) is one of the tables
+    the rotation re-keys: a new one that is not registered would keep old-version pseudonyms."""
+    from django.apps import apps
+
+    covered = {model for model, *_ in pseudonym_tables()}
+    holding = {
+        model
+        for model in apps.get_models()
+        if any(f.attname in COLUMN_KINDS for f in model._meta.concrete_fields)
+    }
+    assert holding - {AddressVaultEntry} <= covered
+    assert {table.model for table in key_services._tables()} == covered
 
 
 def snapshot(project) -> dict:
@@ -336,14 +355,20 @@ def test_approved_address_is_still_reidentified_after_rotation(
     address = matching.address_reidentify(
         actor=projectleider_a, proposal=proposal, reason="Controleavond 3 maart"
     )
+    evening = evening_create(
+        actor=projectleider_a, project=project, starts_at=timezone.now(), meeting_point="Plein"
+    )
+    [visit] = visits_assign(actor=projectleider_a, evening=evening, proposals=[proposal])
     before = snapshot(project)
 
     project_key_rotate(actor=projectleider_a, project=project)
 
     assert_rekeyed(before, snapshot(project), project=project, version=2)
     proposal.refresh_from_db()
+    visit.refresh_from_db()
     new_key = pseudonymiser_for(project=project, version=2).advance(Kind.ADDRESS, [old_key])[0]
     assert proposal.address_key == new_key
+    assert visit.address_key == new_key  # the evening's visit still finds its address
     assert proposal.pseudonym == risk.pseudonym  # the stored display name is kept
     assert vault_lookup(project=project, address_key=new_key) == parts
     assert vault_lookup(project=project, address_key=old_key) is None

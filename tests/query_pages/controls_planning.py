@@ -84,6 +84,8 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         ('"datasharing_addressvaultentry"', "the vault entry of the address"),
         ('"datasharing_projectkey"', "the key of its version"),
         ('"controls_finding"', "the visit's findings with category and recorder"),
+        ('"controls_referral"', "follow-up: the findings' referrals with their outcomes"),
+        ('"controls_referral_bundled_findings"', "follow-up: the findings each bundles"),
         *SESSION_SAVED,
     ],
     ("controls:categories", "projectleider", "project"): [

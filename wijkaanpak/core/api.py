@@ -65,6 +65,8 @@ ERROR_CODES: dict[str, str] = {
         UNSUPPORTED_MEDIA_TYPE,
         (THROTTLED[0], THROTTLED[1].format(seconds="N")),
         (INVALID_TRANSITION[0], "De overgang mag niet in deze toestand (met de reden)."),
+        # 503 with Retry-After while PostgreSQL or Redis restarts (core.views.server_error).
+        ("dienst_niet_beschikbaar", "Even niet bereikbaar; probeer het zo opnieuw."),
         (APPLICATION_ERROR[0], "De handeling kan niet (met de reden)."),
     )
 }

@@ -3,11 +3,12 @@ and the public pages of the footer (privacy statement, accessibility statement, 
 
 import logging
 import re
+import sys
 from datetime import date
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.generic import TemplateView
 from django.views.generic.edit import FormMixin
@@ -114,11 +115,68 @@ class EnrolmentTokenRedactFilter(logging.Filter):
         return True
 
 
+SERVICE_UNAVAILABLE_CODE = "dienst_niet_beschikbaar"
+SERVICE_UNAVAILABLE_MESSAGE = (
+    "Wijkaanpak is even niet bereikbaar: de database of de taakwachtrij start opnieuw op. "
+    "Er is niets half opgeslagen. Probeer het over een halve minuut opnieuw."
+)
+RETRY_AFTER_SECONDS = 30
+
+
+def service_unavailable_error(error: BaseException | None) -> bool:
+    """Whether `error` (or what caused it) says PostgreSQL or Redis is gone or restarting,
+    rather than a fault of the request: such a request failed whole (issue 16.2)."""
+    from django.db import InterfaceError, OperationalError
+
+    kinds: list[type[BaseException]] = [OperationalError, InterfaceError]
+    try:
+        from kombu.exceptions import OperationalError as BrokerError
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        kinds += [BrokerError, RedisConnectionError, RedisTimeoutError]
+    except ImportError:  # pragma: no cover - both come with Celery
+        pass
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, tuple(kinds)):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def _wants_json(request) -> bool:
+    """The REST API, and the tablet's outbox (sync endpoints: it asks for JSON)."""
+    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def service_unavailable(request, trace_id: str):
+    """503 with Retry-After: a Dutch page, or the API's JSON error with a stable code. Like the
+    500 page it reads nothing from the database. The tablet's outbox retries on any 5xx."""
+    response: HttpResponse
+    if _wants_json(request):
+        body = {
+            "code": SERVICE_UNAVAILABLE_CODE,
+            "detail": SERVICE_UNAVAILABLE_MESSAGE,
+            "trace_id": trace_id,
+        }
+        response = JsonResponse(body, status=503)
+    else:
+        response = render(request, "503.html", {"trace_id": trace_id}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request, *args, **kwargs):
-    """Generic 500 page with only a trace id (security R23)."""
+    """Generic 500 page with only a trace id (security R23); 503 when the database or the
+    broker is what failed (the exception being handled, issue 16.2)."""
     trace_id = (
         getattr(getattr(request, "trace", None), "trace_id", None) or trace_current().trace_id
     )
+    if service_unavailable_error(sys.exc_info()[1]):
+        return service_unavailable(request, trace_id)
     if request.path.startswith("/api/"):  # the API answers in JSON, also here
         body = {"code": "serverfout", "detail": "Er ging iets mis.", "trace_id": trace_id}
         return JsonResponse(body, status=500)

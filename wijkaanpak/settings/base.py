@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "datasharing.matching",
     "controls",
     "reports",
+    "transparency",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# A persistent connection that a restarted PostgreSQL closed is noticed and replaced before the
+# request uses it (issue 16.2); with CONN_MAX_AGE 0 every request connects afresh anyway.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "partners.User"
@@ -197,9 +201,18 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 BROKER_CONNECT_TIMEOUT = {"socket_connect_timeout": 2}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60, **BROKER_CONNECT_TIMEOUT}
+# The visibility timeout is the longest hard time limit of any task plus a margin, so that a task
+# that is still running is never delivered a second time (tests/matching/test_watchdog.py checks
+# every registered task). It is only the last resort after a worker died: matching chunks hold
+# a lease with a heartbeat, and the watchdog below sends a chunk whose worker is gone again
+# within MATCHING_CHUNK_STALE_SECONDS + MATCHING_WATCHDOG_SECONDS (issue 16.1).
+VISIBILITY_TIMEOUT_SECONDS = CELERY_TASK_TIME_LIMIT + 5 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,
+    **BROKER_CONNECT_TIMEOUT,
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 2 * 60 * 60,
+    "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,
     "retry_policy": {
         "max_retries": 3,
         "interval_start": 0,
@@ -207,6 +220,14 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
         "interval_max": 1,
     },
 }
+# Matching chunk leases (datasharing.matching.services.watchdog): a heartbeat every 10 s; a chunk
+# silent for a minute has lost its worker and is sent again (at most 3 attempts); chunks nobody
+# started while the run showed no sign of life for 10 minutes are sent again too.
+MATCHING_CHUNK_HEARTBEAT_SECONDS = env.float("MATCHING_CHUNK_HEARTBEAT_SECONDS", default=10)
+MATCHING_CHUNK_STALE_SECONDS = env.float("MATCHING_CHUNK_STALE_SECONDS", default=60)
+MATCHING_RUN_IDLE_SECONDS = env.float("MATCHING_RUN_IDLE_SECONDS", default=600)
+MATCHING_CHUNK_MAX_ATTEMPTS = env.int("MATCHING_CHUNK_MAX_ATTEMPTS", default=3)
+MATCHING_WATCHDOG_SECONDS = env.float("MATCHING_WATCHDOG_SECONDS", default=30)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -220,6 +241,12 @@ CELERY_BEAT_SCHEDULE = {
     "referrals-mark-overdue": {
         "task": "referrals_mark_overdue",
         "schedule": timedelta(hours=1),
+    },
+    # A matching chunk whose worker is gone is sent again (issue 16.1, services.watchdog).
+    "matching-watchdog": {
+        "task": "datasharing.matching.tasks.matching_watchdog_task",
+        "schedule": timedelta(seconds=MATCHING_WATCHDOG_SECONDS),
+        "options": {"expires": MATCHING_WATCHDOG_SECONDS},
     },
     # A delivery is never stuck `ontvangen` (issue 8 item 5): its job queued again, or failed.
     "deliveries-stuck-requeue": {

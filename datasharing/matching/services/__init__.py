@@ -4,6 +4,8 @@
 - runs.py — a run's lifecycle (RUN_TRANSITIONS): start, begin, fail, cancel, finalise
 - chunks.py — one chunk of a run, evaluated and written idempotently (R27)
 - selection.py — four eyes: propose, approve or reject (PROPOSAL_TRANSITIONS), close
+- watchdog.py — chunk leases with a heartbeat; the beat task that re-dispatches a chunk whose
+  worker is gone and finalises a run whose chord callback never came (issue 16.1)
 - reidentification.py — the real address of an approved proposal, logged first (R20/R21)
 
 A run is started by `matching_run_start`, which records exactly what it will use and queues it.
@@ -78,8 +80,20 @@ from .settings import (
     indicator_settings_update,
     software_version,
 )
+from .watchdog import (
+    CHUNK_KEEPS_FAILING,
+    WatchdogOutcome,
+    chunk_lease,
+    matching_chunk_recovered,
+    matching_watchdog,
+)
 
 __all__ = [
+    "CHUNK_KEEPS_FAILING",
+    "WatchdogOutcome",
+    "chunk_lease",
+    "matching_chunk_recovered",
+    "matching_watchdog",
     "ADDRESS_COLUMNS",
     "ADDRESS_NOT_IN_VAULT",
     "ALREADY_DECIDED",

@@ -34,6 +34,7 @@ from ..indicators.registry import ALL_CODES, INDICATORS
 from ..models import (
     IndicatorResult,
     MatchingChunk,
+    MatchingChunkLease,
     MatchingRun,
     RiskAddress,
 )
@@ -225,6 +226,7 @@ def _results_delete(run_id: int) -> None:
     IndicatorResult.objects.filter(run_id=run_id).delete()
     RiskAddress.objects.filter(run_id=run_id, proposals__isnull=True).delete()
     MatchingChunk.objects.filter(run_id=run_id).delete()
+    MatchingChunkLease.objects.filter(run_id=run_id).delete()
 
 
 @transaction.atomic
