@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 ASSETS := static/vendor/.installed-stamp
+TABLET_CSS := static/vendor/tablet/tablet.css
+TABLET_SOURCES := static/css/wijkaanpak.css purgecss.tablet.cjs templates/base.html \
+  $(wildcard templates/components/*.html templates/controls/tablet/*.html) static/js/tablet.js static/js/offline-queue.js
 DEV := DJANGO_SETTINGS_MODULE=wijkaanpak.settings.dev
 
 .PHONY: demo test install assets migrate-demo lint typecheck check audit bench bench-routes bench-tablet bench-api bench-reports bench-evening e2e lock clean
@@ -22,7 +25,7 @@ $(STAMP): requirements.lock pyproject.toml
 NODE_STAMP := node_modules/.installed-stamp
 WORKBOX := workbox-core workbox-routing workbox-strategies workbox-precaching
 
-assets: $(ASSETS)
+assets: $(ASSETS) $(TABLET_CSS)
 
 $(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -40,7 +43,20 @@ $(ASSETS): $(NODE_STAMP) Makefile
 	cp node_modules/idb-keyval/dist/index.js static/vendor/idb-keyval/
 	cp node_modules/workbox-sw/build/workbox-sw.js* static/vendor/workbox/
 	for module in $(WORKBOX); do cp node_modules/$$module/build/$$module.prod.js* static/vendor/workbox/; done
+	$(MAKE) --no-print-directory $(TABLET_CSS)
 	touch $(ASSETS)
+
+# The tablet's stylesheet (issue 11 item 5, wijkaanpak.core.offline): the three stylesheets in
+# base.html's order, reduced by PurgeCSS to what the tablet's templates and scripts use
+# (purgecss.tablet.cjs) and minified by lightningcss; the route page carries it inline.
+
+$(TABLET_CSS): $(NODE_STAMP) $(TABLET_SOURCES)
+	rm -rf var/tablet-css && mkdir -p var/tablet-css static/vendor/tablet
+	cat node_modules/@utrecht/design-tokens/dist/index.css node_modules/@utrecht/component-library-css/dist/index.css \
+	  static/css/wijkaanpak.css > var/tablet-css/tablet.css
+	node_modules/.bin/purgecss --config purgecss.tablet.cjs --css var/tablet-css/tablet.css --output var/tablet-css/purged/
+	node_modules/.bin/lightningcss --minify var/tablet-css/purged/tablet.css -o $(TABLET_CSS)
+	rm -rf var/tablet-css
 
 migrate-demo: install assets
 	$(DEV) $(PY) manage.py migrate --noinput

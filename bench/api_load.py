@@ -309,6 +309,50 @@ def load(port: int, plan: dict, *, users: int, seconds: int, folder: Path) -> li
         return list(csv.DictReader(handle))
 
 
+def profile(plan: dict, folder: Path) -> dict[str, dict]:
+    """Every target once in this process (Django's test client): milliseconds, queries, and for
+    a target above 100 ms the cProfile functions of the application that took the most."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    found: dict[str, dict] = {}
+    for target in plan["targets"]:
+        client = Client()
+        headers = {}
+        if target["auth"] == "token":
+            headers["Authorization"] = f"Bearer {plan['tokens'][target['who']]}"
+        else:
+            client.cookies[plan["cookie_name"]] = plan["sessions"][target["who"]]
+        client.get(target["path"], headers=headers)  # warm-up
+        profiler = cProfile.Profile()
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            profiler.enable()
+            response = client.get(target["path"], headers=headers)
+            profiler.disable()
+            ms = (time.perf_counter() - started) * 1000
+        slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3]
+        found[target["name"]] = {
+            "ms": round(ms, 1),
+            "status": response.status_code,
+            "queries": len(queries.captured_queries),
+            "slowest_queries": [(q["time"], q["sql"][:300]) for q in slowest],
+        }
+        print(f"{target['name']:<34} {ms:>7.0f} ms {len(queries.captured_queries):>3} queries")
+        if ms > 100:
+            text = io.StringIO()
+            stats = pstats.Stats(profiler, stream=text).sort_stats("cumulative")
+            stats.print_stats(r"wijkaanpak|projects|datasharing|controls|reports|partners", 15)
+            (folder / f"profile-{len(found)}.txt").write_text(text.getvalue())
+            found[target["name"]]["profile"] = text.getvalue().splitlines()[-20:]
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--addresses", type=int, default=250_000)
@@ -316,6 +360,11 @@ def main() -> None:
     parser.add_argument("--approved", type=int, default=500)
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also time every target in-process once (queries, cProfile) before the load",
+    )
     args = parser.parse_args()
 
     import django
@@ -351,6 +400,8 @@ def main() -> None:
             **credentials(project, leader, behandelaar, orgs),
             "targets": targets(project, data),
         }
+        if args.profile:
+            figures["profile"] = profile(plan, folder)
         port = free_port()
         server = serve(port)
         try:

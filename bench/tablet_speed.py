@@ -6,9 +6,11 @@ link, and saving a finding offline.
 On the throwaway PostgreSQL of scripts/with-test-services.sh: `migrate`, `load_demo`, then,
 through the services like real users, 30 risk addresses of the demo project approved under
 four eyes and planned as tonight's evening of one team led by the demo `inspecteur` (OR-Tools
-route, status voorbereid). The application runs in `manage.py runserver --insecure` (a
-separate process, test settings, DEBUG off); the browser is /usr/bin/chromium (headless,
---no-sandbox --disable-background-networking) through Playwright at 768 × 1024.
+route, status voorbereid). The application runs in gunicorn (2 workers, test settings, DEBUG
+off) with its static files served as in production (WhiteNoise, hashed names, precompressed;
+bench/served_settings.py after a collectstatic into a temporary directory); the browser is
+/usr/bin/chromium (headless, --no-sandbox --disable-background-networking) through Playwright
+at 768 × 1024.
 
 Slow 3G is CDP `Network.emulateNetworkConditions`: 400 ms latency, 400 kbit/s down and up
 (WebPageTest's "3G Slow"; --latency / --kbps change it). The page's target gets it, and so does
@@ -40,10 +42,12 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -81,7 +85,10 @@ TIMINGS_JS = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
   return {fcp: paint ? paint.startTime : null, load: nav ? nav.loadEventEnd : null,
           ready: window.__bench.ready, ttfb: nav ? nav.responseStart : null,
-          bytes: nav ? nav.transferSize : null, decoded: nav ? nav.decodedBodySize : null};
+          bytes: nav ? nav.transferSize : null, decoded: nav ? nav.decodedBodySize : null,
+          resources: performance.getEntriesByType('resource').map((entry) => ({
+            name: new URL(entry.name).pathname, bytes: entry.transferSize,
+            end: Math.round(entry.responseEnd)}))};
 }"""
 
 
@@ -165,18 +172,36 @@ def prepare() -> dict:
     }
 
 
-def start_server(port: int) -> subprocess.Popen:
-    server = subprocess.Popen(  # noqa: S603 - our own manage.py
+def start_server(port: int, static_root: Path) -> subprocess.Popen:
+    """gunicorn with 2 workers, static files by WhiteNoise as in production (hashed names,
+    precompressed gzip/brotli, long caching of hashed files): bench/served_settings.py after a
+    collectstatic into a temporary STATIC_ROOT."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.served_settings",
+        "BENCH_STATIC_ROOT": str(static_root),
+        "DATABASE_CONN_MAX_AGE": "60",
+    }
+    subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    server = subprocess.Popen(  # noqa: S603 - our own gunicorn
         [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "runserver",
+            str(Path(sys.executable).parent / "gunicorn"),
+            "wijkaanpak.wsgi:application",
+            "--bind",
             f"127.0.0.1:{port}",
-            "--noreload",
-            "--insecure",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
         ],
         cwd=ROOT,
-        env=os.environ.copy(),
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -187,7 +212,7 @@ def start_server(port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError("runserver did not start")
+    raise RuntimeError("gunicorn did not start")
 
 
 class Throttle:
@@ -306,12 +331,14 @@ def main() -> None:
     started = time.monotonic()
     prepared = prepare()
     port = free_port()
-    server = start_server(port)
+    static_root = Path(tempfile.mkdtemp(prefix="wijkaanpak-bench-static-"))
+    server = start_server(port, static_root)
     try:
         result = measure(args, prepared, f"http://127.0.0.1:{port}")
     finally:
         server.terminate()
         server.wait(timeout=10)
+        shutil.rmtree(static_root, ignore_errors=True)
 
     rows = []
     for label, samples in (

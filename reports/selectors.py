@@ -41,7 +41,7 @@ from datasharing.constants import DeliveryStatus, Source
 from datasharing.matching.constants import ProposalStatus, ResultStatus
 from datasharing.matching.indicators.registry import ALL_CODES, INDICATORS
 from datasharing.matching.models import IndicatorResult, MatchingRun, SelectionProposal
-from datasharing.models import BagRecord, Delivery, DestructionRecord
+from datasharing.models import Delivery, DestructionRecord
 from partners.models import User
 from projects.constants import Phase, ProjectPerm
 from projects.models import PhaseTransition, Project, ProjectplanVersion
@@ -328,7 +328,7 @@ def figures_for_projects(project_ids: Collection[int]) -> dict[int, ProjectFigur
     """Every figure of every project in `project_ids`, in six queries whatever their size:
 
     1. per project: risk addresses of the current run, proposals, approved proposals;
-    2. BAG addresses of the current accepted bag delivery (per project, counted in SQL);
+    2. BAG addresses of the current accepted bag delivery (its row count, kept by the intake);
     3. the evenings with their visits with a result, and those with a finding;
     4. findings per category;
     5. referrals per evening, kind, status and organisation;
@@ -353,14 +353,11 @@ def figures_for_projects(project_ids: Collection[int]) -> dict[int, ProjectFigur
             sel["proposed_n"],
             sel["approved_n"],
         )
-    # 2. the addresses of the area
-    for bag in (
-        BagRecord.objects.filter(delivery_id__in=current_bag_deliveries(ids).values("pk"))
-        .values("project_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        figures[bag["project_id"]].addresses = bag["n"]
+    # 2. the addresses of the area: the current BAG delivery's rows, counted by the intake when
+    # it accepted them (`valid_rows`, set in the transaction that wrote them; a destroyed
+    # delivery is no longer accepted), not counted again per request (bench/README.md).
+    for bag in current_bag_deliveries(ids).values("project_id", "valid_rows"):
+        figures[bag["project_id"]].addresses = bag["valid_rows"]
     # 3. evenings, their visits with a result and those with a finding
     with_result = Visit.objects.filter(evening_id=OuterRef("pk")).exclude(result="")
     with_finding = with_result.filter(Exists(Finding.objects.filter(visit_id=OuterRef("pk"))))
@@ -540,13 +537,10 @@ def fairness_for_project(*, project: Project) -> Fairness:
     """How the approved addresses spread over the buurten against all addresses of the area,
     and how much each indicator contributed to them (as they stood when proposed: the
     proposal's snapshot, which outlives the risk list). Three queries."""
-    area = dict(
-        BagRecord.objects.filter(delivery_id__in=current_bag_deliveries([project.pk]).values("pk"))
-        .values("buurtcode")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("buurtcode", "n")
-    )
+    # The area per buurt as the intake counted it when it accepted the BAG delivery.
+    area: dict[str, int] = {}
+    for counts in current_bag_deliveries([project.pk]).values_list("area_counts", flat=True):
+        area.update(counts)
     approved_qs = SelectionProposal.objects.filter(project=project, status=ProposalStatus.APPROVED)
     selected = dict(
         approved_qs.values("buurtcode")

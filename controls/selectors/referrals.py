@@ -104,6 +104,18 @@ def referral_may_handle(*, user: Person, referral: Referral) -> bool:
 # --- the behandelaar's inbox -------------------------------------------------------------------
 
 
+def referral_inbox_counts(*, referrals: QuerySet[Referral]) -> dict[str, int]:
+    """Open, closed and overdue-open referrals of an inbox (`referral_inbox_for_user`), in
+    one query: the inbox draws one page of each list, its headings count all of them."""
+    is_open = Q(status__in=list(REFERRAL_OPEN_STATUSES))
+    counts = referrals.order_by().aggregate(
+        open=Count("pk", filter=is_open),
+        closed=Count("pk", filter=~is_open),
+        overdue=Count("pk", filter=is_open & Q(is_overdue=True)),
+    )
+    return {key: int(value or 0) for key, value in counts.items()}
+
+
 def referral_inbox_for_user(*, user: Person) -> QuerySet[Referral]:
     """The referrals addressed to the person's own organisation in every project where they
     handle referrals: open ones first (overdue first, then by term), then the closed ones."""

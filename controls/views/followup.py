@@ -9,10 +9,12 @@ processing log first (R21).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -51,6 +53,30 @@ def inbox_start_section(*, user: User, project_ids: Collection[int]) -> dict[str
     }
 
 
+# Rows per page of a referral list: the counts above a list cover every referral, the table
+# draws one page (a city's project has hundreds; drawing them all took a second per view).
+REFERRAL_PAGE_SIZE = 50
+
+
+def _page(
+    request: HttpRequest,
+    rows: Sequence[Referral] | QuerySet[Referral],
+    param: str,
+    *,
+    count: int | None = None,
+) -> Page:
+    paginator = Paginator(rows, REFERRAL_PAGE_SIZE)
+    if count is not None:  # counted already (one aggregate for several lists)
+        paginator.__dict__["count"] = count
+    return paginator.get_page(request.GET.get(param))
+
+
+def _query_without(request: HttpRequest, param: str) -> str:
+    query = request.GET.copy()
+    query.pop(param, None)
+    return query.urlencode()
+
+
 class InboxView(TemplateView):
     """Every referral addressed to the person's organisation, across their projects; 404 for
     who handles referrals nowhere."""
@@ -61,13 +87,21 @@ class InboxView(TemplateView):
         person = person_of(self.request)
         if not project_list_for_user(user=person, perm=ProjectPerm.HANDLE_REFERRALS).exists():
             raise Http404
-        referrals = list(selectors.referral_inbox_for_user(user=person))
-        open_referrals = [r for r in referrals if r.status in REFERRAL_OPEN_STATUSES]
+        # One page of each list from the database; the counts in one aggregate query.
+        referrals = selectors.referral_inbox_for_user(user=person)
+        counts = selectors.referral_inbox_counts(referrals=referrals)
+        is_open = Q(status__in=list(REFERRAL_OPEN_STATUSES))
         return {
             **super().get_context_data(**kwargs),
-            "open_referrals": open_referrals,
-            "closed_referrals": [r for r in referrals if r.status not in REFERRAL_OPEN_STATUSES],
-            "overdue": sum(1 for r in open_referrals if r.is_overdue),
+            "open_page": _page(
+                self.request, referrals.filter(is_open), "pagina", count=counts["open"]
+            ),
+            "closed_page": _page(
+                self.request, referrals.exclude(is_open), "afgehandeld", count=counts["closed"]
+            ),
+            "open_query": _query_without(self.request, "pagina"),
+            "closed_query": _query_without(self.request, "afgehandeld"),
+            "overdue": counts["overdue"],
         }
 
 
@@ -99,7 +133,8 @@ class ReferralListView(FollowupView):
             {
                 "partners": selectors.referral_overview(referrals=referrals),
                 "statuses": ReferralStatus.choices,
-                "referrals": shown,
+                "page": _page(request, shown, "pagina"),
+                "query": _query_without(request, "pagina"),
                 "status": status if status in ReferralStatus.values else "",
                 "open_count": sum(1 for r in referrals if r.status in REFERRAL_OPEN_STATUSES),
                 "overdue_count": sum(

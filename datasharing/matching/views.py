@@ -38,6 +38,8 @@ from .panels import METHOD_PANELS
 
 RISK_PAGE_SIZE = 50
 RUN_PAGE_SIZE = 20
+# Decided proposals per page: a city's selection has hundreds, each logged when shown (R21).
+DECIDED_PAGE_SIZE = 50
 SOURCE_LABELS = {
     "bag": "BAG (adressen, gebruiksdoel en oppervlakte; gemeente)",
     "brp": (
@@ -309,11 +311,16 @@ class ProposalListView(ProjectView):
         return self.render_page(context)
 
     def _context(self, **extra):
-        proposals = list(selectors.proposal_list(project=self.project))
+        """Every open proposal (they wait for a decision) and one page of the decided ones."""
+        proposals = selectors.proposal_list(project=self.project)
+        page = Paginator(
+            proposals.exclude(status=ProposalStatus.PROPOSED), DECIDED_PAGE_SIZE
+        ).get_page(self.request.GET.get("pagina"))
         return {
             "project": self.project,
-            "open": [p for p in proposals if p.status == ProposalStatus.PROPOSED],
-            "decided": [p for p in proposals if p.status != ProposalStatus.PROPOSED],
+            "open": list(proposals.filter(status=ProposalStatus.PROPOSED)),
+            "decided": list(page.object_list),
+            "page": page,
             "can_decide": self.can(ProjectPerm.APPROVE_SELECTION),
             "closed_at": selectors.selection_closed_at(self.project),
             **extra,

@@ -227,7 +227,13 @@ def _destroy_deliveries(project: Project, now: datetime) -> dict[str, int]:
         delivery_transition(
             delivery=delivery,
             target=DeliveryStatus.VERNIETIGD,
-            values={"destroyed_at": now, "raw_file": "", "report": {}, "error_message": ""},
+            values={
+                "destroyed_at": now,
+                "raw_file": "",
+                "report": {},
+                "error_message": "",
+                "area_counts": {},
+            },
         )
     counts["leveringen"] = len(live)
     return counts

@@ -4,7 +4,8 @@
  * the offline header and the longest age of a kept page).
  *
  * - Precaches the tablet's assets (OFFLINE_ASSETS) when it installs.
- * - Navigations: network first. A page is kept for offline use only when the server marked
+ * - Navigations: network first, with `X-Offline-Kit: <revision>` of the tablet stylesheet it
+ *   precached (the server then links it instead of inlining it). A page is kept for offline use only when the server marked
  *   its response with `X-Offline-Cache: route` (tonight's route); an unmarked answer removes
  *   any copy of that URL; a copy older than one shift is never served.
  * - Everything else (form posts, the outbox's fetches, htmx fragments) is not handled here:
@@ -68,10 +69,23 @@ const pagePolicy = {
   },
 };
 
+// Tell the server which tablet stylesheet this worker precached (wijkaanpak.core.offline): a
+// page fetched here may then link it instead of carrying it inline. A navigation request
+// cannot be copied with new headers, so a same-origin GET with the same URL is sent instead
+// (redirects stay the browser's: "manual").
+const kitPolicy = {
+  requestWillFetch: async ({ request }) => {
+    if (!config.kitStyles || request.method !== "GET") return request;
+    const headers = new Headers(request.headers);
+    headers.set(config.kitHeader, config.kitStyles);
+    return new Request(request.url, { headers, credentials: "same-origin", redirect: "manual" });
+  },
+};
+
 const pages = new strategies.NetworkFirst({
   cacheName: PAGES,
   networkTimeoutSeconds: 4,
-  plugins: [pagePolicy],
+  plugins: [kitPolicy, pagePolicy],
   matchOptions: { ignoreVary: true },
 });
 

@@ -334,6 +334,33 @@ def test_the_inbox_page_shows_only_the_own_organisations_referrals(world, client
     assert f"Nr. {extra['referral_elsewhere'].pk}:" not in start
 
 
+def test_referral_lists_draw_one_page_and_count_every_referral(world, client, monkeypatch):
+    """The inbox and the projectleider's overview draw one page of their tables (a city's
+    project has hundreds of referrals); the headings and counts cover all of them."""
+    from controls.views import followup
+
+    monkeypatch.setattr(followup, "REFERRAL_PAGE_SIZE", 1)
+    login_verified(client, world.people["behandelaar"])
+    inbox = client.get(reverse("controls:inbox"))
+    open_page = inbox.context["open_page"]
+    assert open_page.paginator.count >= 2 and len(open_page.object_list) == 1
+    page = inbox.content.decode()
+    assert f"Open ({open_page.paginator.count})" in page and 'href="?pagina=2#open"' in page
+    second = client.get(reverse("controls:inbox") + "?pagina=2").context["open_page"]
+    assert second.number == 2 and second.object_list[0] != open_page.object_list[0]
+
+    login_verified(client, world.people["projectleider"])
+    url = reverse("controls:referrals", kwargs={"slug": world.own.project.slug})
+    response = client.get(url + "?status=verzonden")
+    listed = response.context["page"]
+    assert len(listed.object_list) == 1
+    assert all(r.status == "verzonden" for r in listed.object_list)
+    if listed.has_next():
+        assert 'href="?status=verzonden&amp;pagina=2#lijst"' in response.content.decode()
+    total = sum(row.total for row in client.get(url).context["partners"])
+    assert total == client.get(url).context["page"].paginator.count
+
+
 def test_completing_through_the_page_puts_the_error_beside_the_amount(world, client):
     referral = world.own.extra["referral_started"]
     login_verified(client, world.people["behandelaar"])

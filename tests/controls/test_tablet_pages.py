@@ -204,3 +204,47 @@ def test_logout_tells_the_browser_to_clear_the_site(verified_client, inspectors)
     client = verified_client(inspectors["uwv"])
     response = client.post(reverse("logout"))
     assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_tablet_pages_carry_their_reduced_stylesheet_inline_under_the_csp_nonce(
+    verified_client, evening, inspectors, projectleider_a
+):
+    """Issue 11 item 5: no render-blocking stylesheet on the tablet's pages; the inline
+    stylesheet is allowed by this response's nonce only ('unsafe-inline' never)."""
+    from wijkaanpak.core.offline import (
+        SITE_STYLESHEETS,
+        TABLET_CSS,
+        tablet_css,
+        tablet_css_revision,
+    )
+
+    css = tablet_css()
+    assert css, "static/vendor/tablet/tablet.css is missing: run `make assets`"
+    assert len(css.encode()) < 80_000  # the full stylesheets are ~600 kB
+    assert ".wk-visit" in css and ".utrecht-button--primary-action" in css
+    client = verified_client(inspectors["uwv"])
+    route, tonight = _route_url(evening), reverse("controls:tonight", args=[evening.project.slug])
+    for url in (route, tonight):
+        response = client.get(url)
+        html = response.content.decode()
+        [nonce] = re.findall(r'<style nonce="([^"]+)">', html)
+        policy = response["Content-Security-Policy"]
+        style_src = next(p for p in policy.split(";") if p.strip().startswith("style-src"))
+        assert f"'nonce-{nonce}'" in style_src and "unsafe-inline" not in policy
+        assert 'rel="stylesheet"' not in html
+        assert not any(sheet in html for sheet in SITE_STYLESHEETS)
+        # The route's modules are fetched side by side, not one import after the other.
+        assert (html.count('rel="modulepreload"') == 2) == (url == route)
+    # Fetched by a worker that precached this very stylesheet: a link to it, nothing inline;
+    # a worker with another revision gets it inline.
+    revision = tablet_css_revision()
+    html = client.get(route, headers={"X-Offline-Kit": revision}).content.decode()
+    assert "<style" not in html
+    assert f'<link rel="stylesheet" href="/static/{TABLET_CSS}">' in html
+    html = client.get(route, headers={"X-Offline-Kit": "0" * 16}).content.decode()
+    assert "<style nonce=" in html and TABLET_CSS not in html
+    # Every other page links the site's stylesheets and gets no nonce.
+    response = verified_client(projectleider_a).get(reverse("projects:list"))
+    assert "<style" not in response.content.decode()
+    assert "nonce-" not in response["Content-Security-Policy"]
+    assert all(sheet in response.content.decode() for sheet in SITE_STYLESHEETS)

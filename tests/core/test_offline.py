@@ -35,7 +35,10 @@ def test_service_worker_is_served_from_the_root_with_its_manifest(client):
     assert (config["header"], config["mark"]) == ("X-Offline-Cache", "route")
     assert config["maxAgeSeconds"] == 12 * 60 * 60
     revisions = {entry["url"]: entry["revision"] for entry in config["precache"]}
-    assets = offline.OFFLINE_ASSETS + offline.OFFLINE_MODULE_IMPORTS
+    # The tablet's stylesheet too (built by `make assets`), whose revision the worker sends with
+    # its navigations (X-Offline-Kit) so that the server links it instead of inlining it.
+    assets = offline.OFFLINE_ASSETS + offline.OFFLINE_MODULE_IMPORTS + (offline.TABLET_CSS,)
+    assert config["kitHeader"] == "X-Offline-Kit"
     assert "vendor/idb-keyval/index.js" in assets and "js/offline-queue.js" in assets
     # Each URL once (a page's script can also be a module's import: js/offline-queue.js).
     assert len(revisions) == len(config["precache"])
@@ -44,6 +47,7 @@ def test_service_worker_is_served_from_the_root_with_its_manifest(client):
         with open(finders.find(asset), "rb") as handle:
             digest = hashlib.sha256(handle.read()).hexdigest()[:16]
         assert revisions[f"/static/{asset}"] == digest
+    assert config["kitStyles"] == revisions[f"/static/{offline.TABLET_CSS}"]
     # Workbox's modules are local: the worker never asks a CDN.
     for module in ("workbox-core", "workbox-routing", "workbox-strategies", "workbox-precaching"):
         assert finders.find(f"vendor/workbox/{module}.prod.js")

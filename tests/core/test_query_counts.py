@@ -267,7 +267,9 @@ PAGES: dict[tuple[str, str, str], Spec] = {
     ("matching:proposals", "projectleider", "project"): [
         *SIGNED_IN,
         *PROJECT,
-        ('"matching_selectionproposal"', "proposals with address, run and people"),
+        ('"matching_selectionproposal"', "count of the decided proposals (paginator)"),
+        ('"matching_selectionproposal"', "the open proposals with address, run and people"),
+        ('"matching_selectionproposal"', "a page of the decided ones, the same joins"),
         ('"matching_selectionclosure"', "whether the selection is closed"),
         *LOGGED,
         *SESSION_SAVED,

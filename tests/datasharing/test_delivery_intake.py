@@ -425,3 +425,46 @@ def test_the_report_counts_rows_outside_the_projects_area(
     assert brp.status == DeliveryStatus.GEACCEPTEERD
     assert brp.report["outside_area_rows"] == 1  # a warning, never a refusal
     assert brp.valid_rows == 4
+
+
+def test_accepting_a_bag_delivery_counts_its_rows_per_buurt_once(
+    projectleider_a, request_for, deliver, intake_project
+):
+    """The area figures of the dashboard (reports.selectors) read Delivery.area_counts and
+    valid_rows: they equal a count over the stored rows, for the current delivery only, and a
+    replacing delivery's counts replace them."""
+    from django.db.models import Count
+
+    from datasharing.models import BagRecord
+    from reports.selectors import fairness_for_project, figures_for_projects
+
+    header = "postcode;huisnummer;gebruiksdoel;oppervlakte_m2;buurtcode\n"
+    rows = [f"5911AB;{n};woonfunctie;50;BU09830101" for n in range(1, 6)]
+    rows += [f"5911AB;{n};woonfunctie;50;" for n in range(6, 9)]
+    first = deliver(projectleider_a, request_for("bag"), csv_file(header + "\n".join(rows)))
+    assert first.status == DeliveryStatus.GEACCEPTEERD, reasons(first)
+
+    stored = dict(
+        BagRecord.objects.filter(delivery=first)
+        .values("buurtcode")
+        .annotate(n=Count("pk"))
+        .values_list("buurtcode", "n")
+    )
+    assert first.area_counts == stored == {"BU09830101": 5, "": 3}
+    assert figures_for_projects([intake_project.pk])[intake_project.pk].addresses == 8
+    fairness = fairness_for_project(project=intake_project)
+    assert fairness.addresses == 8
+    assert {row.buurtcode: row.addresses for row in fairness.buurten} == {
+        "onbekend": 3,
+        "BU09830101": 5,
+    }
+
+    second = deliver(
+        projectleider_a,
+        first.data_request,
+        csv_file(header + "\n".join(rows[:2]), name="bag-2.csv"),
+    )
+    assert second.status == DeliveryStatus.GEACCEPTEERD, reasons(second)
+    assert second.area_counts == {"BU09830101": 2}
+    assert figures_for_projects([intake_project.pk])[intake_project.pk].addresses == 2
+    assert fairness_for_project(project=intake_project).addresses == 2

@@ -308,3 +308,41 @@ def test_the_selection_record_explains_an_approved_address(
     client.logout()
     verified_client(analist)
     assert client.get(url).status_code == 404
+
+
+def test_proposals_page_shows_every_open_proposal_and_a_page_of_the_decided_ones(
+    client, verified_client, signal_project, named, monkeypatch
+):
+    """A city's selection has hundreds of decided proposals: one page of them at a time (each
+    shown address is logged, R21), the open ones always all."""
+    from datasharing.matching import views
+
+    monkeypatch.setattr(views, "DECIDED_PAGE_SIZE", 1)
+    analist, leader = named
+    first, second, waiting = _risks(signal_project)[:3]
+    for address in (first, second):
+        services.selection_approve(
+            actor=leader,
+            proposal=services.selection_propose(actor=analist, risk_address=address, reason="R"),
+            reason="Akkoord",
+        )
+    services.selection_propose(actor=analist, risk_address=waiting, reason="Wacht")
+    verified_client(leader)
+    url = reverse("matching:proposals", args=[signal_project.slug])
+    decided = list(
+        SelectionProposal.objects.filter(project=signal_project, status="approved").order_by(
+            "-proposed_at", "-id"
+        )
+    )
+    last = ProcessingLogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    page = _body(client, url)
+    assert waiting.pseudonym in page and decided[0].pseudonym in page
+    assert decided[1].pseudonym not in page and "Pagina 1 van 2" in page
+    shown = ProcessingLogEntry.objects.filter(pk__gt=last, name="voordrachten inzien")
+    assert set(shown.values_list("data_subject_id", flat=True)) == {
+        waiting.address_key,
+        decided[0].address_key,
+    }
+    page = _body(client, url + "?pagina=2")
+    assert decided[1].pseudonym in page and decided[0].pseudonym not in page
+    assert waiting.pseudonym in page

@@ -29,8 +29,10 @@ PAGES: dict[tuple[str, str, str], Spec] = {
     ("controls:inbox", "behandelaar", "none"): [
         *SIGNED_IN,
         ('"projects_project"', "does the person handle referrals anywhere"),
-        ('"controls_referral"', "the organisation's referrals with project, finding, outcome"),
+        ('"controls_referral"', "open, closed and overdue referrals counted (one aggregate)"),
         *HEADER,
+        ('"controls_referral"', "a page of the open ones with project, finding, outcome"),
+        ('"controls_referral"', "a page of the closed ones, the same joins"),
         *SESSION_SAVED,
     ],
     ("controls:referrals", "projectleider", "project"): [

@@ -12,14 +12,14 @@ from tests.core.test_query_counts import (
 
 FIGURES: Spec = [
     ('"projects_project"', "figures 1: current run's risk addresses, proposals, approved"),
-    ('"datasharing_bagrecord"', "figures 2: addresses of the current BAG delivery"),
+    ('"datasharing_delivery"', "figures 2: the rows of the current BAG delivery (its count)"),
     ('"controls_controleavond"', "figures 3: evenings with visits with a result and findings"),
     ('"controls_finding"', "figures 4: findings per category"),
     ('"controls_referral"', "figures 5: referrals per evening, kind, status, organisation"),
     ('"controls_referraloutcome"', "figures 6: outcomes per evening and kind, with amounts"),
 ]
 FAIRNESS: Spec = [
-    ('"datasharing_bagrecord"', "fairness: addresses per buurt"),
+    ('"datasharing_delivery"', "fairness: addresses per buurt (the current BAG delivery's)"),
     ('"matching_selectionproposal"', "fairness: approved per buurt"),
     ('"matching_selectionproposal"', "fairness: score and fired indicators of the approved"),
 ]

@@ -25,7 +25,7 @@ VAULT: Spec = [
 ]
 FIGURES: Spec = [
     ('"matching_matchingrun"', "figures: risk addresses, proposals, approvals per project"),
-    ('"datasharing_bagrecord"', "figures: addresses in the area"),
+    ('"datasharing_delivery"', "figures: addresses in the area (the BAG delivery's count)"),
     ('"controls_controleavond"', "figures: per evening, visited and with findings"),
     ('"controls_findingcategory"', "figures: findings per category"),
     ('"controls_referral"', "figures: referrals per kind, status and partner"),

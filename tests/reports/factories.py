@@ -89,6 +89,11 @@ def seed_selection(
             for n, key in enumerate(keys[buurt])
         ]
     BagRecord.objects.bulk_create(rows)
+    # What the intake stores when it accepts a BAG delivery (datasharing.services.deliveries).
+    Delivery.objects.filter(pk=delivery.pk).update(
+        valid_rows=len(rows),
+        area_counts={buurt: count for buurt, count in buurten.items() if count},
+    )
     run = MatchingRun.objects.create(
         project=project,
         status="succeeded",

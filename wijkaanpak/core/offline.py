@@ -21,6 +21,19 @@ The caching rule (security R26)
 * Static files (``STATIC_URL``) are the tablet's assets: the worker precaches them when it
   installs.
 
+The tablet's stylesheet (issue 11 item 5)
+-----------------------------------------
+The tablet's pages (templates/controls/tablet/) do not load the design system's ~600 kB of
+stylesheets: ``make assets`` reduces the design tokens, the Utrecht component library and
+css/wijkaanpak.css to the rules and custom properties those pages use (PurgeCSS with
+purgecss.tablet.cjs, then lightningcss) into ``TABLET_CSS``, and ``{% tablet_styles %}``
+(wijkaanpak.core.templatetags.tablet) writes it into the page's head as one ``<style>`` with
+the request's CSP nonce: no render-blocking request on slow 3G. The worker precaches the same
+file, and its navigations carry ``X-Offline-Kit: <the file's revision>``: to such a request
+(the re-open on the street) the tag links the precached file instead, so the page's bytes
+over the link are the HTML alone. Without the built file (assets from before this rule) the
+tag links the three stylesheets as base.html does.
+
 The service worker's URL
 ------------------------
 ``GET /sw.js`` (URL name ``service-worker``) serves static/js/sw.js from the site root, so
@@ -53,12 +66,20 @@ OFFLINE_CACHE_ROUTE = "route"
 OFFLINE_CACHE_CONTROL = "private, no-cache"
 SERVICE_WORKER_SOURCE = "js/sw.js"
 WORKBOX_PATH = "vendor/workbox/"
-# What the tablet pages load through {% static %}; the worker precaches all of it. Add a
-# page's own script here.
-OFFLINE_ASSETS = (
+TABLET_CSS = "vendor/tablet/tablet.css"
+# Sent by the service worker on the navigations it fetches, with the revision of the tablet's
+# stylesheet it precached (see the module docstring).
+OFFLINE_KIT_HEADER = "X-Offline-Kit"
+# What every other page links (templates/base.html), and the tablet's fallback.
+SITE_STYLESHEETS = (
     "vendor/design-tokens/index.css",
     "vendor/component-library-css/index.css",
     "css/wijkaanpak.css",
+)
+# What the tablet pages load through {% static %}; the worker precaches all of it. Add a
+# page's own script here.
+# The design system's stylesheets are not among them: the tablet's pages carry their CSS inline.
+OFFLINE_ASSETS = (
     "vendor/htmx/htmx.min.js",
     "js/offline-queue.js",
     "js/tablet.js",
@@ -137,6 +158,8 @@ def _service_worker_cached() -> str:
         "header": OFFLINE_CACHE_HEADER,
         "mark": OFFLINE_CACHE_ROUTE,
         "maxAgeSeconds": settings.SESSION_ABSOLUTE_LIFETIME,
+        "kitHeader": OFFLINE_KIT_HEADER,
+        "kitStyles": tablet_css_revision(),
     }
     source = _static_path(SERVICE_WORKER_SOURCE).read_text(encoding="utf-8")
     return f"self.WIJKAANPAK_OFFLINE = {json.dumps(config)};\n{source}"
@@ -144,14 +167,39 @@ def _service_worker_cached() -> str:
 
 def _precache_manifest() -> list[dict[str, str]]:
     urls = [(static(asset), asset) for asset in OFFLINE_ASSETS]
+    if tablet_css() is not None:
+        urls.append((static(TABLET_CSS), TABLET_CSS))
     urls += [(settings.STATIC_URL + asset, asset) for asset in OFFLINE_MODULE_IMPORTS]
     # Once per URL: without hashed names (DEBUG, tests) a page's script and a module import
     # are the same URL, which Workbox refuses twice.
     unique = dict(urls)
-    return [
-        {"url": url, "revision": hashlib.sha256(_static_path(asset).read_bytes()).hexdigest()[:16]}
-        for url, asset in unique.items()
-    ]
+    return [{"url": url, "revision": _revision(asset)} for url, asset in unique.items()]
+
+
+def _revision(asset: str) -> str:
+    return hashlib.sha256(_static_path(asset).read_bytes()).hexdigest()[:16]
+
+
+def tablet_css_revision() -> str | None:
+    """The precache revision of the tablet's stylesheet, or None when it is not built."""
+    return None if tablet_css() is None else _revision(TABLET_CSS)
+
+
+def tablet_css() -> str | None:
+    """The tablet's reduced stylesheet (see the module docstring), or None when not built."""
+    if settings.DEBUG:
+        _tablet_css_cached.cache_clear()
+    return _tablet_css_cached()
+
+
+@lru_cache(maxsize=1)
+def _tablet_css_cached() -> str | None:
+    try:
+        css = _static_path(TABLET_CSS).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    # Our own build output, never user data; a closing tag inside it would end the element.
+    return None if "</" in css else css
 
 
 def _static_path(asset: str) -> Path:

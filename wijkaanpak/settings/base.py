@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 import structlog
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -300,12 +301,15 @@ WIJKAANPAK_API_THROTTLE_RATE = env("WIJKAANPAK_API_THROTTLE_RATE", default="600/
 # e.g. rediscache://127.0.0.1:6379/2), in-process otherwise.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
-# Content security policy (security R16): no inline scripts or styles.
+# Content security policy (security R16): no inline scripts or styles, except the tablet's own
+# built stylesheet under a per-response nonce (never 'unsafe-inline').
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # The nonce is for the tablet's inline stylesheet only (wijkaanpak.core.offline); a page
+        # that does not ask for it gets none in its header.
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
