@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from partners.models import User
+from datasharing.selectors import objections_for_addresses
 from projects.constants import ProjectPerm
 from projects.views import ProjectScopedMixin
 from wijkaanpak.core.exceptions import ApplicationError
@@ -531,6 +532,9 @@ class VisitView(PlanningView):
                 "evening": visit.evening,
                 "address": addresses.get(visit.pk),
                 "findings": findings,
+                "objections": objections_for_addresses(self.project, [visit.address_key]).get(
+                    visit.address_key, []
+                ),
                 "record_url": proposal_record_url(slug=self.project.slug, pk=visit.proposal_id),
             }
         )

@@ -193,6 +193,8 @@ START = {
     # controls' follow-up section: the open referrals to their organisation and the inbox.
     "behandelaar": ("Doorverwijzingen aan uw organisatie", {"controls:referral", "controls:inbox"}),
     "adviseur": ("Projecten die u adviseert", {"projects:detail"}),
+    # The functionaris gegevensbescherming works from the project's Privacy pages.
+    "privacy_officer": ("Mijn projecten", {"projects:detail"}),
 }
 
 
