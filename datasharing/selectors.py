@@ -335,3 +335,13 @@ def objection_get(*, project: Project, pk: int) -> Objection:
     if objection is None:
         raise Http404
     return objection
+
+
+def objections_for_project(*, project: Project) -> QuerySet[Objection]:
+    """Every objection and correction of `project`: open ones first, then newest first (the
+    privacy officer's list)."""
+    return (
+        Objection.objects.filter(project=project)
+        .select_related("recorded_by")
+        .order_by(Case(When(status="open", then=Value(0)), default=Value(1)), "-received_on", "-id")
+    )

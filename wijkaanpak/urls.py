@@ -44,6 +44,7 @@ urlpatterns = [
     path("matching/", include("datasharing.matching.urls")),
     path("controle/", include("controls.urls")),
     path("rapportage/", include("reports.urls")),
+    path("privacy/", include("privacy.urls")),
     path("beheer/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -19,8 +19,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-from partners.models import User
 from datasharing.selectors import objections_for_addresses
+from partners.models import User
 from projects.constants import ProjectPerm
 from projects.selectors import project_list_for_user
 from projects.views import ProjectScopedMixin

@@ -19,8 +19,8 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from partners.models import User
 from datasharing.selectors import objections_for_addresses
+from partners.models import User
 from projects.constants import ProjectPerm
 from projects.views import ProjectScopedMixin
 from wijkaanpak.core.exceptions import ApplicationError

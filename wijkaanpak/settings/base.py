@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "datasharing.matching",
     "controls",
     "reports",
+    "privacy",
 ]
 
 MIDDLEWARE = [
