@@ -328,6 +328,7 @@ def inzage_request_get(*, project: Project, pk: int) -> InzageRequest:
     found = request.first()
     if found is None:
         raise Http404
+    found.project = project  # loaded already: no query for the log and the objections
     return found
 
 

@@ -31,9 +31,7 @@ def privacy_officer_of(mp: MatrixProject):
     if role is not None:
         return role.person
     cast = mp.extra["cast"]
-    return member(
-        mp.project, f"fg_{mp.project.pk}", cast["municipality"], Role.PRIVACY_OFFICER
-    )
+    return member(mp.project, f"fg_{mp.project.pk}", cast["municipality"], Role.PRIVACY_OFFICER)
 
 
 def approved_address(mp: MatrixProject):

@@ -84,6 +84,7 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         ('"datasharing_addressvaultentry"', "the vault entry of the address"),
         ('"datasharing_projectkey"', "the key of its version"),
         ('"controls_finding"', "the visit's findings with category and recorder"),
+        ('"datasharing_objection"', "objections and corrections of the address"),
         *SESSION_SAVED,
     ],
     ("controls:categories", "projectleider", "project"): [
