@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from tests.core.test_query_counts import (
     CHECKED,
+    HEADER,
     LOGGED,
     PROJECT,
     SESSION_SAVED,
