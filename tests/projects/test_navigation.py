@@ -78,6 +78,9 @@ def test_every_menu_item_names_a_project_page_whose_view_declares_its_permission
         # reports (menu_item_register); narrowed further by perms_permit (not the adviser)
         "reports:dashboard": ProjectPerm.VIEW,
         "reports:reports": ProjectPerm.VIEW,
+        # privacy (menu_item_register): the privacy officer's alone
+        "privacy:inzage": ProjectPerm.HANDLE_PRIVACY_REQUESTS,
+        "privacy:log": ProjectPerm.HANDLE_PRIVACY_REQUESTS,
     }
 
 
