@@ -133,3 +133,10 @@ ROWS: list[Row] = [
     Row("privacy:log", only(200, PRIVACY), personal_data=True),
     Row("privacy:log-export", only(200, PRIVACY), personal_data=True),
 ]
+
+# R21: a request's page and its letter show what the project holds on its pseudonyms: one
+# record per pseudonym (here the address of the request).
+SUBJECT_ROWS = {
+    "privacy:inzage-detail": lambda mp: list(mp.extra["inzage"].subject_keys),
+    "privacy:inzage-letter": lambda mp: list(mp.extra["inzage"].subject_keys),
+}
