@@ -9,9 +9,9 @@ values); the PDF letter is made from it on every download.
 from django.conf import settings
 from django.db import models
 
-from .constants import InzageSubject
+from datasharing.models import KEY_LENGTH
 
-KEY_LENGTH = 64  # hex HMAC-SHA-256, as datasharing's pseudonyms
+from .constants import InzageSubject
 
 
 class InzageRequest(models.Model):

@@ -25,6 +25,7 @@ from django.views.generic import TemplateView
 from datasharing.constants import ObjectionStatus, ObjectionSubject
 from datasharing.selectors import objection_get, objections_for_project
 from datasharing.services import objection_record, objection_resolve
+from datasharing.services.objections import OBJECTION_NO_OUTCOME
 from projects.constants import ProjectPerm
 from projects.views import ProjectScopedMixin
 from wijkaanpak.core.exports import csv_document
@@ -195,7 +196,7 @@ class ObjectionResolveView(PrivacyView):
         objection = objection_get(project=self.project, pk=kwargs["pk"])
         form = ObjectionResolveForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Vermeld de uitkomst.")
+            messages.error(request, OBJECTION_NO_OUTCOME)
             return self.back("inzage")
         try:
             objection_resolve(
