@@ -429,7 +429,10 @@ class Objection(models.Model):
     subject = models.CharField(
         "betreft", max_length=10, choices=ObjectionSubject.choices, default=ObjectionSubject.ADDRESS
     )
-    subject_key = models.CharField(max_length=KEY_LENGTH)
+    # The pseudonym it is about: an address key or a person's (the other one blank). Two
+    # columns of one kind each, so that a key rotation re-keys them (datasharing.apps).
+    address_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    person_key = models.CharField(max_length=KEY_LENGTH, blank=True)
     kind = models.CharField("soort", max_length=12, choices=ObjectionKind.choices)
     description = models.TextField("omschrijving")
     received_on = models.DateField("ontvangen of vastgesteld op")
@@ -450,8 +453,16 @@ class Objection(models.Model):
         ordering = ["-received_on", "-id"]
         verbose_name = "bezwaar of correctie"
         verbose_name_plural = "bezwaren en correcties"
-        indexes = [models.Index(fields=["project", "subject_key"])]
+        indexes = [
+            models.Index(fields=["project", "address_key"]),
+            models.Index(fields=["project", "person_key"]),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=(Q(subject="adres") & ~Q(address_key="") & Q(person_key=""))
+                | (Q(subject="persoon") & ~Q(person_key="") & Q(address_key="")),
+                name="objection_has_one_subject",
+            ),
             models.CheckConstraint(
                 condition=Q(status="open", handled_at__isnull=True)
                 | (Q(status="afgehandeld", handled_at__isnull=False) & ~Q(outcome="")),
@@ -461,3 +472,7 @@ class Objection(models.Model):
 
     def __str__(self) -> str:  # never the description
         return f"{self.get_kind_display()} {self.pk} ({self.get_status_display()})"
+
+    @property
+    def subject_key(self) -> str:
+        return self.address_key or self.person_key

@@ -15,7 +15,7 @@ every call). Superuser or staff status plays no part (style rule 16).
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, Min, Prefetch, QuerySet, Value, When, Window
+from django.db.models import Case, Count, F, Min, Prefetch, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
@@ -313,9 +313,9 @@ def objections_for_addresses(
         return {}
     found: dict[str, list[Objection]] = {}
     for objection in Objection.objects.filter(
-        project=project, subject=ObjectionSubject.ADDRESS, subject_key__in=keys
+        project=project, subject=ObjectionSubject.ADDRESS, address_key__in=keys
     ).order_by("-received_on", "-id"):
-        found.setdefault(objection.subject_key, []).append(objection)
+        found.setdefault(objection.address_key, []).append(objection)
     return found
 
 
@@ -324,8 +324,9 @@ def objections_for_subjects(
 ) -> QuerySet[Objection]:
     """Every objection of `project` against any of `subject_keys` (address keys and person
     pseudonyms alike), newest first: the privacy officer's view of one inzageverzoek."""
+    keys = [key for key in subject_keys if key]
     return Objection.objects.filter(
-        project=project, subject_key__in=[key for key in subject_keys if key]
+        Q(address_key__in=keys) | Q(person_key__in=keys), project=project
     ).order_by("-received_on", "-id")
 
 

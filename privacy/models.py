@@ -25,6 +25,8 @@ class InzageRequest(models.Model):
     received_on = models.DateField("ontvangen op")
     # True when the project's keys were destroyed: nothing could be linked any more.
     key_destroyed = models.BooleanField(default=False)
+    # The project key version the pseudonyms were made with (None: no key, or destroyed).
+    key_version = models.PositiveSmallIntegerField(null=True, blank=True)
     answer = models.JSONField("antwoord", default=dict)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

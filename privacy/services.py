@@ -19,8 +19,12 @@ import structlog
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import bsn as stdnum_bsn
 
+from datasharing.constants import ObjectionSubject
 from datasharing.intake.validation import address_key
+from datasharing.models import Objection
 from datasharing.pseudonymisation import Kind, pseudonymiser_for
+from datasharing.services import objection_record
+from datasharing.services.objections import OBJECTION_NO_SUBJECT
 from partners.models import User
 from projects.constants import ProjectPerm
 from projects.models import Project
@@ -45,6 +49,10 @@ INZAGE_ADDRESS_INVALID = (
 )
 INZAGE_NOTHING_ENTERED = "Vul een BSN of een adres in."
 INZAGE_RECEIVED_FUTURE = "De datum van ontvangst ligt in de toekomst."
+INZAGE_KEY_ROTATED = (
+    "Dit verzoek is beantwoord vóór een wissel van de pseudonimiseringssleutel: beantwoord het "
+    "verzoek opnieuw om er een bezwaar of correctie bij vast te leggen."
+)
 LOG_NOT_PRIVACY_OFFICER = "Alleen de functionaris gegevensbescherming leest het verwerkingslog."
 
 
@@ -134,6 +142,7 @@ def inzage_request_answer(
         address_keys=address_keys,
         received_on=received_on,
         key_destroyed=state.destroyed,
+        key_version=state.current,
         answer=answer,
         requested_by=actor,
     )
@@ -211,4 +220,38 @@ def processing_log_read_record(*, actor: User, project: Project, export: bool) -
         ground=GROUND_PRIVACY_RIGHTS,
         project=project,
         obj=project,
+    )
+
+
+@transaction.atomic
+def inzage_objection_record(
+    *,
+    actor: User,
+    request: InzageRequest,
+    subject_key: str,
+    kind: str,
+    description: str,
+    received_on: date,
+) -> Objection:
+    """Record an objection or correction against the person or one address of `request`
+    (datasharing.services.objection_record, which checks the permission and the input).
+    Raises ApplicationError when `subject_key` is not the request's, or when the project's key
+    changed since the request was answered (its address keys would name nothing any more)."""
+    if subject_key not in request.subject_keys:
+        raise ApplicationError(OBJECTION_NO_SUBJECT, {"field": "subject_key"})
+    state = selectors.project_key_state(project=request.project)
+    if state.current is None or state.current != request.key_version:
+        raise ApplicationError(INZAGE_KEY_ROTATED)
+    return objection_record(
+        actor=actor,
+        project=request.project,
+        subject=(
+            ObjectionSubject.PERSON
+            if subject_key == request.person_key
+            else ObjectionSubject.ADDRESS
+        ),
+        subject_key=subject_key,
+        kind=kind,
+        description=description,
+        received_on=received_on,
     )

@@ -22,9 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
-from datasharing.constants import ObjectionStatus, ObjectionSubject
+from datasharing.constants import ObjectionStatus
 from datasharing.selectors import objection_get, objections_for_project
-from datasharing.services import objection_record, objection_resolve
+from datasharing.services import objection_resolve
 from datasharing.services.objections import OBJECTION_NO_OUTCOME
 from projects.constants import ProjectPerm
 from projects.views import ProjectScopedMixin
@@ -165,14 +165,9 @@ class ObjectionCreateView(InzageDetailView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                objection_record(
+                services.inzage_objection_record(
                     actor=self.person,
-                    project=self.project,
-                    subject=(
-                        ObjectionSubject.PERSON
-                        if data["subject_key"] == self.inzage.person_key
-                        else ObjectionSubject.ADDRESS
-                    ),
+                    request=self.inzage,
                     subject_key=data["subject_key"],
                     kind=data["kind"],
                     description=data["description"],

@@ -62,7 +62,8 @@ def objection_record(
     objection = Objection(
         project=project,
         subject=subject,
-        subject_key=subject_key,
+        address_key=subject_key if subject == ObjectionSubject.ADDRESS else "",
+        person_key=subject_key if subject == ObjectionSubject.PERSON else "",
         kind=kind,
         description=description.strip(),
         received_on=received_on,

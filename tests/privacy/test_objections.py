@@ -161,3 +161,29 @@ def test_only_the_privacy_officer_records_and_settles(world):
             )
         with pytest.raises(NotPermitted, match=OBJECTION_NOT_PRIVACY_OFFICER):
             objection_resolve(actor=world.people[role], objection=objection, outcome="x")
+
+
+def test_a_key_rotation_keeps_the_objection_on_its_address(world, client):
+    """The objection's pseudonym is re-keyed with the records (datasharing's pseudonym tables):
+    it still shows at the address; a request answered under the old key takes no new one."""
+    from datasharing.services import project_key_rotate
+    from privacy.services import INZAGE_KEY_ROTATED, inzage_objection_record
+    from wijkaanpak.core.exceptions import ApplicationError
+
+    mp = world.own
+    old_request = mp.extra["inzage"]
+    objection = record(mp, "Bezwaar van voor de sleutelwissel.")
+    project_key_rotate(actor=mp.extra["cast"]["projectleider"], project=mp.project)
+    objection.refresh_from_db()
+    proposal = type(mp.extra["approved"]).objects.get(pk=mp.extra["approved"].pk)
+    assert objection.address_key == proposal.address_key != old_request.address_keys[0]
+    assert objections_for_addresses(mp.project, [proposal.address_key])[proposal.address_key]
+    with pytest.raises(ApplicationError, match=INZAGE_KEY_ROTATED):
+        inzage_objection_record(
+            actor=privacy_officer_of(mp),
+            request=old_request,
+            subject_key=old_request.address_keys[0],
+            kind=ObjectionKind.BEZWAAR,
+            description="x",
+            received_on=timezone.localdate(),
+        )
