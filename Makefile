@@ -74,7 +74,7 @@ test: install assets
 	$(VENV)/bin/ruff format --check .
 	$(MAKE) --no-print-directory typecheck
 	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
-	$(VENV)/bin/bandit -q -c pyproject.toml -r wijkaanpak partners projects datasharing controls reports transparency -ll
+	$(VENV)/bin/bandit -q -c pyproject.toml -r wijkaanpak partners projects datasharing controls reports transparency privacy -ll
 	DJANGO_SETTINGS_MODULE=wijkaanpak.settings.production DJANGO_SECRET_KEY="$$(head -c 48 /dev/urandom | base64)" \
 	  DJANGO_ALLOWED_HOSTS=wijkaanpak.example DATABASE_URL=sqlite:///:memory: \
 	  WIJKAANPAK_ORGANISATION_NAME="Gemeente Voorbeeldstad" WIJKAANPAK_CONTACT_EMAIL=wijkaanpak@voorbeeldstad.example \

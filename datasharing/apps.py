@@ -15,8 +15,12 @@ class DatasharingConfig(AppConfig):
 
         from . import demo, gates, tasks, views
         from .constants import JOB_DELIVERY_PROCESS
+        from .models import Objection
+        from .registries import PseudonymTable, pseudonym_tables_register
 
         gate_register(Phase.SELECTIE, gates.bag_delivery_missing)
+        # Objections keep pseudonyms: a key rotation re-keys them with the records.
+        pseudonym_tables_register(PseudonymTable(Objection, ("address_key", "person_key")))
         job_register(JOB_DELIVERY_PROCESS, tasks.delivery_process_task)
         demo_builder_register(DemoBuilder("datasharing.demo.build", demo.build))
         # A leverancier delivers their organisation's files: their start page is their requests.

@@ -112,3 +112,29 @@ class DestructionRule(models.TextChoices):
 
 # Jobs (wijkaanpak.core.jobs) of data sharing, registered in apps.py.
 JOB_DELIVERY_PROCESS = "delivery_process"
+
+
+# --- objections and corrections (issue 15 item 4) ---
+
+
+class ObjectionKind(models.TextChoices):
+    BEZWAAR = "bezwaar", "Bezwaar (art. 21 AVG)"
+    CORRECTIE = "correctie", "Correctie (bijvoorbeeld BRP-inschrijving gecorrigeerd)"
+
+
+class ObjectionSubject(models.TextChoices):
+    """What an objection is recorded against: an address key or a person pseudonym."""
+
+    ADDRESS = "adres", "Adres"
+    PERSON = "persoon", "Persoon"
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    AFGEHANDELD = "afgehandeld", "Afgehandeld"
+
+
+OBJECTION_TRANSITIONS: dict[ObjectionStatus, set[ObjectionStatus]] = {
+    ObjectionStatus.OPEN: {ObjectionStatus.AFGEHANDELD},
+    ObjectionStatus.AFGEHANDELD: set(),
+}

@@ -12,7 +12,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .constants import DataRequestStatus, DeliveryStatus, DestructionRule, IssueSeverity, Source
+from .constants import (
+    DataRequestStatus,
+    DeliveryStatus,
+    DestructionRule,
+    IssueSeverity,
+    ObjectionKind,
+    ObjectionStatus,
+    ObjectionSubject,
+    Source,
+)
 
 KEY_LENGTH = 64  # hex HMAC-SHA-256
 
@@ -412,3 +421,62 @@ class DestructionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_rule_display()}: {self.rows_destroyed} rijen"
+
+
+class Objection(models.Model):
+    """A resident's objection (bezwaar) or a correction found (e.g. a BRP registration
+    corrected), recorded by the privacy officer against one address key or one person pseudonym
+    of a project (issue 15 item 4). Shown wherever that address appears (risk list, visit, route,
+    referral: `datasharing.selectors.objections_for_addresses`). Holds pseudonyms only."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(
+        "betreft", max_length=10, choices=ObjectionSubject.choices, default=ObjectionSubject.ADDRESS
+    )
+    # The pseudonym it is about: an address key or a person's (the other one blank). Two
+    # columns of one kind each, so that a key rotation re-keys them (datasharing.apps).
+    address_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    person_key = models.CharField(max_length=KEY_LENGTH, blank=True)
+    kind = models.CharField("soort", max_length=12, choices=ObjectionKind.choices)
+    description = models.TextField("omschrijving")
+    received_on = models.DateField("ontvangen of vastgesteld op")
+    status = models.CharField(
+        "status", max_length=12, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN
+    )
+    outcome = models.TextField("uitkomst", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        verbose_name = "bezwaar of correctie"
+        verbose_name_plural = "bezwaren en correcties"
+        indexes = [
+            models.Index(fields=["project", "address_key"]),
+            models.Index(fields=["project", "person_key"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(subject="adres") & ~Q(address_key="") & Q(person_key=""))
+                | (Q(subject="persoon") & ~Q(person_key="") & Q(address_key="")),
+                name="objection_has_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", handled_at__isnull=True)
+                | (Q(status="afgehandeld", handled_at__isnull=False) & ~Q(outcome="")),
+                name="objection_handled_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:  # never the description
+        return f"{self.get_kind_display()} {self.pk} ({self.get_status_display()})"
+
+    @property
+    def subject_key(self) -> str:
+        return self.address_key or self.person_key

@@ -15,7 +15,7 @@ every call). Superuser or staff status plays no part (style rule 16).
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, Min, Prefetch, QuerySet, Value, When, Window
+from django.db.models import Case, Count, F, Min, Prefetch, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
@@ -31,13 +31,14 @@ from projects.selectors import (
     user_has_project_perm,
 )
 
-from .constants import DataRequestStatus, DeliveryStatus, IssueSeverity, Source
+from .constants import DataRequestStatus, DeliveryStatus, IssueSeverity, ObjectionSubject, Source
 from .models import (
     RECORD_MODELS,
     DataRequest,
     Delivery,
     DeliveryIssue,
     DestructionRecord,
+    Objection,
     PseudonymisedRecord,
 )
 
@@ -307,3 +308,52 @@ def data_request_partner_options(*, project: Project) -> QuerySet[Organisation]:
         project=project
     ) & organisation_ids_with_valid_convenant(project=project)
     return Organisation.objects.filter(pk__in=allowed).order_by("name")
+
+
+# --- objections and corrections (issue 15 item 4) ---
+
+
+def objections_for_addresses(
+    project: Project, address_keys: Collection[str]
+) -> dict[str, list[Objection]]:
+    """The objections and corrections recorded against each of `address_keys` in `project`,
+    newest first, in one query (an empty list of keys costs none). Callers show them beside the
+    address to who may already see that address; the caller's page did the scoping."""
+    keys = [key for key in dict.fromkeys(address_keys) if key]
+    if not keys:
+        return {}
+    found: dict[str, list[Objection]] = {}
+    for objection in Objection.objects.filter(
+        project=project, subject=ObjectionSubject.ADDRESS, address_key__in=keys
+    ).order_by("-received_on", "-id"):
+        found.setdefault(objection.address_key, []).append(objection)
+    return found
+
+
+def objections_for_subjects(
+    *, project: Project, subject_keys: Collection[str]
+) -> QuerySet[Objection]:
+    """Every objection of `project` against any of `subject_keys` (address keys and person
+    pseudonyms alike), newest first: the privacy officer's view of one inzageverzoek."""
+    keys = [key for key in subject_keys if key]
+    return Objection.objects.filter(
+        Q(address_key__in=keys) | Q(person_key__in=keys), project=project
+    ).order_by("-received_on", "-id")
+
+
+def objection_get(*, project: Project, pk: int) -> Objection:
+    """One objection of `project` (Http404 when absent or another project's)."""
+    objection = Objection.objects.filter(project=project, pk=pk).first()
+    if objection is None:
+        raise Http404
+    return objection
+
+
+def objections_for_project(*, project: Project) -> QuerySet[Objection]:
+    """Every objection and correction of `project`: open ones first, then newest first (the
+    privacy officer's list)."""
+    return (
+        Objection.objects.filter(project=project)
+        .select_related("recorded_by")
+        .order_by(Case(When(status="open", then=Value(0)), default=Value(1)), "-received_on", "-id")
+    )

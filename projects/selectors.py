@@ -47,6 +47,8 @@ PERSONAL_DATA_PERMS = frozenset(
         ProjectPerm.PLAN_CONTROLS,
         ProjectPerm.RECORD_VISITS,
         ProjectPerm.HANDLE_REFERRALS,
+        # The privacy officer reads what the project holds on a person and the processing log.
+        ProjectPerm.HANDLE_PRIVACY_REQUESTS,
     }
 )
 

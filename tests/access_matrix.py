@@ -57,6 +57,7 @@ ROLES = (
     "partner_analist",
     "leverancier",
     "leverancier_bd",
+    "privacy_officer",
     "superuser",
     "staff",
 )
@@ -318,8 +319,9 @@ ROWS: list[Row] = [
         "projects:create",
         # Municipality staff only (projects.views.project._can_create_project); not UWV's analist.
         # Superuser and staff work for the municipality: they may start a project of their own
-        # (and become its projectleider), which shows them nothing of any other project.
-        only(200, "projectleider", "analist", "superuser", "staff"),
+        # (and become its projectleider), which shows them nothing of any other project; so
+        # may the municipality's privacy officer.
+        only(200, "projectleider", "analist", "privacy_officer", "superuser", "staff"),
         other=None,
         kwargs="none",
     ),

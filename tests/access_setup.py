@@ -143,6 +143,8 @@ def world_build(hooks) -> World:
         "partner_analist": member(project_a, "analist_uwv", uwv, Role.ANALIST),
         "leverancier": member(project_a, "leverancier_uwv", uwv, Role.LEVERANCIER),
         "leverancier_bd": member(project_a, "leverancier_bd", belastingdienst, Role.LEVERANCIER),
+        # The functionaris gegevensbescherming: the joint controllers' one contact point (issue 15).
+        "privacy_officer": member(project_a, "fg_a", gemeente_a, Role.PRIVACY_OFFICER),
         "superuser": superuser,
         "staff": staff,
     }

@@ -46,6 +46,7 @@ urlpatterns = [
     path("rapportage/", include("reports.urls")),
     # The public project pages (issue 15 item 1); the page itself is public, the preview not.
     path("openbaar/", include("transparency.urls")),
+    path("privacy/", include("privacy.urls")),
     path("beheer/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

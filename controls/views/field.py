@@ -23,6 +23,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.gzip import gzip_page
 from django.views.generic import TemplateView, View
 
+from datasharing.selectors import objections_for_addresses
 from projects.constants import ProjectPerm
 from projects.views.base import ProjectScopedMixin
 from wijkaanpak.core.exceptions import ApplicationError
@@ -112,6 +113,7 @@ class RouteView(ProjectScopedMixin, TemplateView):
             user=self.person, visits=visits, purpose=ROUTE_PURPOSE, perms=self.project_perms
         )
         findings = findings_of_visits(visits=visits)
+        objections = objections_for_addresses(self.project, [visit.address_key for visit in visits])
         categories = list(finding_categories_active(project=self.project))
         may_record = evening_recording_open(evening=self.evening) and (
             self.can(ProjectPerm.RECORD_VISITS) or self.can(ProjectPerm.PLAN_CONTROLS)
@@ -125,6 +127,7 @@ class RouteView(ProjectScopedMixin, TemplateView):
                     "visit": visit,
                     "address": addresses.get(visit.pk),
                     "findings": findings[visit.pk],
+                    "objections": objections.get(visit.address_key, []),
                     "result_values": result_values(visit) if may_record else None,
                     "finding_values": finding_values() if may_record else None,
                 }

@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import TemplateView
 
+from datasharing.selectors import objections_for_addresses
 from partners.models import User
 from projects.constants import ProjectPerm
 from projects.selectors import project_list_for_user
@@ -163,13 +164,19 @@ class ReferralDetailView(FollowupView):
             user=self.person, referral=referral, purpose="doorverwijzing inzien"
         )
         forms = forms or {}
+        visits = list(selectors.referral_visits(referral))
+        objections = objections_for_addresses(self.project, [visit.address_key for visit in visits])
         return self.render_page(
             {
                 "referral": referral,
                 "outcome": selectors.referral_outcome_of(referral),
                 "visits": [
-                    {"visit": visit, "address": addresses.get(visit.pk)}
-                    for visit in selectors.referral_visits(referral)
+                    {
+                        "visit": visit,
+                        "address": addresses.get(visit.pk),
+                        "objections": objections.get(visit.address_key, []),
+                    }
+                    for visit in visits
                 ],
                 "findings": ([referral.finding] if referral.finding else [])
                 + list(referral.bundled_findings.all()),

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from datasharing.selectors import objections_for_addresses
 from partners.models import User
 from projects.constants import ProjectPerm
 from projects.views import ProjectScopedMixin
@@ -536,6 +537,9 @@ class VisitView(PlanningView):
                 "evening": visit.evening,
                 "address": addresses.get(visit.pk),
                 "findings": findings,
+                "objections": objections_for_addresses(self.project, [visit.address_key]).get(
+                    visit.address_key, []
+                ),
                 "record_url": proposal_record_url(slug=self.project.slug, pk=visit.proposal_id),
             }
         )

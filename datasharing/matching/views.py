@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from datasharing.selectors import objections_for_addresses
 from projects.constants import ProjectPerm
 from projects.views import ProjectScopedMixin
 from wijkaanpak.core.exceptions import ApplicationError
@@ -217,6 +218,7 @@ class RiskListView(ProjectView):
             proposals = selectors.proposals_by_address(
                 project=self.project, address_keys=[a.address_key for a in addresses]
             )
+            objections = objections_for_addresses(self.project, [a.address_key for a in addresses])
             query = request.GET.copy()
             query.pop("pagina", None)
             context.update(
@@ -228,6 +230,7 @@ class RiskListView(ProjectView):
                             "address": a,
                             "indicators": _indicator_rows(a, run),
                             "proposals": proposals.get(a.address_key),
+                            "objections": objections.get(a.address_key, []),
                         }
                         for a in addresses
                     ],

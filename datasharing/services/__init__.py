@@ -5,10 +5,12 @@
 - records.py — building pseudonymised record rows and vault entries
 - retention.py — the retention rules (retention_enforce)
 - keys.py — key rotation (project_key_rotate)
+- objections.py — objections and corrections (objection_record / objection_resolve)
 """
 
 from .deliveries import deliveries_stuck_requeue, delivery_process, delivery_upload
 from .keys import project_key_rotate
+from .objections import objection_record, objection_resolve
 from .requests import data_request_blockers, data_request_create, data_request_withdraw
 from .retention import retention_enforce
 
@@ -19,6 +21,8 @@ __all__ = [
     "deliveries_stuck_requeue",
     "delivery_process",
     "delivery_upload",
+    "objection_record",
+    "objection_resolve",
     "project_key_rotate",
     "retention_enforce",
 ]

@@ -19,7 +19,15 @@ from tests.access_matrix import (
 from tests.access_setup import MatrixProject
 
 # Everyone with work in the project; not the adviser (reports.selectors.dashboard_permitted).
-DASHBOARD = ("projectleider", "analist", "inspecteur", "behandelaar", "partner_analist")
+# The privacy officer's work (inzageverzoeken) is part of the project's: the dashboard too.
+DASHBOARD = (
+    "projectleider",
+    "analist",
+    "inspecteur",
+    "behandelaar",
+    "partner_analist",
+    "privacy_officer",
+)
 
 
 def _reports_setup(mp: MatrixProject) -> None:

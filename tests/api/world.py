@@ -30,6 +30,7 @@ CLIENT_ROLES = {
     # of the municipality without any role standing in for superuser and staff (no role: no data).
     "leverancier": ("partner", "leverancier", "read"),
     "leverancier_bd": ("second", "leverancier", "read"),
+    "privacy_officer": ("municipality", "privacy_officer", "read"),
     "superuser": ("municipality", None, "read"),
     "staff": ("municipality", None, "read"),
 }

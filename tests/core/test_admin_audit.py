@@ -32,7 +32,15 @@ from wijkaanpak.core.models import Event
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_PACKAGES = ("wijkaanpak", "partners", "projects", "datasharing", "controls", "reports")
+APP_PACKAGES = (
+    "wijkaanpak",
+    "partners",
+    "projects",
+    "datasharing",
+    "controls",
+    "reports",
+    "privacy",
+)
 
 
 @pytest.fixture

@@ -252,6 +252,7 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         ('"matching_riskaddress"', "a page of risk addresses"),
         *LOGGED,
         ('"matching_selectionproposal"', "the proposals of the addresses shown"),
+        ('"datasharing_objection"', "objections and corrections of the addresses shown"),
         ('"datasharing_delivery"', "accepted deliveries the run did not use (newer data)"),
         *SESSION_SAVED,
     ],

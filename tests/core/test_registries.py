@@ -39,6 +39,7 @@ def test_apps_registered_in_installed_apps_order():
         "controls.demo_followup.build",
         "reports.demo.build",
         "transparency.demo.build",  # publishes the demo project's public page
+        "privacy.demo.build",
     ]
     assert [(gate.phase, gate.check) for gate in gates.GATES] == [
         (Phase.SELECTIE, bag_delivery_missing),
@@ -55,11 +56,13 @@ def test_apps_registered_in_installed_apps_order():
     assert [hook.name for hook in RETENTION_HOOKS] == ["matching"]
     assert selection_facts() is not None
     assert [t.model._meta.label for t in PSEUDONYM_TABLES] == [
+        "datasharing.Objection",
         "matching.RiskAddress",
         "matching.IndicatorResult",
         "matching.SelectionProposal",
         "matching.Reidentification",
         "controls.Visit",
+        "privacy.InzageRequest",
     ]
     assert list(KEY_ROTATION_BLOCKERS) == [key_rotation_blocked]
 

@@ -64,7 +64,15 @@ OWN_FORMAT = re.compile(r"\|\s*(?:date|time)\s*:\s*[\"'](?!DATETIME_FORMAT[\"'])
 
 def _templates():
     yield from sorted((ROOT / "templates").rglob("*.html"))
-    for package in ("wijkaanpak", "partners", "projects", "datasharing", "controls", "reports"):
+    for package in (
+        "wijkaanpak",
+        "partners",
+        "projects",
+        "datasharing",
+        "controls",
+        "reports",
+        "privacy",
+    ):
         yield from sorted((ROOT / package).rglob("templates/**/*.html"))
 
 

@@ -42,7 +42,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # One login per kind of work (projects.navigation.Work): the demo's people and a deliverer.
-LOGINS = ("projectleider", "analist", "leverancier_uwv", "inspecteur", "behandelaar", "adviseur")
+LOGINS = (
+    "projectleider",
+    "analist",
+    "leverancier_uwv",
+    "inspecteur",
+    "behandelaar",
+    "adviseur",
+    "privacy",
+)
 PER_VIEW = 2  # pages per view (URL name), project and role: two risk addresses, deliveries, …
 MAX_PAGES = 250  # per role; reaching it fails the test (raise it, do not let pages go unseen)
 WALKERS = 2  # logins walking at the same time, each in its own browser
@@ -299,6 +307,14 @@ def test_every_page_fits_768_with_44px_targets_and_no_serious_axe_violation(walk
 # What each role must at least reach by following links (a guard against a crawl that stops at
 # its start page; the walk finds more than this by itself).
 EXPECTED_VIEWS = {
+    # The functionaris gegevensbescherming (privacy.demo): inzage, bezwaar, the log.
+    "privacy": {
+        "projects:start",
+        "projects:detail",
+        "privacy:inzage",
+        "privacy:inzage-detail",
+        "privacy:log",
+    },
     "projectleider": {
         "projects:start",
         "projects:detail",

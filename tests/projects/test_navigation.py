@@ -80,6 +80,9 @@ def test_every_menu_item_names_a_project_page_whose_view_declares_its_permission
         "reports:reports": ProjectPerm.VIEW,
         # transparency: the public page's preview, the projectleider's
         "transparency:preview": ProjectPerm.MANAGE,
+        # privacy (menu_item_register): the privacy officer's alone
+        "privacy:inzage": ProjectPerm.HANDLE_PRIVACY_REQUESTS,
+        "privacy:log": ProjectPerm.HANDLE_PRIVACY_REQUESTS,
     }
 
 
@@ -195,6 +198,8 @@ START = {
     # controls' follow-up section: the open referrals to their organisation and the inbox.
     "behandelaar": ("Doorverwijzingen aan uw organisatie", {"controls:referral", "controls:inbox"}),
     "adviseur": ("Projecten die u adviseert", {"projects:detail"}),
+    # The functionaris gegevensbescherming works from the project's Privacy pages.
+    "privacy_officer": ("Mijn projecten", {"projects:detail"}),
 }
 
 

@@ -16,6 +16,7 @@ ROUTE = [
     ('"datasharing_addressvaultentry"', "the vault entries of every visit's address"),
     ('"datasharing_projectkey"', "the key version that sealed them"),
     ('"controls_finding"', "the findings of every visit, with their categories"),
+    ('"datasharing_objection"', "objections and corrections of the visits' addresses"),
     ('"controls_findingcategory"', "the project's finding categories (the forms)"),
     *SESSION_SAVED,
 ]

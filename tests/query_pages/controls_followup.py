@@ -48,6 +48,7 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         *REFERRAL,
         *LOGGED,
         *VAULT,
+        ('"datasharing_objection"', "objections and corrections of the referral's address"),
         *SESSION_SAVED,
     ],
     ("controls:referral", "behandelaar", "referral"): [
@@ -57,6 +58,7 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         *CHECKED,  # may they handle it: HANDLE_REFERRALS
         *LOGGED,
         *VAULT,
+        ('"datasharing_objection"', "objections and corrections of the referral's address"),
         *SESSION_SAVED,
     ],
     ("controls:finding-refer", "projectleider", "finding"): [

@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_PACKAGES = ("wijkaanpak", "partners", "projects", "datasharing", "controls", "reports")
+APP_PACKAGES = (
+    "wijkaanpak",
+    "partners",
+    "projects",
+    "datasharing",
+    "controls",
+    "reports",
+    "privacy",
+)
 
 # --- R16 ------------------------------------------------------------------------------------
 

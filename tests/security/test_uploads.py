@@ -414,7 +414,15 @@ def _form_modules():
 
     from django.apps import apps
 
-    first_party = ("wijkaanpak", "partners", "projects", "datasharing", "controls", "reports")
+    first_party = (
+        "wijkaanpak",
+        "partners",
+        "projects",
+        "datasharing",
+        "controls",
+        "reports",
+        "privacy",
+    )
     for config in apps.get_app_configs():
         if config.name.split(".")[0] in first_party and find_spec(f"{config.name}.forms"):
             yield import_module(f"{config.name}.forms")

@@ -48,6 +48,7 @@ PROCESSING_ACTIVITIES = {
     "risk_selection": "Art. 64 Wet SUWI: risicoselectie op adresniveau",
     "reidentification": "Art. 64 Wet SUWI: herleiding van geselecteerde adressen",
     "control": "Art. 64 Wet SUWI: gezamenlijke controle en opvolging",
+    "privacy_rights": "Art. 15–21 AVG: inzage, bezwaar en correctie van betrokkenen",
 }
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "controls",
     "reports",
     "transparency",
+    "privacy",
 ]
 
 MIDDLEWARE = [
