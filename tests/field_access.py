@@ -71,6 +71,8 @@ HTML_FIELDS: dict[str, dict[str, frozenset[str]]] = {
     "controls:referrals": _roles({PSEUDONYM}, *_FOLLOWUP),
     "controls:finding-refer": _roles({PSEUDONYM}, *_FIELD),
     "controls:owners": _roles({OWNER, PSEUDONYM}, *_ANALYSTS),
+    # privacy: the answer to an inzageverzoek names the pseudonyms it found for its subject
+    "privacy:inzage-detail": _roles({PSEUDONYM}, "privacy_officer"),
 }
 
 # --- the REST API -----------------------------------------------------------------------------

@@ -116,4 +116,9 @@ NO_SUBJECT_ROWS = {
     "reports:export@export_voortgang_csv": "aggregated figures per evening",
     "reports:export@export_voortgang_xlsx": "aggregated figures per evening",
     "api:evening-list": "evenings: names, dates, meeting point",
+    "privacy:inzage": "requests and objections by kind, date and status: no pseudonym, address "
+    "or BSN (a request's own page logs its subjects)",
+    "privacy:log": "log entries: who, activity, object; subject ids stay encrypted (the read "
+    "itself is logged)",
+    "privacy:log-export": "the same entries as CSV, subject ids encrypted (the export is logged)",
 }

@@ -86,7 +86,6 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         ('"controls_finding"', "the visit's findings with category and recorder"),
         ('"controls_referral"', "follow-up: the findings' referrals with their outcomes"),
         ('"controls_referral_bundled_findings"', "follow-up: the findings each bundles"),
-
         ('"datasharing_objection"', "objections and corrections of the address"),
         *SESSION_SAVED,
     ],
