@@ -40,6 +40,7 @@ from datasharing.models import (
     BrpRecord,
     DataRequest,
     Delivery,
+    Objection,
     ProjectKey,
     UitkeringRecord,
 )
@@ -52,6 +53,7 @@ from datasharing.pseudonymisation import (
 )
 from datasharing.services import delivery_process, delivery_upload, project_key_rotate
 from datasharing.services import keys as key_services
+from privacy.models import InzageRequest
 from tests.matching import conftest as samples
 from tests.matching.conftest import (
     SAMPLE_DIR,
@@ -98,6 +100,8 @@ def pseudonym_tables():
     yield SelectionProposal, ("address_key",), "project", False
     yield Reidentification, ("address_key",), "project", False
     yield Visit, ("address_key",), "project", False
+    yield Objection, ("address_key", "person_key"), "project", False
+    yield InzageRequest, ("person_key",), "project", False
 
 
 def test_every_pseudonym_column_of_every_app_is_re_keyed():
