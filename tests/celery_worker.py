@@ -27,82 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CELERY = ROOT / ".venv" / "bin" / "celery"
 
 
-class Worker:
-    def __init__(self, *, concurrency: int = 2, env: dict[str, str] | None = None) -> None:
-        from django.db import connection
+class _CeleryProcess:
+    """A `celery -A wijkaanpak <command>` subprocess on the test settings, broker and the
+    pytest-django test database, in its own process group, logging to a temporary file."""
 
-        self.extra_env = dict(env or {})
-        self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
-        self.concurrency = concurrency
-        url = urlsplit(os.environ["DATABASE_URL"])
-        self.database_url = urlunsplit(url._replace(path="/" + connection.settings_dict["NAME"]))
-        self.process: subprocess.Popen | None = None
-        self.log = (
-            Path(os.environ.get("WIJKAANPAK_TEST_SERVICES_DIR", "/tmp"))
-            / f"worker-{uuid.uuid4().hex[:8]}.log"
-        )
-
-    def start(self, timeout: float = 60) -> None:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "wijkaanpak.settings.test",
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "DATABASE_URL": self.database_url,
-            **self.extra_env,
-        }
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own binary
-                [
-                    str(CELERY),
-                    "-A",
-                    "wijkaanpak",
-                    "worker",
-                    "-c",
-                    str(self.concurrency),
-                    "--pool",
-                    "prefork",
-                    "-n",
-                    self.name,
-                    "--loglevel",
-                    "INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Celery worker exited: {self.log.read_text()[-3000:]}")
-            if b"ready." in self.log.read_bytes():
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"Celery worker not ready: {self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        """kill -9 the worker and its pool children (its own process group)."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
-
-
-class Beat:
-    """A REAL `celery beat` subprocess with the settings' schedule (the matching watchdog among
-    it), on the same broker and test database as Worker; its schedule file is temporary."""
+    kind = ""  # "worker" or "beat"
+    ready_marker = b""  # what its log says once it is ready
 
     def __init__(self, *, env: dict[str, str] | None = None) -> None:
         from django.db import connection
@@ -110,11 +40,13 @@ class Beat:
         url = urlsplit(os.environ["DATABASE_URL"])
         self.database_url = urlunsplit(url._replace(path="/" + connection.settings_dict["NAME"]))
         self.extra_env = dict(env or {})
-        folder = Path(os.environ.get("WIJKAANPAK_TEST_SERVICES_DIR", "/tmp"))
-        tag = uuid.uuid4().hex[:8]
-        self.log = folder / f"beat-{tag}.log"
-        self.schedule = folder / f"beat-{tag}.schedule"
+        self.folder = Path(os.environ.get("WIJKAANPAK_TEST_SERVICES_DIR", "/tmp"))
+        self.tag = uuid.uuid4().hex[:8]
+        self.log = self.folder / f"{self.kind}-{self.tag}.log"
         self.process: subprocess.Popen | None = None
+
+    def arguments(self) -> list[str]:
+        raise NotImplementedError
 
     def start(self, timeout: float = 60) -> None:
         env = {
@@ -126,16 +58,7 @@ class Beat:
         }
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own binary
-                [
-                    str(CELERY),
-                    "-A",
-                    "wijkaanpak",
-                    "beat",
-                    "--schedule",
-                    str(self.schedule),
-                    "--loglevel",
-                    "INFO",
-                ],
+                [str(CELERY), "-A", "wijkaanpak", self.kind, *self.arguments()],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
@@ -145,11 +68,11 @@ class Beat:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"Celery beat exited: {self.log.read_text()[-3000:]}")
-            if b"beat: Starting" in self.log.read_bytes():
+                raise RuntimeError(f"Celery {self.kind} exited: {self.log.read_text()[-3000:]}")
+            if self.ready_marker in self.log.read_bytes():
                 return
             time.sleep(0.2)
-        raise RuntimeError(f"Celery beat not ready: {self.log.read_text()[-3000:]}")
+        raise RuntimeError(f"Celery {self.kind} not ready: {self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -159,6 +82,52 @@ class Beat:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
+
+
+class Worker(_CeleryProcess):
+    kind = "worker"
+    ready_marker = b"ready."
+
+    def __init__(self, *, concurrency: int = 2, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
+        self.concurrency = concurrency
+
+    def arguments(self) -> list[str]:
+        return [
+            "-c",
+            str(self.concurrency),
+            "--pool",
+            "prefork",
+            "-n",
+            self.name,
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+
+    def kill(self) -> None:
+        """kill -9 the worker and its pool children (its own process group)."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+
+class Beat(_CeleryProcess):
+    """A REAL `celery beat` subprocess with the settings' schedule (the matching watchdog among
+    it), on the same broker and test database as Worker; its schedule file is temporary."""
+
+    kind = "beat"
+    ready_marker = b"beat: Starting"
+
+    def __init__(self, *, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self.schedule = self.folder / f"beat-{self.tag}.schedule"
+
+    def arguments(self) -> list[str]:
+        return ["--schedule", str(self.schedule), "--loglevel", "INFO"]
 
 
 @pytest.fixture
