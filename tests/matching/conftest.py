@@ -59,6 +59,26 @@ def expected_fired() -> dict[str, list[str]]:
     return json.loads((SAMPLE_DIR / "expected.json").read_text())["fired"]
 
 
+def assert_one_result_set(run, *, chunks: int) -> None:
+    """After a run that met a fault: every chunk stored once, every bag address of the sample
+    once, and no indicator result twice (R27: a redelivered chunk never duplicates)."""
+    from django.db import connection
+
+    from datasharing.matching.models import MatchingChunk, RiskAddress
+
+    assert sorted(MatchingChunk.objects.filter(run=run).values_list("index", flat=True)) == list(
+        range(chunks)
+    )
+    assert RiskAddress.objects.filter(run=run).count() == 300 == run.address_count
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT address_key, indicator, COUNT(*) FROM matching_indicatorresult "
+            "WHERE run_id = %s GROUP BY address_key, indicator HAVING COUNT(*) > 1",
+            [run.pk],
+        )
+        assert cursor.fetchall() == []
+
+
 def address_text_key(parts: dict) -> str:
     """The expected.json key `POSTCODE|NR|LETTER|TOEVOEGING` from vault parts."""
     return "|".join(

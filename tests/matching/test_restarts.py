@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import time
 
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connections
 
 import pytest
 
 from datasharing.matching import services
-from datasharing.matching.models import MatchingChunk, MatchingRun, RiskAddress
+from datasharing.matching.models import MatchingChunk, MatchingRun
 from tests.celery_worker import Worker, wait_for
 from tests.service_restarts import services as test_services  # noqa: F401 - the fixture
 
-from .conftest import deliver
+from .conftest import assert_one_result_set, deliver
 
 pytestmark = [pytest.mark.celery_worker]
 
@@ -74,17 +74,7 @@ def test_postgres_restart_mid_run_the_run_still_completes_once(
         app.conf.task_always_eager = previous
 
     assert run.status == "succeeded", run.error
-    assert sorted(MatchingChunk.objects.filter(run=run).values_list("index", flat=True)) == list(
-        range(CHUNKS)
-    )
-    assert RiskAddress.objects.filter(run=run).count() == 300 == run.address_count
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT address_key, indicator, COUNT(*) FROM matching_indicatorresult "
-            "WHERE run_id = %s GROUP BY address_key, indicator HAVING COUNT(*) > 1",
-            [run.pk],
-        )
-        assert cursor.fetchall() == []
+    assert_one_result_set(run, chunks=CHUNKS)
 
 
 def test_starting_a_run_while_redis_is_down_says_so_and_leaves_nothing_queued(
@@ -184,14 +174,4 @@ def test_redis_restart_mid_run_loses_the_queue_and_the_watchdog_finishes_the_run
     assert done_then < CHUNKS
     assert run.status == "succeeded", run.error
     assert recovery < 240, recovery
-    assert sorted(MatchingChunk.objects.filter(run=run).values_list("index", flat=True)) == list(
-        range(CHUNKS)
-    )
-    assert RiskAddress.objects.filter(run=run).count() == 300 == run.address_count
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT address_key, indicator, COUNT(*) FROM matching_indicatorresult "
-            "WHERE run_id = %s GROUP BY address_key, indicator HAVING COUNT(*) > 1",
-            [run.pk],
-        )
-        assert cursor.fetchall() == []
+    assert_one_result_set(run, chunks=CHUNKS)

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import time
 
-from django.db import connection
-
 import pytest
 
 from datasharing.matching import services
 from datasharing.matching.models import IndicatorResult, MatchingChunk, MatchingRun, RiskAddress
 from tests.celery_worker import Worker, wait_for
 
-from .conftest import deliver, expected_fired
+from .conftest import assert_one_result_set, deliver, expected_fired
 
 pytestmark = [pytest.mark.celery_worker]
 
@@ -90,18 +88,8 @@ def test_kill_9_halfway_then_a_new_worker_finishes_with_one_result_set(
 
     # Exactly one result set: every chunk once, every bag address once, no duplicate result.
     assert MatchingChunk.objects.filter(run=run).count() == CHUNKS
-    assert sorted(MatchingChunk.objects.filter(run=run).values_list("index", flat=True)) == list(
-        range(CHUNKS)
-    )
-    assert RiskAddress.objects.filter(run=run).count() == 300 == run.address_count
+    assert_one_result_set(run, chunks=CHUNKS)
     assert RiskAddress.objects.filter(run=run).values("address_key").distinct().count() == 300
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT address_key, indicator, COUNT(*) FROM matching_indicatorresult "
-            "WHERE run_id = %s GROUP BY address_key, indicator HAVING COUNT(*) > 1",
-            [run.pk],
-        )
-        assert cursor.fetchall() == []
     expected = expected_fired()
     assert run.risk_address_count == len(expected)
     assert IndicatorResult.objects.filter(run=run, status="fired").count() == sum(
