@@ -25,7 +25,7 @@ class ControlsConfig(AppConfig):
 
         from . import demo, demo_followup, tasks
         from .constants import JOB_REFERRALS_MARK_OVERDUE
-        from .models import Visit
+        from .models import OwnerRevealRequest, Visit
         from .selectors.referrals import referral_closure_blockers
         from .views import followup, planning
 
@@ -74,7 +74,13 @@ class ControlsConfig(AppConfig):
         demo_builder_register(DemoBuilder("controls.demo.build", demo.build))
         # A visit keeps its address as the pseudonym it was approved under: a key rotation
         # re-keys it with the selection, or the visit would lose its address in the vault.
-        pseudonym_tables_register(PseudonymTable(Visit, ("address_key",)))
+        # An owner reveal request names the owner by the eigendom pseudonym (a person's BSN or
+        # a company's kvk key, per row): re-keyed with the records, a reveal decided after a
+        # rotation still finds the owner in the (re-keyed) owner vault.
+        pseudonym_tables_register(
+            PseudonymTable(Visit, ("address_key",)),
+            PseudonymTable(OwnerRevealRequest, ("owner_key",), kind_column="owner_kind"),
+        )
         # FOLLOWUP: open referrals keep a project from closing (issue 12.3); the overdue job;
         # the behandelaar's inbox as their start section; referrals, outcomes and the owner in
         # the demo, after the evenings with findings above.

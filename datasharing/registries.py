@@ -8,7 +8,8 @@ register here in their `AppConfig.ready()`:
 - `selection_facts_register(SelectionFacts)`: when the selection closed and which addresses it
   holds, which the selection rules of retention need (at most one provider);
 - `pseudonym_tables_register(*PseudonymTable)`: tables holding the project's pseudonyms, which
-  key rotation (datasharing.services.keys) re-keys with the record tables;
+  key rotation (datasharing.services.keys) re-keys with the record tables (a column whose
+  identifier kind varies per row names the column holding it, `kind_column`);
 - `key_rotation_blocker_register(check)`: `check(project)` returns the Dutch reason why the
   key cannot be rotated now, or "".
 """
@@ -46,6 +47,10 @@ class PseudonymTable:
     columns: tuple[str, ...]
     # The foreign key through which a row reaches its project, when it has no project_id.
     via: str = ""
+    # The column holding each row's identifier kind (a pseudonymisation.Kind value), when the
+    # kind of `columns` varies per row (an owner's pseudonym: "bsn" or "kvk"); "" when the
+    # column's name gives it (datasharing.services.keys.KEY_COLUMNS).
+    kind_column: str = ""
 
 
 KeyRotationBlocker = Callable[[Project], str]

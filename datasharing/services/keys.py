@@ -5,8 +5,9 @@ a version-v pseudonym is HMAC(K_v[kind], version-(v-1) pseudonym). `project_key_
 the next key and, in the same transaction, replaces every pseudonym of the project — in the
 record tables, the address vault (re-encrypted too, the address pseudonym being its associated
 data) and the tables other apps register (datasharing.registries: matching's) — by its
-successor, so matching gives the same output and a lookup by a known BSN keeps working, with
-the new key only.
+successor (a column whose kind varies per row, an owner's pseudonym, under the row's kind),
+so matching gives the same output and a lookup by a known BSN keeps working, with the new key
+only.
 
 At city scale (1.75 M record rows) each distinct old pseudonym is hashed once per identifier
 kind; on PostgreSQL the (old, new) pairs are COPYed into temporary tables and every table is
@@ -97,13 +98,14 @@ class RekeyIncomplete(RuntimeError):
 @dataclass(frozen=True)
 class _Table:
     """A table holding pseudonyms of the project: its key columns, how it reaches the project
-    (`project_id` itself, or through the foreign key `via`) and whether rows carry a
-    key_version."""
+    (`project_id` itself, or through the foreign key `via`), whether rows carry a key_version,
+    and the column naming each row's identifier kind when the columns' kind varies per row."""
 
     model: type[models.Model]
     columns: tuple[str, ...]
     via: str = ""
     versioned: bool = False
+    kind_column: str = ""
 
     @property
     def name(self) -> str:
@@ -130,7 +132,9 @@ def _tables() -> list[_Table]:
         for model in RECORD_MODELS.values()
     ]
     registered = [
-        _Table(model=table.model, columns=table.columns, via=table.via)
+        _Table(
+            model=table.model, columns=table.columns, via=table.via, kind_column=table.kind_column
+        )
         for table in PSEUDONYM_TABLES
     ]
     return records + registered
@@ -180,10 +184,14 @@ def project_key_rotate(*, actor: User | None, project: Project) -> ProjectKey:
     previous = pseudonymiser_for(project=project, version=current.version)
     new_key = project_key_successor_create(project=project)
     pseudonymiser = pseudonymiser_for(project=project, version=new_key.version)
+    by_column = [table for table in tables if not table.kind_column]
     if _use_sql():
-        counts = _rekey_sql(project, tables, pseudonymiser, previous)
+        counts = _rekey_sql(project, by_column, pseudonymiser, previous)
     else:
-        counts = _rekey_orm(project, tables, pseudonymiser, previous)
+        counts = _rekey_orm(project, by_column, pseudonymiser, previous)
+    for table in tables:
+        if table.kind_column:
+            counts[table.name] = _per_row_kind_rekey(project, table, pseudonymiser)
     counts[OwnerVaultEntry._meta.db_table] = _owner_vault_rekey(project, pseudonymiser, previous)
     for name, count in counts.items():
         if name in expected and count != expected[name]:
@@ -240,6 +248,23 @@ def _owner_vault_rekey(project: Project, new: Pseudonymiser, previous: Pseudonym
         entries, ["owner_key", "ciphertext", "key_version"], batch_size=1000
     )
     return len(entries)
+
+
+@sensitive_variables()
+def _per_row_kind_rekey(project: Project, table: _Table, new: Pseudonymiser) -> int:
+    """A registered table whose rows name their identifier kind (few rows: owner reveal
+    requests): each row's pseudonyms advanced under its own kind, on either path."""
+    rows = list(table.queryset(project).only("pk", table.kind_column, *table.columns))
+    for kind_value in sorted({getattr(row, table.kind_column) for row in rows}):
+        kind = Kind(kind_value)  # an unknown kind fails loudly and rolls the rotation back
+        batch = [row for row in rows if getattr(row, table.kind_column) == kind_value]
+        for column in table.columns:
+            successors = new.advance(kind, [getattr(row, column) for row in batch])
+            for row, successor in zip(batch, successors, strict=True):
+                setattr(row, column, successor)
+    if rows:
+        table.model._default_manager.bulk_update(rows, list(table.columns), batch_size=1000)
+    return len(rows)
 
 
 def _row_counts(project: Project, tables: list[_Table], *, version: int) -> dict[str, int]:

@@ -206,3 +206,27 @@ def test_the_owner_vault_follows_a_key_rotation(world):
     assert rotated == {entry.owner_key} and entry.owner_key != before and entry.key_version == 2
     assert owner_vault_lookup(project=project, owner_key=entry.owner_key) == KVK
     assert owner_vault_lookup(project=project, owner_key=before) is None
+
+
+def test_a_reveal_approved_after_a_key_rotation_still_finds_the_owner(world):
+    """The request names the owner by the pseudonym of its time; the rotation re-keys it with
+    the eigendom records and the owner vault, so the owner view still pairs it with its owner
+    and the approved request opens the vault."""
+    from datasharing.services.keys import project_key_rotate
+
+    project = world.own.project
+    analist, leader = world.people["analist"], world.people["projectleider"]
+    old_key = _owner(world).owner_key
+    request = services.owner_reveal_request(
+        actor=analist, project=project, owner_key=old_key, reason="Signaal voor het RIEC"
+    )
+    project_key_rotate(actor=None, project=project)
+
+    owner = _owner(world)
+    request.refresh_from_db()
+    assert owner.owner_key != old_key and request.owner_key == owner.owner_key
+    assert owner.reveal == request  # the owner view shows the open request with its owner
+    approved = services.owner_reveal_decide(
+        actor=leader, request=request, approve=True, reason="Akkoord"
+    )
+    assert services.owner_reveal_show(actor=leader, request=approved) == KVK

@@ -62,6 +62,7 @@ def test_apps_registered_in_installed_apps_order():
         "matching.SelectionProposal",
         "matching.Reidentification",
         "controls.Visit",
+        "controls.OwnerRevealRequest",
         "privacy.InzageRequest",
     ]
     assert list(KEY_ROTATION_BLOCKERS) == [key_rotation_blocked]

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from controls.models import Visit
+from controls.models import OwnerRevealRequest, Visit
 from controls.services.evenings import evening_create, visits_assign
 from datasharing.matching import services as matching
 from datasharing.matching.gates import KEY_ROTATE_RUN_ACTIVE
@@ -88,6 +88,10 @@ COLUMN_KINDS = {
     "nummeraanduiding_key": Kind.NUMMERAANDUIDING,
     "kvk_key": Kind.KVK,
 }
+# Pseudonym columns whose kind is held per row, by a column of the row: (column, kind column).
+ROW_KIND_COLUMNS = {"owner_key": "owner_kind"}
+# `*_key` columns that are not pseudonyms.
+NOT_PSEUDONYMS = {"session_key", "wrapped_key"}
 
 
 def pseudonym_tables():
@@ -105,18 +109,32 @@ def pseudonym_tables():
 
 
 def test_every_pseudonym_column_of_every_app_is_re_keyed():
-    """A model of any app with a pseudonym column (a name of KEY_COLUMNS) is one of the tables
-    the rotation re-keys: a new one that is not registered would keep old-version pseudonyms."""
+    """A model of any app with a pseudonym column (any `*_key` column: a name of KEY_COLUMNS,
+    or one whose kind a column of the row names) is one of the tables the rotation re-keys: a
+    new one that is not registered would keep old-version pseudonyms. The two vaults are
+    re-keyed (and re-encrypted) by the service itself."""
     from django.apps import apps
 
-    covered = {model for model, *_ in pseudonym_tables()}
+    from datasharing.models import OwnerVaultEntry
+
+    covered = {model for model, *_ in pseudonym_tables()} | {OwnerRevealRequest}
     holding = {
         model
         for model in apps.get_models()
-        if any(f.attname in COLUMN_KINDS for f in model._meta.concrete_fields)
+        if any(
+            f.attname.endswith("_key") and f.attname not in NOT_PSEUDONYMS
+            for f in model._meta.concrete_fields
+        )
     }
-    assert holding - {AddressVaultEntry} <= covered
-    assert {table.model for table in key_services._tables()} == covered
+    assert holding - {AddressVaultEntry, OwnerVaultEntry} == covered
+    tables = key_services._tables()
+    assert {table.model for table in tables} == covered
+    for table in tables:  # each column's kind is known: by its name or by the row
+        for column in table.columns:
+            if column in ROW_KIND_COLUMNS:
+                assert table.kind_column == ROW_KIND_COLUMNS[column], table.name
+            else:
+                assert column in COLUMN_KINDS and not table.kind_column, table.name
 
 
 def snapshot(project) -> dict:
@@ -313,10 +331,11 @@ def test_lookup_by_known_bsn_after_rotation_and_version_one_is_todays_hmac(
 
 @pytest.mark.parametrize("path", ["sql", "orm"])
 def test_owners_are_found_by_bsn_and_kvk_nummer_after_rotation(
-    sample_project, projectleider_a, path, monkeypatch
+    sample_project, projectleider_a, analist_a, path, monkeypatch
 ):
     """eigendom holds a person owner under the BSN key kind and a company under the kvk kind;
-    a rotation re-keys both, and a look-up by the known identifiers keeps finding them."""
+    a rotation re-keys both, and a look-up by the known identifiers keeps finding them, as do
+    the owner reveal requests (re-keyed per row's kind)."""
     from datasharing.models import EigendomRecord
 
     if path == "orm":
@@ -335,10 +354,25 @@ def test_owners_are_found_by_bsn_and_kvk_nummer_after_rotation(
 
     counts = owner_rows()
     assert counts[0] >= 1 and counts[1] == 132
+    # A reveal request of each kind names its owner by the eigendom pseudonym.
+    [person_key] = pseudonymise(project=project, kind="bsn", values=[person_bsn])
+    [company_key] = pseudonymise(project=project, kind="kvk", values=[company])
+    requests = [
+        OwnerRevealRequest.objects.create(
+            project=project, owner_key=key, owner_kind=kind, reason="RIEC", requested_by=analist_a
+        )
+        for key, kind in ((person_key, "bsn"), (company_key, "kvk"))
+    ]
 
-    project_key_rotate(actor=projectleider_a, project=project)
+    key = project_key_rotate(actor=projectleider_a, project=project)
 
     assert owner_rows() == counts
+    assert key.rekeyed_rows[OwnerRevealRequest._meta.db_table] == 2
+    [person_key] = pseudonymise(project=project, kind="bsn", values=[person_bsn])
+    [company_key] = pseudonymise(project=project, kind="kvk", values=[company])
+    for request in requests:
+        request.refresh_from_db()
+    assert [r.owner_key for r in requests] == [person_key, company_key]  # each by its own kind
     versions = EigendomRecord.objects.filter(project=project).values_list("key_version", flat=True)
     assert set(versions) == {2}
 
