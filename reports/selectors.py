@@ -11,7 +11,7 @@ adviser's overview its project list), then asks these.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -831,12 +831,21 @@ def indicator_decisions(*, project: Project) -> QuerySet[IndicatorDecision]:
     )
 
 
-def hit_rates_for_project(*, project: Project, enabled: Collection[str]) -> list[HitRate]:
+def hit_rates_for_project(
+    *,
+    project: Project,
+    enabled: Collection[str],
+    decisions: Sequence[IndicatorDecision] | None = None,
+) -> list[HitRate]:
     """The project's hit rate per indicator that fired at a visited address or is enabled,
-    with its latest decision; flagged ones first. Two queries. `enabled`: the codes in use
-    (matching's settings, which the caller has)."""
+    with its latest decision; flagged ones first. Two queries, or one when the caller has
+    read every decision of the project already (`decisions`: indicator_decisions, oldest
+    first). `enabled`: the codes in use (matching's settings, which the caller has)."""
     counts = hit_counts_for_projects([project.pk])[project.pk]
-    decisions = latest_decisions(project_ids=[project.pk])
+    if decisions is None:
+        latest = latest_decisions(project_ids=[project.pk])
+    else:  # oldest first: the last one per indicator is the latest
+        latest = {(project.pk, d.indicator): d for d in decisions if d.project_id == project.pk}
     rows = [
         HitRate(
             code=code.value,
@@ -844,7 +853,7 @@ def hit_rates_for_project(*, project: Project, enabled: Collection[str]) -> list
             visited=counts.get(code.value, (0, 0))[0],
             confirmed=counts.get(code.value, (0, 0))[1],
             enabled=code.value in enabled,
-            decision=decisions.get((project.pk, code.value)),
+            decision=latest.get((project.pk, code.value)),
         )
         for code in ALL_CODES
         if code.value in counts or code.value in enabled

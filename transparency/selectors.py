@@ -9,6 +9,7 @@ person, a pseudonym, an address key or a street: no processing-log record is nee
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,7 @@ from datasharing.models import DataRequest
 from partners.constants import OrganisationKind
 from projects.models import Project, ProjectPartner, ProjectplanVersion
 from reports.constants import IndicatorDecisionKind
+from reports.models import IndicatorDecision
 from reports.overview import HitRateShown, hit_rates_shown
 from reports.selectors import (
     figures_for_projects,
@@ -190,16 +192,17 @@ def _data_rows(project: Project) -> list[DataRow]:
     ]
 
 
-def _history(project: Project) -> list[HistoryItem]:
+def _history(project: Project, decisions: Sequence[IndicatorDecision]) -> list[HistoryItem]:
     """The method's history: each change of the indicator settings and each decision on a
-    flagged indicator, oldest first, without who (the public page names no staff)."""
+    flagged indicator (`decisions`, read once by the caller), oldest first, without who (the
+    public page names no staff)."""
     items = [
         HistoryItem(at, "De drempels, gewichten of indicatoren in gebruik zijn gewijzigd.")
         for at in Event.objects.filter(project=project, kind="indicator_settings_updated")
         .order_by("created_at", "id")
         .values_list("created_at", flat=True)
     ]
-    for decision in indicator_decisions(project=project):
+    for decision in decisions:
         what = (
             "blijft in gebruik"
             if decision.decision == IndicatorDecisionKind.KEEP
@@ -223,10 +226,10 @@ def public_content(*, project: Project) -> dict[str, Any]:
         .order_by("-version")
         .first()
     )
-    hit_rows: list[HitRateShown] = hit_rates_shown(
-        [r for r in hit_rates_for_project(project=project, enabled=engine.enabled) if r.visited],
-        suppressed=True,
-    )
+    # Every decision, read once: the latest per indicator for the hit rates, all for the history.
+    decisions = list(indicator_decisions(project=project))
+    rates = hit_rates_for_project(project=project, enabled=engine.enabled, decisions=decisions)
+    hit_rows: list[HitRateShown] = hit_rates_shown([r for r in rates if r.visited], suppressed=True)
     return {
         "public_project": project,
         "plan_goals": plan.goals if plan else "",
@@ -248,7 +251,7 @@ def public_content(*, project: Project) -> dict[str, Any]:
             ],
             "never_used": NEVER_USED,
         },
-        "history": _history(project),
+        "history": _history(project, decisions),
         "hit_rows": hit_rows,
         "results": _results(project),
     }

@@ -90,6 +90,28 @@ def test_hit_rates_on_known_data_and_the_flag(hits, django_assert_num_queries):
     assert next(iter(selectors.hit_rates_for_project(project=hits, enabled={A, B}))).code == A
 
 
+def test_decisions_read_by_the_caller_give_the_same_latest_decision_in_one_query(
+    hits, projectleider_a, django_assert_num_queries
+):
+    """The public page reads every decision once (its history) and hands them over: the hit
+    rates then take only the counts' query, and each indicator keeps its latest decision."""
+    for reason in ("Eerste afweging.", "Na de tweede avond opnieuw afgewogen."):
+        indicator_decision_record(
+            actor=projectleider_a,
+            project=hits,
+            indicator=A,
+            decision=IndicatorDecisionKind.KEEP,
+            reason=reason,
+        )
+    decisions = list(selectors.indicator_decisions(project=hits))
+    assert [d.reason for d in decisions][-1] == "Na de tweede avond opnieuw afgewogen."
+    with django_assert_num_queries(1):  # the aggregated counts only
+        given = selectors.hit_rates_for_project(project=hits, enabled={A, B}, decisions=decisions)
+    read = selectors.hit_rates_for_project(project=hits, enabled={A, B})
+    assert [(r.code, r.decision) for r in given] == [(r.code, r.decision) for r in read]
+    assert {r.code: r.decision for r in given}[A] == decisions[-1]
+
+
 def test_hit_counts_take_one_query_for_many_projects(hits, project_b, django_assert_num_queries):
     with django_assert_num_queries(1):
         counts = selectors.hit_counts_for_projects([hits.pk, project_b.pk])
