@@ -87,6 +87,18 @@ PAGES = {
         *FAIRNESS,
         *SESSION_SAVED,
     ],
+    # The adviser's start page: the overview of the advised projects (reports.views.
+    # overview_start_section), its figures for every project at once.
+    ("projects:start", "adviseur", "none"): [
+        *SIGNED_IN,
+        ('"projects_projectrole"', "the person's roles in the projects they may see"),
+        ('"projects_project"', "the advised projects (aggregates permission, participation)"),
+        *FIGURES,
+        ('"projects_phasetransition"', "since when each project is in its phase"),
+        ('"controls_visit"', "hit rates over the advised projects (suppressed)"),
+        *HEADER,
+        *SESSION_SAVED,
+    ],
 }
 
 
