@@ -86,6 +86,10 @@ SUBJECT_ROWS = {
     "matching:reidentify": _approved,  # the form page names the approved address's pseudonym
     "controls:owners": _owners,
     "controls:evening-addresses": _evening_addresses,
+    # An export logs each address it holds once, however many of its rows name it.
+    "reports:export@export_bevindingen_csv": _export("bevindingen"),
+    "reports:export@export_bevindingen_xlsx": _export("bevindingen"),
+    "api:export@api_export_bevindingen": _export("bevindingen"),
     "reports:export@export_doorverwijzingen_csv": _export("doorverwijzingen"),
     "reports:export@export_doorverwijzingen_xlsx": _export("doorverwijzingen"),
     "api:export@api_export_doorverwijzingen": _export("doorverwijzingen"),

@@ -111,7 +111,12 @@ ROWS: list[Row] = [
     # Findings: who plans the controls; referrals: also the behandelaar (UWV's, addressed to
     # UWV); progress: the dashboard's people. The adviser: none of them.
     *(
-        Row("reports:export", leader_only(200), kwargs=f"export_bevindingen_{fmt}")
+        Row(
+            "reports:export",
+            leader_only(200),
+            kwargs=f"export_bevindingen_{fmt}",
+            personal_data=True,
+        )
         for fmt in ("csv", "xlsx")
     ),
     *(

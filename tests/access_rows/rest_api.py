@@ -44,7 +44,12 @@ ROWS: list[Row] = [
     # --- progress (the dashboard's figures; the adviser's suppressed) and exports ---
     # A leverancier delivers and does nothing else (design.md): no figures either.
     _api("progress", {**everyone(200), "leverancier": 404, "leverancier_bd": 404}),
-    _api("export", only(200, "projectleider"), kwargs="api_export_bevindingen"),
+    _api(
+        "export",
+        only(200, "projectleider"),
+        kwargs="api_export_bevindingen",
+        personal_data=True,
+    ),
     _api(
         "export",
         only(200, "projectleider", "behandelaar"),
