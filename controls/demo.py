@@ -6,7 +6,10 @@ selection ("Wijkaanpak Oude Westen"), through the services like real users:
 * enough approved addresses for two evenings: the demo analist proposes more of the current
   run's risk addresses and the projectleider approves them (four eyes);
 * a finished evening a week ago (afgerond) with two mixed teams, a result at every address
-  and findings in most categories, recorded by the team members;
+  and findings in most categories, recorded by the team members: 24 addresses, those where
+  overbewoning fired (under the matching demo's wider norm) first, findings at six of them, so
+  the indicator's hit rate is low after more than 20 visited addresses and the projectleider's
+  dashboard and method page flag it (reports: hit rates);
 * an evening **tonight** (voorbereid, so its inspectors can record) with two mixed teams and
   planned walking routes; `inspecteur` is in one of them.
 
@@ -43,7 +46,9 @@ DEMO_INSPECTORS = {
     "handhaver2": ("Kees", "Smit", "Gemeente Voorbeeldstad"),
     "agent": ("Linda", "de Graaf", "Politie"),
 }
-FINISHED_ADDRESSES = 6
+FINISHED_ADDRESSES = 24
+# The indicator the finished evening's addresses are chosen by (fired there), for its flag.
+LOW_HIT_INDICATOR = "OVERBEWONING"
 TONIGHT_ADDRESSES = 8
 MEETING_POINT = "Buurthuis Het Oude Westen, Gouvernestraat 10"
 
@@ -95,6 +100,13 @@ FINISHED_RESULTS: list[tuple[str, int | None, list[tuple[str, str]]]] = [
         ],
     ),
 ]
+# The finished evening's other addresses: a result, nothing found (the household matches).
+QUIET_RESULTS: list[tuple[str, int | None, list[tuple[str, str]]]] = [
+    (VisitResult.AANGETROFFEN, 3, []),
+    (VisitResult.AANGETROFFEN, 2, []),
+    (VisitResult.NIET_AANGETROFFEN, None, []),
+    (VisitResult.AANGETROFFEN, 4, []),
+]
 
 
 def _say(stdout, text: str) -> None:
@@ -140,7 +152,12 @@ def _approved_enough(project: Project, leader: User, needed: int) -> None:
     proposed = set(
         SelectionProposal.objects.filter(project=project).values_list("address_key", flat=True)
     )
-    for address in matching_selectors.risk_address_list(run=run):
+    # Those where the low-hit indicator fired first (the finished evening visits them).
+    addresses = sorted(
+        matching_selectors.risk_address_list(run=run),
+        key=lambda address: LOW_HIT_INDICATOR not in address.fired,
+    )
+    for address in addresses:
         if free >= needed:
             break
         if address.address_key in proposed:
@@ -166,12 +183,21 @@ def _approved_enough(project: Project, leader: User, needed: int) -> None:
         free += 1
 
 
-def _free_proposals(project: Project, count: int) -> list[SelectionProposal]:
-    return list(
+def _free_proposals(
+    project: Project, count: int, *, fired_first: str = ""
+) -> list[SelectionProposal]:
+    """`count` approved proposals not on an evening yet; those whose address fired
+    `fired_first` first when given."""
+    proposals = list(
         SelectionProposal.objects.filter(
             project=project, status=ProposalStatus.APPROVED, visits__isnull=True
-        ).order_by("buurtcode", "pk")[:count]
+        )
+        .select_related("risk_address")
+        .order_by("buurtcode", "pk")
     )
+    if fired_first:
+        proposals.sort(key=lambda p: fired_first not in p.risk_address.fired)
+    return proposals[:count]
 
 
 def _evening(
@@ -229,7 +255,7 @@ def _has_tonight(project: Project, inspecteur: User) -> bool:
 def _finished(project: Project, leader: User, people: dict[str, User], stdout) -> None:
     if _has_finished(project):
         return
-    proposals = _free_proposals(project, FINISHED_ADDRESSES)
+    proposals = _free_proposals(project, FINISHED_ADDRESSES, fired_first=LOW_HIT_INDICATOR)
     if len(proposals) < 2:
         _say(stdout, "  te weinig goedgekeurde adressen voor een afgeronde controleavond")
         return
@@ -247,7 +273,8 @@ def _finished(project: Project, leader: User, people: dict[str, User], stdout) -
     )
     categories = {c.code: c for c in FindingCategory.objects.filter(project=project)}
     visits = list(Visit.objects.filter(evening=evening).order_by("team__name", "route_position"))
-    for visit, (result, residents, findings) in zip(visits, FINISHED_RESULTS, strict=False):
+    results = FINISHED_RESULTS + QUIET_RESULTS * FINISHED_ADDRESSES
+    for visit, (result, residents, findings) in zip(visits, results, strict=False):
         lead = TeamMember.objects.get(team=visit.team, is_lead=True).person
         visit_result_record(
             actor=lead,

@@ -1,6 +1,9 @@
 """Demo data of matching and selection, on the demo project that has the twelve sample deliveries.
 
-Through the services, like real users: the demo analist runs a matching run (executed in this
+Through the services, like real users: the demo projectleider widens the overbewoning norm to
+`DEMO_OVERBEWONING_M2_PER_PERSON` m² per person (one settings change, with its Event: the
+method's history shows it; the controls demo's evenings then give that indicator a low hit
+rate, flagged to the projectleider); the demo analist runs a matching run (executed in this
 process with the same chunk functions as the Celery tasks, so the run is finished when the
 builder returns), proposes the four highest-scoring risk addresses with a reason each; the demo
 projectleider (another person: four eyes) approves two and rejects one, and one stays open;
@@ -44,6 +47,10 @@ DECISIONS = [
     ),
 ]
 
+# The projectleider's wider overbewoning norm (the engine's default is 12): more addresses of the
+# sample fire it, enough for the evenings to visit 20 of them (the hit-rate flag's minimum).
+DEMO_OVERBEWONING_M2_PER_PERSON = 18
+
 REIDENTIFICATION_REASON = "Voorbereiding controleavond: looproute en teamindeling plannen."
 
 
@@ -63,6 +70,25 @@ def _demo_project() -> Project | None:
     return project if accepted.count() >= SAMPLE_DELIVERIES else None
 
 
+def _settings_widen(project: Project, leader: User) -> None:
+    """The projectleider's wider overbewoning norm, once (before the first run)."""
+    from .models import IndicatorSettingsRecord
+    from .services.settings import SETTING_FIELDS
+
+    if IndicatorSettingsRecord.objects.filter(project=project).exists():
+        return
+    engine = services.indicator_settings_for(project=project)
+    values = {name: getattr(engine, name) for name in SETTING_FIELDS}
+    values["overbewoning_m2_per_person"] = DEMO_OVERBEWONING_M2_PER_PERSON
+    services.indicator_settings_update(
+        actor=leader,
+        project=project,
+        values=values,
+        weights=dict(engine.weights),
+        enabled=sorted(engine.enabled),
+    )
+
+
 def build(*, stdout=None) -> None:
     project = _demo_project()
     if project is None:
@@ -73,6 +99,7 @@ def build(*, stdout=None) -> None:
 
     run = selectors.current_run(project=project)
     if run is None:
+        _settings_widen(project, leader)
         run = services.matching_run_create(actor=analist, project=project, chunk_count=1)
         run = services.matching_run_execute_inline(run=run)
         _say(

@@ -57,3 +57,31 @@ def test_demo_deliverers_are_leveranciers_and_the_administrator_has_no_role():
     assert beheerder.is_staff and not beheerder.is_superuser
     assert beheerder.check_password(DEMO_PASSWORD)
     assert not ProjectRole.objects.filter(person=beheerder).exists()
+
+
+def test_the_demo_flags_an_indicator_with_a_low_hit_rate(client):
+    """The finished evening visits more than 20 addresses where overbewoning fired (under the
+    demo's wider norm), with findings at few of them: the projectleider's dashboard and the
+    method page's panel flag it, a decision still to take."""
+    from django.urls import reverse
+
+    from datasharing.matching.services import indicator_settings_for
+    from reports.constants import HIT_RATE_MIN_VISITS
+    from reports.selectors import hit_rates_for_project
+    from tests.factories import login_verified
+
+    call_command("load_demo", stdout=StringIO())
+    project = Project.objects.get(slug=DEMO_PROJECT_SLUGS[Phase.DATA_UITVRAAG])
+    enabled = indicator_settings_for(project=project).enabled
+    flagged = [
+        row for row in hit_rates_for_project(project=project, enabled=enabled) if row.flagged
+    ]
+    assert [row.code for row in flagged] == ["OVERBEWONING"]
+    assert flagged[0].visited >= HIT_RATE_MIN_VISITS and flagged[0].needs_decision
+    decide = reverse("reports:indicator-decide", args=[project.slug, "OVERBEWONING"])
+    login_verified(client, User.objects.get(username="projectleider"))
+    for name in ("reports:dashboard", "reports:hit-rate-panel"):
+        page = client.get(reverse(name, kwargs={"slug": project.slug}))
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "Onder 50 %" in html and decide in html, name
