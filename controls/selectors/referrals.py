@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, cast
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
@@ -53,14 +54,10 @@ def _visible(*, user: Person, project: Project | None = None) -> Q:
 
 
 def _with_relations(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """What a list of referrals draws (pages and the API): no people, whose rows are the
+    widest of the joins and which only a referral's own page shows (`referral_get_for_user`)."""
     return referrals.select_related(
-        "project",
-        "organisation",
-        "finding__category",
-        "finding__visit",
-        "outcome",
-        "created_by",
-        "handled_by",
+        "project", "organisation", "finding__category", "finding__visit", "outcome"
     )
 
 
@@ -79,6 +76,7 @@ def referral_get_for_user(*, user: Person, project: Project, pk: int) -> Referra
     referral = (
         referral_list_for_user(user=user, project=project)
         .filter(pk=pk)
+        .select_related("created_by", "handled_by")
         .prefetch_related(
             Prefetch(
                 "bundled_findings",
@@ -185,7 +183,9 @@ def referral_overview(*, referrals: QuerySet[Referral]) -> list[PartnerRow]:
         f"status_{status.value}": Count("pk", filter=Q(status=status.value))
         for status in ReferralStatus
     }
-    rows = (
+    # The annotations are named per status at run time: the stubs cannot type the row.
+    rows = cast(
+        Iterable[dict[str, Any]],
         referrals.order_by()
         .values("organisation_id", "organisation__name")
         .annotate(
@@ -193,7 +193,7 @@ def referral_overview(*, referrals: QuerySet[Referral]) -> list[PartnerRow]:
             overdue=Count("pk", filter=is_open & Q(is_overdue=True)),
             total=Count("pk"),
         )
-        .order_by("organisation__name", "organisation_id")
+        .order_by("organisation__name", "organisation_id"),
     )
     return [
         PartnerRow(
