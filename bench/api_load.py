@@ -219,16 +219,21 @@ def targets(project, data: dict) -> list[dict]:
     ] + [{"name": name, "who": who, "auth": "token", "path": path} for name, who, path in endpoints]
 
 
+# gunicorn as docker-compose.yml's web service runs it: three sync workers (bench/README.md,
+# "Less work per request"). A request spends about a quarter of its time waiting for
+# PostgreSQL, so on two cores a third process keeps both busy while one waits; threads
+# (gthread) would add no CPU under the GIL, only interleaving that three processes give too.
+GUNICORN_ARGS = ["--workers", "3", "--timeout", "120"]
+
+
 def serve(port: int) -> subprocess.Popen:
-    workers = str(max(2, min(4, os.cpu_count() or 2)))
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "wijkaanpak.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            workers,
+            *GUNICORN_ARGS,
             "--log-level",
             "warning",
         ],
@@ -311,7 +316,8 @@ def load(port: int, plan: dict, *, users: int, seconds: int, folder: Path) -> li
 
 def profile(plan: dict, folder: Path) -> dict[str, dict]:
     """Every target once in this process (Django's test client): milliseconds, queries, and for
-    a target above 100 ms the cProfile functions of the application that took the most."""
+    a target above 100 ms the cProfile functions of the application that took the most and the
+    functions (any code) with the most time of their own."""
     import cProfile
     import io
     import pstats
@@ -350,6 +356,12 @@ def profile(plan: dict, folder: Path) -> dict[str, dict]:
             stats.print_stats(r"wijkaanpak|projects|datasharing|controls|reports|partners", 15)
             (folder / f"profile-{len(found)}.txt").write_text(text.getvalue())
             found[target["name"]]["profile"] = text.getvalue().splitlines()[-20:]
+            # Where the time itself goes, libraries included (template rendering, waiting for
+            # PostgreSQL, building model instances): the application's functions above only
+            # say which of them called it.
+            own = io.StringIO()
+            pstats.Stats(profiler, stream=own).sort_stats("tottime").print_stats(12)
+            found[target["name"]]["own_time"] = own.getvalue().splitlines()[-15:]
     return found
 
 

@@ -123,24 +123,25 @@ class ReferralListView(FollowupView):
     template_name = "controls/followup/referral_list.html"
 
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
-        referrals = list(
-            selectors.referral_list_for_user(user=self.person, project=self.project).order_by(
-                "organisation__name", "status", "due_on", "pk"
-            )
-        )
+        # The counts per partner in one aggregate query; one page of the list from the database.
+        referrals = selectors.referral_list_for_user(user=self.person, project=self.project)
+        partners = selectors.referral_overview(referrals=referrals)
         status = request.GET.get("status", "")
-        shown = [r for r in referrals if not status or r.status == status]
+        shown = referrals.order_by("organisation__name", "status", "due_on", "pk")
+        if status:
+            shown = shown.filter(status=status)
+        counted = sum(row.counts.get(status, 0) if status else row.total for row in partners)
         return self.render_page(
             {
-                "partners": selectors.referral_overview(referrals=referrals),
+                "partners": partners,
                 "statuses": ReferralStatus.choices,
-                "page": _page(request, shown, "pagina"),
+                "page": _page(request, shown, "pagina", count=counted),
                 "query": _query_without(request, "pagina"),
                 "status": status if status in ReferralStatus.values else "",
-                "open_count": sum(1 for r in referrals if r.status in REFERRAL_OPEN_STATUSES),
-                "overdue_count": sum(
-                    1 for r in referrals if r.is_overdue and r.status in REFERRAL_OPEN_STATUSES
+                "open_count": sum(
+                    row.counts[value] for row in partners for value in REFERRAL_OPEN_STATUSES
                 ),
+                "overdue_count": sum(row.overdue for row in partners),
             }
         )
 

@@ -79,6 +79,10 @@ class MatchingRun(models.Model):
     counts = models.JSONField("aantallen", default=dict, blank=True)
     address_count = models.PositiveIntegerField("aantal adressen", default=0)
     risk_address_count = models.PositiveIntegerField("aantal risicoadressen", default=0)
+    # The buurtcodes of the run's risk addresses, sorted: the risk list's buurt filter. Set once
+    # when the run succeeds (the list read DISTINCT over every risk row per request); emptied
+    # with the rows by retention.
+    risk_buurten = models.JSONField("buurten met risicoadressen", default=list, blank=True)
     is_current = models.BooleanField("huidige run", default=False)
     error = models.TextField("foutmelding", blank=True)
     created_by = models.ForeignKey(

@@ -3,7 +3,8 @@
 Risk addresses, indicator results, proposals and re-identifications hold address pseudonyms:
 personal data. They go when the selection's retention period ends (at most 2 years) and when a
 closed project's retention period ends. The runs themselves stay: their settings, delivery
-hashes and counts hold no personal data and keep the method verifiable.
+hashes and counts hold no personal data and keep the method verifiable; the buurten of their
+risk addresses (`MatchingRun.risk_buurten`, read from those rows) go with the rows.
 """
 
 from datetime import datetime
@@ -12,7 +13,13 @@ from django.db import transaction
 
 from projects.models import Project
 
-from .models import IndicatorResult, Reidentification, RiskAddress, SelectionProposal
+from .models import (
+    IndicatorResult,
+    MatchingRun,
+    Reidentification,
+    RiskAddress,
+    SelectionProposal,
+)
 
 
 @transaction.atomic
@@ -28,4 +35,5 @@ def matching_personal_data_destroy(project: Project, now: datetime | None = None
         # _raw_delete: one DELETE per table, no per-row collector for hundreds of thousands of rows.
         queryset = model.objects.filter(**scope)
         counts[model._meta.db_table] = queryset._raw_delete(queryset.db)
+    MatchingRun.objects.filter(project=project).update(risk_buurten=[])
     return counts

@@ -173,13 +173,9 @@ def risk_address_list(
 
 
 def risk_address_buurten(*, run: MatchingRun) -> list[str]:
-    return list(
-        RiskAddress.objects.filter(run=run, is_risk=True)
-        .exclude(buurtcode="")
-        .order_by("buurtcode")
-        .values_list("buurtcode", flat=True)
-        .distinct()
-    )
+    """The buurten of the run's risk addresses, sorted: stored on the run when it succeeded
+    (services.runs.matching_run_finalise), no query; empty once retention destroyed the rows."""
+    return list(run.risk_buurten)
 
 
 def risk_address_get(*, run: MatchingRun, pk: int) -> RiskAddress:

@@ -12,7 +12,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +22,7 @@ import pytest
 
 from controls.constants import (
     JOB_REFERRALS_MARK_OVERDUE,
+    REFERRAL_OPEN_STATUSES,
     REFERRAL_TRANSITIONS,
     OutcomeKind,
     ReferralKind,
@@ -359,6 +362,72 @@ def test_referral_lists_draw_one_page_and_count_every_referral(world, client, mo
         assert 'href="?status=verzonden&amp;pagina=2#lijst"' in response.content.decode()
     total = sum(row.total for row in client.get(url).context["partners"])
     assert total == client.get(url).context["page"].paginator.count
+
+
+def test_the_overview_counts_per_partner_in_one_query_whatever_the_number(world, client):
+    """The projectleider's overview per partner: the counts per status, overdue and in total
+    that a loop over every referral gives (what the page computed before it aggregated), with
+    the same queries for three times the referrals."""
+    project = world.own.project
+    open_one = Referral.objects.filter(project=project, status__in=REFERRAL_OPEN_STATUSES).first()
+    Referral.objects.filter(pk=open_one.pk).update(is_overdue=True)
+    login_verified(client, world.people["projectleider"])
+    url = reverse("controls:referrals", kwargs={"slug": project.slug})
+
+    def counted_one_by_one() -> tuple[list, int, int]:
+        rows: dict[str, dict] = {}
+        for r in Referral.objects.filter(project=project).select_related("organisation"):
+            row = rows.setdefault(
+                r.organisation.name,
+                {"counts": {s.value: 0 for s in ReferralStatus}, "overdue": 0, "total": 0},
+            )
+            row["counts"][r.status] += 1
+            row["total"] += 1
+            row["overdue"] += r.is_overdue and r.status in REFERRAL_OPEN_STATUSES
+        every = Referral.objects.filter(project=project)
+        open_ones = every.filter(status__in=REFERRAL_OPEN_STATUSES)
+        return sorted(rows.items()), open_ones.count(), open_ones.filter(is_overdue=True).count()
+
+    def shown() -> tuple[tuple[list, int, int], int]:
+        with CaptureQueriesContext(connection) as queries:
+            context = client.get(url).context
+        rows = [
+            (row.name, {"counts": row.counts, "overdue": row.overdue, "total": row.total})
+            for row in context["partners"]
+        ]
+        figures = (rows, context["open_count"], context["overdue_count"])
+        # No query reads every referral: an aggregate, or one page.
+        read = [
+            q["sql"] for q in queries.captured_queries if 'FROM "controls_referral"' in q["sql"]
+        ]
+        assert len(read) == 2 and all("COUNT(" in sql or "LIMIT" in sql for sql in read)
+        assert context["page"].paginator.count == sum(row[1]["total"] for row in rows)
+        return figures, len(queries.captured_queries)
+
+    client.get(url)  # warm-up
+    figures, queries = shown()
+    assert figures == counted_one_by_one()
+    assert len(figures[0]) >= 2 and figures[2] == 1
+    assert {status for row in figures[0] for status, n in row[1]["counts"].items() if n} >= {
+        "verzonden",
+        "in_behandeling",
+    }
+    copies = []
+    for referral in Referral.objects.filter(project=project):
+        for _ in range(2):
+            copies.append(
+                Referral(
+                    **{
+                        f.attname: getattr(referral, f.attname)
+                        for f in Referral._meta.concrete_fields
+                        if not f.primary_key
+                    }
+                )
+            )
+    Referral.objects.bulk_create(copies)
+    grown, grown_queries = shown()
+    assert grown == counted_one_by_one() and grown != figures
+    assert grown_queries == queries
 
 
 def test_completing_through_the_page_puts_the_error_beside_the_amount(world, client):

@@ -247,7 +247,6 @@ PAGES: dict[tuple[str, str, str], Spec] = {
         *SIGNED_IN,
         *PROJECT,
         ('"matching_matchingrun"', "the current run"),
-        ('"matching_riskaddress"', "the buurten of its addresses (filter form)"),
         ('"matching_riskaddress"', "count of risk addresses (paginator)"),
         ('"matching_riskaddress"', "a page of risk addresses"),
         *LOGGED,

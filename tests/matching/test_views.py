@@ -108,13 +108,13 @@ def test_risk_list_query_count_filters_and_no_addresses(
     client.get(url)  # warm the session/permission caches the way a second request would
     # 1 session, 2 user, 3 OTP device, 4 project, 5-6 every permission of the person on it,
     # once (guardian with participation, convenant; ProjectScopedMixin): propose_selection,
-    # run_matching and the project menu's permissions cost nothing more; 7 current run; 8 buurten
-    # for the filter; 9 count; 10 page of addresses; 11–16 the processing log, one bulk insert for
-    # all addresses of the page (savepoint, actor's organisation, chain lock, last hash, insert,
-    # release); 17 proposals of the page (one query, not per row); 18 objections and corrections
-    # of the page's addresses (one query); 19 accepted deliveries the run did not use ("the run
-    # predates the newest deliveries"; none here); 20–22 session save (savepoint, update,
-    # release).
+    # run_matching and the project menu's permissions cost nothing more; 7 current run (with the
+    # buurten of the filter, stored on it); 8 count; 9 page of addresses; 10–15 the processing
+    # log, one bulk insert for all addresses of the page (savepoint, actor's organisation, chain
+    # lock, last hash, insert, release); 16 proposals of the page (one query, not per row); 17
+    # objections and corrections of the page's addresses (one query); 18 accepted deliveries the
+    # run did not use ("the run predates the newest deliveries"; none here); 19–21 session save
+    # (savepoint, update, release).
     with django_assert_num_queries(NUM_RISK_LIST_QUERIES):
         response = client.get(url, {"indicator": "SAMENLOOP_SIGNALEN", "order": "buurt"})
     assert response.status_code == 200
@@ -132,7 +132,7 @@ def test_risk_list_query_count_filters_and_no_addresses(
     assert "Geen adressen voor deze filters" in response.content.decode()
 
 
-NUM_RISK_LIST_QUERIES = 22
+NUM_RISK_LIST_QUERIES = 21
 
 
 def test_propose_decide_reidentify_through_the_pages(

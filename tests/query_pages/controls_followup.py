@@ -38,8 +38,9 @@ PAGES: dict[tuple[str, str, str], Spec] = {
     ("controls:referrals", "projectleider", "project"): [
         *SIGNED_IN,
         *PROJECT,
-        ('"controls_referral"', "the project's referrals with organisation, finding, outcome"),
+        ('"controls_referral"', "referrals per partner and status, overdue (one aggregate)"),
         *HEADER,
+        ('"controls_referral"', "a page of them with organisation, finding, outcome"),
         *SESSION_SAVED,
     ],
     ("controls:referral", "projectleider", "referral"): [

@@ -280,6 +280,18 @@ def matching_run_cancel(*, actor: User, run: MatchingRun) -> MatchingRun:
     return run
 
 
+def _risk_buurten(*, run_id: int) -> list[str]:
+    """The sorted buurtcodes of a run's risk addresses (the risk list's buurt filter), read once
+    when the run succeeds instead of per view."""
+    return list(
+        RiskAddress.objects.filter(run_id=run_id, is_risk=True)
+        .exclude(buurtcode="")
+        .order_by("buurtcode")
+        .values_list("buurtcode", flat=True)
+        .distinct()
+    )
+
+
 @transaction.atomic
 def matching_run_finalise(*, run_id: int) -> MatchingRun:
     """Count, then switch the run in as current in one transaction (R30). No-op unless running."""
@@ -316,6 +328,7 @@ def matching_run_finalise(*, run_id: int) -> MatchingRun:
     }
     run.address_count = addresses
     run.risk_address_count = risk
+    run.risk_buurten = _risk_buurten(run_id=run.pk)
     MatchingRun.objects.filter(project=run.project, is_current=True).update(is_current=False)
     run.status = RunStatus.SUCCEEDED
     run.is_current = True
@@ -326,6 +339,7 @@ def matching_run_finalise(*, run_id: int) -> MatchingRun:
             "counts",
             "address_count",
             "risk_address_count",
+            "risk_buurten",
             "status",
             "is_current",
             "progress",
