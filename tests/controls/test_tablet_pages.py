@@ -72,7 +72,7 @@ def test_route_shows_the_own_teams_visits_in_order_with_whole_addresses(
     assert response["X-Offline-Cache"] == "route"
     assert response["Cache-Control"] == "private, no-cache"
     assert html.count("data-outbox-url=") == 2 * len(own)
-    assert 'rel="manifest"' in html and "js/tablet.js" in html
+    assert 'rel="manifest"' in html and 'data-service-worker="/sw.js"' in html
     assert "data-outbox-count" in html
 
 
@@ -214,8 +214,10 @@ def test_tablet_pages_carry_their_reduced_stylesheet_inline_under_the_csp_nonce(
     from wijkaanpak.core.offline import (
         SITE_STYLESHEETS,
         TABLET_CSS,
+        TABLET_JS,
         tablet_css,
-        tablet_css_revision,
+        tablet_kit_revision,
+        tablet_script,
     )
 
     css = tablet_css()
@@ -233,16 +235,30 @@ def test_tablet_pages_carry_their_reduced_stylesheet_inline_under_the_csp_nonce(
         assert f"'nonce-{nonce}'" in style_src and "unsafe-inline" not in policy
         assert 'rel="stylesheet"' not in html
         assert not any(sheet in html for sheet in SITE_STYLESHEETS)
-        # The route's modules are fetched side by side, not one import after the other.
-        assert (html.count('rel="modulepreload"') == 2) == (url == route)
-    # Fetched by a worker that precached this very stylesheet: a link to it, nothing inline;
-    # a worker with another revision gets it inline.
-    revision = tablet_css_revision()
-    html = client.get(route, headers={"X-Offline-Kit": revision}).content.decode()
-    assert "<style" not in html
+        # The route's script is inline too, under the same response's nonce: no request for
+        # a module on the first open; tonight's page has no script.
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        if url == route:
+            [tag] = scripts
+            script_src = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
+            assert f'nonce="{nonce}"' in tag and f"'nonce-{nonce}'" in script_src
+            assert 'type="module"' in tag and "src=" not in tag
+            assert 'data-service-worker="/sw.js"' in tag
+            assert tablet_script() in html and "modulepreload" not in html
+        else:
+            assert scripts == [] or all("src=" in tag for tag in scripts)
+    # Fetched by a worker that precached this very kit: links to its files, nothing inline;
+    # a worker with another revision gets both inline.
+    revision = tablet_kit_revision()
+    response = client.get(route, headers={"X-Offline-Kit": revision})
+    html = response.content.decode()
+    assert "<style" not in html and "nonce=" not in html
+    assert "nonce-" not in response["Content-Security-Policy"]
     assert f'<link rel="stylesheet" href="/static/{TABLET_CSS}">' in html
+    assert f'<script type="module" src="/static/{TABLET_JS}" data-service-worker="/sw.js">' in html
     html = client.get(route, headers={"X-Offline-Kit": "0" * 16}).content.decode()
     assert "<style nonce=" in html and TABLET_CSS not in html
+    assert '<script type="module" nonce=' in html and TABLET_JS not in html
     # Every other page links the site's stylesheets and gets no nonce.
     response = verified_client(projectleider_a).get(reverse("projects:list"))
     assert "<style" not in response.content.decode()
