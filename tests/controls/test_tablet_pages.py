@@ -73,6 +73,8 @@ def test_route_shows_the_own_teams_visits_in_order_with_whole_addresses(
     assert response["Cache-Control"] == "private, no-cache"
     assert html.count("data-outbox-url=") == 2 * len(own)
     assert 'rel="manifest"' in html and 'data-service-worker="/sw.js"' in html
+    # The icon is in the page (no favicon round trip on slow 3G); the manifest links the file.
+    assert '<link rel="icon" href="data:image/svg+xml,' in html
     assert "data-outbox-count" in html
 
 
@@ -125,10 +127,15 @@ def test_forms_work_without_javascript(verified_client, evening, inspectors):
     kwargs = {"slug": visit.project.slug, "pk": visit.pk}
     route = _route_url(evening)
 
-    # The page's own form, as drawn: its client id and version.
+    # The page's own form, as drawn: its version, and the page's one key (the same in every
+    # form: no random value per form over slow 3G), from which each form's key derives.
     html = client.get(route).content.decode()
+    keys = re.findall(r'name="page_key" value="([0-9a-f-]{36})"', html)
+    assert len(keys) == 2 * len(_team_visits(evening, inspector)) and len(set(keys)) == 1
+    assert 'name="client_id"' not in html
+    page_key = keys[0]
     drawn = re.search(
-        rf'<input type="hidden" name="version" value="(\d+)" id="v{visit.pk}-version">', html
+        rf'data-visit="{visit.pk}" data-kind="result">.*?name="version" value="(\d+)"', html, re.S
     )
     assert drawn and drawn.group(1) == str(visit.version)
     data = {
@@ -136,7 +143,7 @@ def test_forms_work_without_javascript(verified_client, evening, inspectors):
         "residents_found": "",
         "notes": "Deur niet open gedaan",
         "version": visit.version,
-        "client_id": str(uuid.uuid4()),
+        "page_key": page_key,
     }
     result_url = reverse("controls:visit-result", kwargs=kwargs)
     response = client.post(result_url, data)
@@ -144,11 +151,32 @@ def test_forms_work_without_javascript(verified_client, evening, inspectors):
     assert response.url == f"{route}#bezoek-{visit.pk}"
     visit.refresh_from_db()
     assert (visit.result, visit.notes) == ("toegang_geweigerd", "Deur niet open gedaan")
+    assert visit.result_client_id == uuid.uuid5(uuid.UUID(page_key), f"result:{visit.pk}")
     # The same form sent twice (a double tap): stored once, and said so.
     again = client.post(result_url, data, follow=True)
     assert "al opgeslagen" in again.content.decode()
     visit.refresh_from_db()
     assert visit.version == 2
+    # A form without any key (not drawn by this application): refused, nothing stored.
+    keyless = {k: v for k, v in data.items() if k != "page_key"}
+    refused = client.post(result_url, {**keyless, "version": visit.version})
+    assert refused.status_code == 400 and "niet compleet" in refused.content.decode()
+    visit.refresh_from_db()
+    assert visit.version == 2
+    # The finding forms of the same page: one key per visit and kind, so two findings at two
+    # visits from one page are two findings.
+    other = _team_visits(evening, inspector)[1]
+    for target in (visit, other):
+        url = reverse(
+            "controls:visit-finding", kwargs={"slug": target.project.slug, "pk": target.pk}
+        )
+        sent = {"category": "brandgevaar", "description": "Rookmelder", "page_key": page_key}
+        assert client.post(url, sent).status_code == 302
+        assert client.post(url, sent).status_code == 302  # a double tap
+    assert Finding.objects.filter(description="Rookmelder").count() == 2
+    assert Finding.objects.get(visit=visit, description="Rookmelder").client_id == uuid.uuid5(
+        uuid.UUID(page_key), f"finding:{visit.pk}"
+    )
 
     # The stale form of a second writer: 409, both versions shown, a fresh key to choose mine.
     stale = {**data, "result": "aangetroffen", "client_id": str(uuid.uuid4())}
