@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 ASSETS := static/vendor/.installed-stamp
 TABLET_CSS := static/vendor/tablet/tablet.css
+TABLET_JS := static/vendor/tablet/tablet.js
 TABLET_SOURCES := static/css/wijkaanpak.css purgecss.tablet.cjs templates/base.html \
   $(wildcard templates/components/*.html templates/controls/tablet/*.html) static/js/tablet.js static/js/offline-queue.js
 DEV := DJANGO_SETTINGS_MODULE=wijkaanpak.settings.dev
@@ -25,7 +26,7 @@ $(STAMP): requirements.lock pyproject.toml
 NODE_STAMP := node_modules/.installed-stamp
 WORKBOX := workbox-core workbox-routing workbox-strategies workbox-precaching
 
-assets: $(ASSETS) $(TABLET_CSS)
+assets: $(ASSETS) $(TABLET_CSS) $(TABLET_JS)
 
 $(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -43,7 +44,7 @@ $(ASSETS): $(NODE_STAMP) Makefile
 	cp node_modules/idb-keyval/dist/index.js static/vendor/idb-keyval/
 	cp node_modules/workbox-sw/build/workbox-sw.js* static/vendor/workbox/
 	for module in $(WORKBOX); do cp node_modules/$$module/build/$$module.prod.js* static/vendor/workbox/; done
-	$(MAKE) --no-print-directory $(TABLET_CSS)
+	$(MAKE) --no-print-directory $(TABLET_CSS) $(TABLET_JS)
 	touch $(ASSETS)
 
 # The tablet's stylesheet (issue 11 item 5, wijkaanpak.core.offline): the three stylesheets in
@@ -57,6 +58,14 @@ $(TABLET_CSS): $(NODE_STAMP) $(TABLET_SOURCES)
 	node_modules/.bin/purgecss --config purgecss.tablet.cjs --css var/tablet-css/tablet.css --output var/tablet-css/purged/
 	node_modules/.bin/lightningcss --minify var/tablet-css/purged/tablet.css -o $(TABLET_CSS)
 	rm -rf var/tablet-css
+
+# The tablet's script (issue 11 item 5, wijkaanpak.core.offline): js/tablet.js with the outbox
+# and idb-keyval (copied into static/vendor above) bundled by esbuild into one minified module;
+# the route page carries it inline.
+$(TABLET_JS): $(NODE_STAMP) static/js/tablet.js static/js/offline-queue.js
+	mkdir -p static/vendor/tablet
+	node_modules/.bin/esbuild static/js/tablet.js --bundle --format=esm --minify --target=es2020 \
+	  --log-level=warning --outfile=$(TABLET_JS)
 
 migrate-demo: install assets
 	$(DEV) $(PY) manage.py migrate --noinput

@@ -11,6 +11,7 @@ answer is no-store.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -118,6 +119,7 @@ class RouteView(ProjectScopedMixin, TemplateView):
         may_record = evening_recording_open(evening=self.evening) and (
             self.can(ProjectPerm.RECORD_VISITS) or self.can(ProjectPerm.PLAN_CONTROLS)
         )
+        page_key = uuid.uuid4()  # every form's idempotency key derives from it (field_forms)
         teams: list[dict[str, Any]] = []
         for visit in visits:
             if not teams or teams[-1]["team"] != visit.team:
@@ -128,8 +130,10 @@ class RouteView(ProjectScopedMixin, TemplateView):
                     "address": addresses.get(visit.pk),
                     "findings": findings[visit.pk],
                     "objections": objections.get(visit.address_key, []),
-                    "result_values": result_values(visit) if may_record else None,
-                    "finding_values": finding_values() if may_record else None,
+                    "result_values": (
+                        result_values(visit, page_key=page_key) if may_record else None
+                    ),
+                    "finding_values": finding_values(page_key=page_key) if may_record else None,
                 }
             )
         done = sum(1 for visit in visits if visit.result)
@@ -170,9 +174,9 @@ class VisitFormView(ProjectScopedMixin, View):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         categories = list(finding_categories_active(project=self.project))
         form: VisitResultForm | FindingForm = (
-            VisitResultForm(request.POST)
+            VisitResultForm(request.POST, visit_pk=self.visit.pk)
             if self.which == "result"
-            else FindingForm(request.POST, categories=categories)
+            else FindingForm(request.POST, categories=categories, visit_pk=self.visit.pk)
         )
         conflict = None
         if form.is_valid():
@@ -199,9 +203,13 @@ class VisitFormView(ProjectScopedMixin, View):
             user=self.person, visits=[self.visit], purpose=VISIT_PURPOSE, perms=self.project_perms
         )
         values = {name: form.data.get(name, "") for name in form.fields}
-        if conflict is not None:  # the stored version as the new base, a new key for mine
+        # The form page carries the key the refused form had, so that sending it again once
+        # corrected is still one submission; after a conflict, a new key for mine.
+        given = getattr(form, "cleaned_data", {}).get("client_id")
+        values["client_id"], values["page_key"] = given or uuid.uuid4(), ""
+        if conflict is not None:  # the stored version as the new base
             values["version"] = conflict.version
-            values["client_id"] = result_values(conflict)["client_id"]
+            values["client_id"] = uuid.uuid4()
         context = {
             "project": self.project,
             "project_perms": self.project_perms,

@@ -337,6 +337,11 @@ function bindForms() {
 async function startWorker() {
   const host = document.querySelector("[data-service-worker]");
   if (!host || !("serviceWorker" in navigator)) return;
+  // Once the page has loaded: the worker's install (its scripts, then the precache) must not
+  // compete with the page itself for a slow link and the device's CPU (the route's first open).
+  if (document.readyState !== "complete") {
+    await new Promise((resolve) => window.addEventListener("load", resolve, { once: true }));
+  }
   // A page that came from the network (the first visit) did not pass through the worker:
   // ask it to fetch and keep this page, which it does only when the server marks it.
   const firstVisit = !navigator.serviceWorker.controller;

@@ -4,8 +4,8 @@
  * the offline header and the longest age of a kept page).
  *
  * - Precaches the tablet's assets (OFFLINE_ASSETS) when it installs.
- * - Navigations: network first, with `X-Offline-Kit: <revision>` of the tablet stylesheet it
- *   precached (the server then links it instead of inlining it). A page is kept for offline use only when the server marked
+ * - Navigations: network first, with `X-Offline-Kit: <revision>` of the tablet kit (stylesheet
+ *   and script) it precached (the server then links them instead of inlining them). A page is kept for offline use only when the server marked
  *   its response with `X-Offline-Cache: route` (tonight's route); an unmarked answer removes
  *   any copy of that URL; a copy older than one shift is never served.
  * - Everything else (form posts, the outbox's fetches, htmx fragments) is not handled here:
@@ -69,15 +69,15 @@ const pagePolicy = {
   },
 };
 
-// Tell the server which tablet stylesheet this worker precached (wijkaanpak.core.offline): a
-// page fetched here may then link it instead of carrying it inline. A navigation request
+// Tell the server which tablet kit (stylesheet and script) this worker precached
+// (wijkaanpak.core.offline): a page fetched here may then link them instead of carrying them inline. A navigation request
 // cannot be copied with new headers, so a same-origin GET with the same URL is sent instead
 // (redirects stay the browser's: "manual").
 const kitPolicy = {
   requestWillFetch: async ({ request }) => {
-    if (!config.kitStyles || request.method !== "GET") return request;
+    if (!config.kit || request.method !== "GET") return request;
     const headers = new Headers(request.headers);
-    headers.set(config.kitHeader, config.kitStyles);
+    headers.set(config.kitHeader, config.kit);
     return new Request(request.url, { headers, credentials: "same-origin", redirect: "manual" });
   },
 };

@@ -72,7 +72,9 @@ def test_route_shows_the_own_teams_visits_in_order_with_whole_addresses(
     assert response["X-Offline-Cache"] == "route"
     assert response["Cache-Control"] == "private, no-cache"
     assert html.count("data-outbox-url=") == 2 * len(own)
-    assert 'rel="manifest"' in html and "js/tablet.js" in html
+    assert 'rel="manifest"' in html and 'data-service-worker="/sw.js"' in html
+    # The icon is in the page (no favicon round trip on slow 3G); the manifest links the file.
+    assert '<link rel="icon" href="data:image/svg+xml,' in html
     assert "data-outbox-count" in html
 
 
@@ -125,10 +127,15 @@ def test_forms_work_without_javascript(verified_client, evening, inspectors):
     kwargs = {"slug": visit.project.slug, "pk": visit.pk}
     route = _route_url(evening)
 
-    # The page's own form, as drawn: its client id and version.
+    # The page's own form, as drawn: its version, and the page's one key (the same in every
+    # form: no random value per form over slow 3G), from which each form's key derives.
     html = client.get(route).content.decode()
+    keys = re.findall(r'name="page_key" value="([0-9a-f-]{36})"', html)
+    assert len(keys) == 2 * len(_team_visits(evening, inspector)) and len(set(keys)) == 1
+    assert 'name="client_id"' not in html
+    page_key = keys[0]
     drawn = re.search(
-        rf'<input type="hidden" name="version" value="(\d+)" id="v{visit.pk}-version">', html
+        rf'data-visit="{visit.pk}" data-kind="result">.*?name="version" value="(\d+)"', html, re.S
     )
     assert drawn and drawn.group(1) == str(visit.version)
     data = {
@@ -136,7 +143,7 @@ def test_forms_work_without_javascript(verified_client, evening, inspectors):
         "residents_found": "",
         "notes": "Deur niet open gedaan",
         "version": visit.version,
-        "client_id": str(uuid.uuid4()),
+        "page_key": page_key,
     }
     result_url = reverse("controls:visit-result", kwargs=kwargs)
     response = client.post(result_url, data)
@@ -144,11 +151,32 @@ def test_forms_work_without_javascript(verified_client, evening, inspectors):
     assert response.url == f"{route}#bezoek-{visit.pk}"
     visit.refresh_from_db()
     assert (visit.result, visit.notes) == ("toegang_geweigerd", "Deur niet open gedaan")
+    assert visit.result_client_id == uuid.uuid5(uuid.UUID(page_key), f"result:{visit.pk}")
     # The same form sent twice (a double tap): stored once, and said so.
     again = client.post(result_url, data, follow=True)
     assert "al opgeslagen" in again.content.decode()
     visit.refresh_from_db()
     assert visit.version == 2
+    # A form without any key (not drawn by this application): refused, nothing stored.
+    keyless = {k: v for k, v in data.items() if k != "page_key"}
+    refused = client.post(result_url, {**keyless, "version": visit.version})
+    assert refused.status_code == 400 and "niet compleet" in refused.content.decode()
+    visit.refresh_from_db()
+    assert visit.version == 2
+    # The finding forms of the same page: one key per visit and kind, so two findings at two
+    # visits from one page are two findings.
+    other = _team_visits(evening, inspector)[1]
+    for target in (visit, other):
+        url = reverse(
+            "controls:visit-finding", kwargs={"slug": target.project.slug, "pk": target.pk}
+        )
+        sent = {"category": "brandgevaar", "description": "Rookmelder", "page_key": page_key}
+        assert client.post(url, sent).status_code == 302
+        assert client.post(url, sent).status_code == 302  # a double tap
+    assert Finding.objects.filter(description="Rookmelder").count() == 2
+    assert Finding.objects.get(visit=visit, description="Rookmelder").client_id == uuid.uuid5(
+        uuid.UUID(page_key), f"finding:{visit.pk}"
+    )
 
     # The stale form of a second writer: 409, both versions shown, a fresh key to choose mine.
     stale = {**data, "result": "aangetroffen", "client_id": str(uuid.uuid4())}
@@ -214,8 +242,10 @@ def test_tablet_pages_carry_their_reduced_stylesheet_inline_under_the_csp_nonce(
     from wijkaanpak.core.offline import (
         SITE_STYLESHEETS,
         TABLET_CSS,
+        TABLET_JS,
         tablet_css,
-        tablet_css_revision,
+        tablet_kit_revision,
+        tablet_script,
     )
 
     css = tablet_css()
@@ -233,16 +263,30 @@ def test_tablet_pages_carry_their_reduced_stylesheet_inline_under_the_csp_nonce(
         assert f"'nonce-{nonce}'" in style_src and "unsafe-inline" not in policy
         assert 'rel="stylesheet"' not in html
         assert not any(sheet in html for sheet in SITE_STYLESHEETS)
-        # The route's modules are fetched side by side, not one import after the other.
-        assert (html.count('rel="modulepreload"') == 2) == (url == route)
-    # Fetched by a worker that precached this very stylesheet: a link to it, nothing inline;
-    # a worker with another revision gets it inline.
-    revision = tablet_css_revision()
-    html = client.get(route, headers={"X-Offline-Kit": revision}).content.decode()
-    assert "<style" not in html
+        # The route's script is inline too, under the same response's nonce: no request for
+        # a module on the first open; tonight's page has no script.
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        if url == route:
+            [tag] = scripts
+            script_src = next(p for p in policy.split(";") if p.strip().startswith("script-src"))
+            assert f'nonce="{nonce}"' in tag and f"'nonce-{nonce}'" in script_src
+            assert 'type="module"' in tag and "src=" not in tag
+            assert 'data-service-worker="/sw.js"' in tag
+            assert tablet_script() in html and "modulepreload" not in html
+        else:
+            assert scripts == [] or all("src=" in tag for tag in scripts)
+    # Fetched by a worker that precached this very kit: links to its files, nothing inline;
+    # a worker with another revision gets both inline.
+    revision = tablet_kit_revision()
+    response = client.get(route, headers={"X-Offline-Kit": revision})
+    html = response.content.decode()
+    assert "<style" not in html and "nonce=" not in html
+    assert "nonce-" not in response["Content-Security-Policy"]
     assert f'<link rel="stylesheet" href="/static/{TABLET_CSS}">' in html
+    assert f'<script type="module" src="/static/{TABLET_JS}" data-service-worker="/sw.js">' in html
     html = client.get(route, headers={"X-Offline-Kit": "0" * 16}).content.decode()
     assert "<style nonce=" in html and TABLET_CSS not in html
+    assert '<script type="module" nonce=' in html and TABLET_JS not in html
     # Every other page links the site's stylesheets and gets no nonce.
     response = verified_client(projectleider_a).get(reverse("projects:list"))
     assert "<style" not in response.content.decode()

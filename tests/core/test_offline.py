@@ -37,7 +37,8 @@ def test_service_worker_is_served_from_the_root_with_its_manifest(client):
     revisions = {entry["url"]: entry["revision"] for entry in config["precache"]}
     # The tablet's stylesheet too (built by `make assets`), whose revision the worker sends with
     # its navigations (X-Offline-Kit) so that the server links it instead of inlining it.
-    assets = offline.OFFLINE_ASSETS + offline.OFFLINE_MODULE_IMPORTS + (offline.TABLET_CSS,)
+    assets = offline.OFFLINE_ASSETS + offline.OFFLINE_MODULE_IMPORTS
+    assets += (offline.TABLET_CSS, offline.TABLET_JS)
     assert config["kitHeader"] == "X-Offline-Kit"
     assert "vendor/idb-keyval/index.js" in assets and "js/offline-queue.js" in assets
     # Each URL once (a page's script can also be a module's import: js/offline-queue.js).
@@ -47,7 +48,10 @@ def test_service_worker_is_served_from_the_root_with_its_manifest(client):
         with open(finders.find(asset), "rb") as handle:
             digest = hashlib.sha256(handle.read()).hexdigest()[:16]
         assert revisions[f"/static/{asset}"] == digest
-    assert config["kitStyles"] == revisions[f"/static/{offline.TABLET_CSS}"]
+    # One revision for the kit: it changes when either file does.
+    css, js = (revisions[f"/static/{asset}"] for asset in (offline.TABLET_CSS, offline.TABLET_JS))
+    both = f"{css}:{js}"
+    assert config["kit"] == hashlib.sha256(both.encode()).hexdigest()[:16]
     # Workbox's modules are local: the worker never asks a CDN.
     for module in ("workbox-core", "workbox-routing", "workbox-strategies", "workbox-precaching"):
         assert finders.find(f"vendor/workbox/{module}.prod.js")
@@ -76,3 +80,31 @@ def test_only_successful_answers_are_marked():
     assert offline.is_offline_page(found)
     assert not offline.is_offline_page(missing)
     assert not offline.is_offline_page(moved)
+
+
+@pytest.mark.parametrize(
+    "text", ["a='</script>';", "a='</SCRIPT ';", "a='<!--';", "a='<script>';", "ok();"]
+)
+def test_a_bundled_script_that_could_end_its_element_is_never_inlined(tmp_path, monkeypatch, text):
+    """The route page writes the bundle into a <script> (issue 11 item 5): a text that could
+    close the element or change how the browser reads it is refused, so the page links it."""
+    bundle = tmp_path / "tablet.js"
+    bundle.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(offline, "_static_path", lambda asset: bundle)
+    offline._tablet_script_cached.cache_clear()
+    try:
+        assert offline.tablet_script() == (text if text == "ok();" else None)
+    finally:
+        offline._tablet_script_cached.cache_clear()
+
+
+def test_without_the_built_bundle_the_route_loads_the_source_modules_side_by_side(monkeypatch):
+    from django.template import Context, Template
+
+    monkeypatch.setattr(offline, "tablet_script", lambda: None)
+    request = RequestFactory().get("/")
+    html = Template("{% load tablet %}{% tablet_script %}").render(Context({"request": request}))
+    assert html.count('rel="modulepreload"') == 2
+    assert '<link rel="modulepreload" href="/static/js/offline-queue.js">' in html
+    assert '<script type="module" src="/static/js/tablet.js" data-service-worker="/sw.js">' in html
+    assert "nonce" not in html

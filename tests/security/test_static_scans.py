@@ -36,9 +36,11 @@ UNSAFE_ALLOWLIST: dict[tuple[str, str], str] = {
     ("reports/charts.py", "mark_safe("): "pygal's SVG: ElementTree escapes every label and value; "
     "reports.charts._clean strips script and style and refuses an SVG that still has them "
     "(tests/reports/test_charts.py puts markup in a label)",
-    ("wijkaanpak/core/templatetags/tablet.py", "mark_safe("): "the tablet's stylesheet inline: "
-    "the build's own output (PurgeCSS and lightningcss over the design system's CSS from the "
-    "lockfile), no user data; wijkaanpak.core.offline.tablet_css refuses any text with '</'",
+    ("wijkaanpak/core/templatetags/tablet.py", "mark_safe("): "the tablet's stylesheet and script "
+    "inline: the build's own output (PurgeCSS and lightningcss over the design system's CSS, "
+    "esbuild over static/js and idb-keyval, all from the lockfile), no user data; "
+    "wijkaanpak.core.offline refuses a stylesheet with '</' and a script with '</script', "
+    "'<script' or '<!--'",
 }
 
 

@@ -34,6 +34,18 @@ file, and its navigations carry ``X-Offline-Kit: <the file's revision>``: to suc
 over the link are the HTML alone. Without the built file (assets from before this rule) the
 tag links the three stylesheets as base.html does.
 
+The tablet's script (issue 11 item 5)
+-------------------------------------
+The route page's three ES modules (js/tablet.js, js/offline-queue.js it imports, and
+idb-keyval) would each pay slow 3G's latency after the page's head arrived. ``make assets``
+bundles them with esbuild into one minified module, ``TABLET_JS``, and ``{% tablet_script %}``
+writes it into the page as one ``<script type="module">`` with the request's CSP nonce (a
+module script runs once the page is parsed, as the linked one did). To a navigation of the
+worker that precached the kit (``X-Offline-Kit`` = ``tablet_kit_revision()``, one revision
+for the stylesheet and the bundle) both tags link the precached files instead. Without the
+built bundle the tag loads the source modules side by side (``modulepreload``). The source
+modules stay precached: other pages (and the tests' kit page) import js/offline-queue.js.
+
 The service worker's URL
 ------------------------
 ``GET /sw.js`` (URL name ``service-worker``) serves static/js/sw.js from the site root, so
@@ -50,6 +62,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache, wraps
 from pathlib import Path
 
@@ -67,8 +80,11 @@ OFFLINE_CACHE_CONTROL = "private, no-cache"
 SERVICE_WORKER_SOURCE = "js/sw.js"
 WORKBOX_PATH = "vendor/workbox/"
 TABLET_CSS = "vendor/tablet/tablet.css"
+TABLET_JS = "vendor/tablet/tablet.js"
+# The bundle's entry point, loaded as a module when the bundle is not built.
+TABLET_SCRIPT_SOURCE = "js/tablet.js"
 # Sent by the service worker on the navigations it fetches, with the revision of the tablet's
-# stylesheet it precached (see the module docstring).
+# kit (stylesheet and script) it precached (see the module docstring).
 OFFLINE_KIT_HEADER = "X-Offline-Kit"
 # What every other page links (templates/base.html), and the tablet's fallback.
 SITE_STYLESHEETS = (
@@ -159,7 +175,7 @@ def _service_worker_cached() -> str:
         "mark": OFFLINE_CACHE_ROUTE,
         "maxAgeSeconds": settings.SESSION_ABSOLUTE_LIFETIME,
         "kitHeader": OFFLINE_KIT_HEADER,
-        "kitStyles": tablet_css_revision(),
+        "kit": tablet_kit_revision(),
     }
     source = _static_path(SERVICE_WORKER_SOURCE).read_text(encoding="utf-8")
     return f"self.WIJKAANPAK_OFFLINE = {json.dumps(config)};\n{source}"
@@ -169,6 +185,8 @@ def _precache_manifest() -> list[dict[str, str]]:
     urls = [(static(asset), asset) for asset in OFFLINE_ASSETS]
     if tablet_css() is not None:
         urls.append((static(TABLET_CSS), TABLET_CSS))
+    if tablet_script() is not None:
+        urls.append((static(TABLET_JS), TABLET_JS))
     urls += [(settings.STATIC_URL + asset, asset) for asset in OFFLINE_MODULE_IMPORTS]
     # Once per URL: without hashed names (DEBUG, tests) a page's script and a module import
     # are the same URL, which Workbox refuses twice.
@@ -180,9 +198,15 @@ def _revision(asset: str) -> str:
     return hashlib.sha256(_static_path(asset).read_bytes()).hexdigest()[:16]
 
 
-def tablet_css_revision() -> str | None:
-    """The precache revision of the tablet's stylesheet, or None when it is not built."""
-    return None if tablet_css() is None else _revision(TABLET_CSS)
+def tablet_kit_revision() -> str | None:
+    """One revision for what the worker precached of the tablet's kit (the stylesheet and,
+    when built, the script), or None when the stylesheet is not built."""
+    if tablet_css() is None:
+        return None
+    if tablet_script() is None:
+        return _revision(TABLET_CSS)
+    both = f"{_revision(TABLET_CSS)}:{_revision(TABLET_JS)}"
+    return hashlib.sha256(both.encode()).hexdigest()[:16]
 
 
 def tablet_css() -> str | None:
@@ -200,6 +224,27 @@ def _tablet_css_cached() -> str | None:
         return None
     # Our own build output, never user data; a closing tag inside it would end the element.
     return None if "</" in css else css
+
+
+def tablet_script() -> str | None:
+    """The tablet's bundled script (see the module docstring), or None when not built."""
+    if settings.DEBUG:
+        _tablet_script_cached.cache_clear()
+    return _tablet_script_cached()
+
+
+# What would end a <script> element early or change how the browser reads its text.
+_SCRIPT_BREAKERS = re.compile(r"</script|<!--|<script", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _tablet_script_cached() -> str | None:
+    try:
+        script = _static_path(TABLET_JS).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    # Our own build output, never user data; refused if it could end the element it sits in.
+    return None if _SCRIPT_BREAKERS.search(script) else script
 
 
 def _static_path(asset: str) -> Path:

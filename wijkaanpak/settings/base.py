@@ -303,13 +303,13 @@ WIJKAANPAK_API_THROTTLE_RATE = env("WIJKAANPAK_API_THROTTLE_RATE", default="600/
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Content security policy (security R16): no inline scripts or styles, except the tablet's own
-# built stylesheet under a per-response nonce (never 'unsafe-inline').
+# built stylesheet and script under a per-response nonce (never 'unsafe-inline').
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        # The nonce is for the tablet's inline stylesheet only (wijkaanpak.core.offline); a page
-        # that does not ask for it gets none in its header.
+        # The nonces are for the tablet's inline stylesheet and bundled script only
+        # (wijkaanpak.core.offline); a page that does not ask for one gets none in its header.
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
