@@ -702,6 +702,21 @@ def referrals_export_rows(
     referrals = (
         Referral.objects.filter(project=project)
         .select_related("organisation", "finding__visit", "outcome")
+        # Only what a row shows: an export draws every referral of the project, and the
+        # findings' and visits' other columns (descriptions, notes, times) are most of a row.
+        .only(
+            "pk",
+            "kind",
+            "unit",
+            "status",
+            "due_on",
+            "created_at",
+            "note",
+            "organisation__name",
+            "finding__visit__address_key",
+            "outcome__kind",
+            "outcome__amount",
+        )
         .order_by("created_at", "pk")
     )
     if organisation_id is not None:
