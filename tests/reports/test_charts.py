@@ -1,3 +1,4 @@
+"""reports.charts beyond what the dashboard tests draw (tests/reports/test_views.py)."""
 
 
 def test_the_same_figures_are_drawn_once_per_process():
