@@ -70,12 +70,20 @@ def inspectors(selection_project, partner_orgs, projectleider_a):  # noqa: F811
     }
 
 
+def _later_tonight():
+    """Two hours from now, but still today in local time: tests of 'tonight' run at any hour
+    (at 22:30 local, now + 2 h was tomorrow's evening)."""
+    now = timezone.localtime()
+    last = now.replace(hour=23, minute=59, second=0, microsecond=0)
+    return min(now + timedelta(hours=2), max(last, now + timedelta(seconds=30)))
+
+
 def plan_evening(*, project, actor, proposals, teams, starts_at=None):
     """An evening with `teams` = [[lead, member, …], …] and `proposals` routed over them."""
     evening = evening_services.evening_create(
         actor=actor,
         project=project,
-        starts_at=starts_at or timezone.now() + timedelta(hours=2),
+        starts_at=starts_at or _later_tonight(),
         meeting_point="Buurthuis De Ster",
     )
     for number, people in enumerate(teams, start=1):
