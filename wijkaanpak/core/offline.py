@@ -200,7 +200,15 @@ def _revision(asset: str) -> str:
 
 def tablet_kit_revision() -> str | None:
     """One revision for what the worker precached of the tablet's kit (the stylesheet and,
-    when built, the script), or None when the stylesheet is not built."""
+    when built, the script), or None when the stylesheet is not built. Asked by both tags of
+    every route page: hashed once per process, like the files it hashes are read once."""
+    if settings.DEBUG:
+        _tablet_kit_revision_cached.cache_clear()
+    return _tablet_kit_revision_cached()
+
+
+@lru_cache(maxsize=1)
+def _tablet_kit_revision_cached() -> str | None:
     if tablet_css() is None:
         return None
     if tablet_script() is None:
